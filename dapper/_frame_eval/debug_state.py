@@ -1,0 +1,58 @@
+"""The debugger state every backend reads to decide which frames need attention.
+
+Core writes it (through the backend's setters); backends read it on their hot
+paths. Every change bumps ``version`` so per-code decisions cached against an
+older version are recomputed.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from types import FrameType
+
+# Exception-filter flags: which exception events backends must deliver.
+EXC_NONE = 0
+EXC_RAISED = 1  # every raise in (user) code
+EXC_USER_UNHANDLED = 2  # raises in user code that leave user code
+
+
+@dataclass(frozen=True)
+class StepRequest:
+    """A thread's pending step, as backends need to see it.
+
+    ``kind`` is ``"in"``, ``"over"``, ``"out"`` or ``"pause"``. ``frame`` is the
+    frame the step started in (None for pause). Step-in and pause trace every
+    new frame of the thread; over/out trace only ``frame``'s code and its callers.
+    """
+
+    kind: str
+    frame: FrameType | None = None
+
+    @property
+    def traces_new_frames(self) -> bool:
+        return self.kind in ("in", "pause")
+
+
+@dataclass
+class DebugState:
+    """Breakpoints, filters and stepping, keyed the way backends look them up."""
+
+    #: canonical filename -> lines holding a line breakpoint
+    line_breakpoints: dict[str, frozenset[int]] = field(default_factory=dict)
+    #: qualified names of function breakpoints (``f``, ``Cls.m``, ``mod.f``)
+    function_breakpoints: frozenset[str] = frozenset()
+    #: EXC_* flags
+    exception_mode: int = EXC_NONE
+    just_my_code: bool = True
+    #: thread ident -> pending step (absent: the thread runs free)
+    stepping: dict[int, StepRequest] = field(default_factory=dict)
+    #: thread idents of debugger-internal threads: never traced, never stopped
+    ignored_threads: set[int] = field(default_factory=set)
+    #: bumped on every change above; cached decisions carry the version they saw
+    version: int = 0
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+
+    def bump(self) -> int:
+        self.version += 1
+        return self.version
