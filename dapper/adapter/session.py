@@ -1,0 +1,423 @@
+"""One client's session in the adapter: launch or attach, relay, process lifetime.
+
+The adapter answers ``initialize`` itself, starts or reaches the debuggee's
+engine, relays every other request to it (renumbering ``seq``), turns the
+debuggee's stdout/stderr into ``output`` events and owns ``exited`` /
+``terminated`` for processes it launched.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import sys
+import tempfile
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from dapper.adapter.debuggee_process import DebuggeeProcess
+from dapper.adapter.launch_config import LaunchConfig, parse_attach, parse_launch
+from dapper.protocol import messages
+from dapper.protocol.capabilities import capabilities
+from dapper.protocol.connection import Connection, socket_connection
+from dapper.protocol.framing import ProtocolError
+from dapper.protocol.messages import RequestError
+
+log = logging.getLogger("dapper.adapter")
+
+CONNECT_TIMEOUT = 30.0
+#: Requests the adapter replays to a restarted debuggee, in this order.
+_REPLAYED = ("setBreakpoints", "setFunctionBreakpoints", "setExceptionBreakpoints")
+_DAPPER_PARENT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+class AdapterSession:
+    """Serves one client connection until it disconnects or goes away."""
+
+    def __init__(self, client: Connection) -> None:
+        self.client = client
+        self.engine: Connection | None = None
+        self.process: DebuggeeProcess | None = None
+        self.launch_config: LaunchConfig | None = None
+        self.launch_arguments: dict[str, Any] = {}
+        self.initialize_arguments: dict[str, Any] = {}
+        self.mode: str | None = None  # "launch" | "attach"
+        self._pending: dict[int, Callable[[dict], None]] = {}
+        self._pending_lock = threading.Lock()
+        self._replay: dict[str, dict] = {}
+        self._terminated_sent = False
+        self._exit_reported = threading.Event()
+        self._restarting = False
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+
+    # ------------------------------------------------------------ client side
+
+    def serve(self) -> None:
+        try:
+            while not self._done.is_set():
+                try:
+                    message = self.client.receive()
+                except ProtocolError as exc:
+                    self._send_output("console", f"Dapper adapter: bad message from client: {exc}\n")
+                    continue
+                if message is None:
+                    break
+                self._on_client_message(message)
+        finally:
+            self._client_gone()
+
+    def _on_client_message(self, message: dict) -> None:
+        kind = message.get("type")
+        if kind == "response":
+            callback = self._take_pending(message.get("request_seq"), client_side=True)
+            if callback is not None:
+                callback(message)
+            return
+        if kind != "request" or not isinstance(message.get("command"), str) or not isinstance(message.get("seq"), int):
+            self._send_output("console", "Dapper adapter: ignored a message that is not a well-formed request\n")
+            return
+        command = message["command"]
+        handler = getattr(self, f"_client_{command}", None)
+        try:
+            if handler is not None:
+                handler(message)
+            else:
+                self._relay(message)
+        except RequestError as exc:
+            self.client.send(messages.error_response(message, exc.message, error_id=exc.error_id))
+        except Exception as exc:  # noqa: BLE001 - never let one request kill the adapter
+            log.exception("handling %s", command)
+            self.client.send(
+                messages.error_response(message, f"internal adapter error: {type(exc).__name__}: {exc}", error_id=messages.ERR_INTERNAL)
+            )
+
+    def _client_initialize(self, request: dict) -> None:
+        arguments = request.get("arguments") or {}
+        if not isinstance(arguments, dict):
+            raise RequestError("initialize arguments must be an object")
+        self.initialize_arguments = arguments
+        self.client.send(messages.response(request, capabilities()))
+
+    def _client_launch(self, request: dict) -> None:
+        if self.mode is not None:
+            raise RequestError(f"this session already did '{self.mode}'")
+        config = parse_launch(request.get("arguments") or {})
+        self.mode = "launch"
+        self.launch_config = config
+        self.launch_arguments = dict(request.get("arguments") or {})
+        try:
+            self._start_debuggee(config)
+        except RequestError:
+            self.mode = None
+            raise
+        self._engine_handshake("launch", self.launch_arguments, request)
+
+    def _client_attach(self, request: dict) -> None:
+        if self.mode is not None:
+            raise RequestError(f"this session already did '{self.mode}'")
+        host, port = parse_attach(request.get("arguments") or {})
+        try:
+            sock = socket.create_connection((host, port), timeout=10)
+        except OSError as exc:
+            raise RequestError(f"cannot attach to {host}:{port}: {exc.strerror or exc}", error_id=messages.ERR_LAUNCH_FAILED) from None
+        sock.settimeout(None)
+        self.mode = "attach"
+        self._connect_engine(socket_connection(sock, name="engine", trace=self.client._trace))
+        self._engine_handshake("attach", dict(request.get("arguments") or {}), request)
+
+    def _client_disconnect(self, request: dict) -> None:
+        arguments = request.get("arguments") or {}
+        terminate = arguments.get("terminateDebuggee")
+        if self.mode == "launch" and self.process is not None and terminate is not False:
+            self._kill_debuggee()
+            self._exit_reported.wait(10)
+        elif self.engine is not None and not self.engine.closed:
+            # Detach: the engine lets the program run on.
+            done = threading.Event()
+            forwarded = dict(request)
+            if self.mode == "attach" and terminate is None:
+                forwarded["arguments"] = {**arguments, "terminateDebuggee": False}
+            self._send_to_engine(forwarded, lambda response: done.set())
+            done.wait(5)
+        self.client.send(messages.response(request))
+        self._done.set()
+
+    def _client_terminate(self, request: dict) -> None:
+        if self.mode == "launch" and self.process is not None:
+            self.client.send(messages.response(request))
+            self._kill_debuggee()
+            return
+        self._relay(request)
+
+    def _client_restart(self, request: dict) -> None:
+        if self.mode != "launch" or self.launch_config is None:
+            raise RequestError("restart is supported for launched programs only")
+        arguments = (request.get("arguments") or {}).get("arguments")
+        if isinstance(arguments, dict):
+            self.launch_config = parse_launch(arguments)
+            self.launch_arguments = dict(arguments)
+        self._restarting = True
+        self._kill_debuggee()
+        self._exit_reported.wait(10)
+        self._exit_reported.clear()
+        self._restarting = False
+        self._start_debuggee(self.launch_config)
+        self._engine_handshake("launch", self.launch_arguments, request, replay=True)
+
+    # ------------------------------------------------------------ launching
+
+    def _start_debuggee(self, config: LaunchConfig) -> None:
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        port = listener.getsockname()[1]
+        argv = config.debuggee_argv(port)
+        env = self._debuggee_env(config)
+        try:
+            if config.console != "internalConsole" and self.initialize_arguments.get("supportsRunInTerminalRequest"):
+                self._run_in_terminal(config, argv, env)
+            else:
+                if config.console != "internalConsole":
+                    self._send_output(
+                        "console",
+                        f"Dapper: the client cannot run '{config.console}'; using the internal console instead.\n",
+                    )
+                try:
+                    self.process = DebuggeeProcess(argv, cwd=config.cwd, env=env, on_output=self._send_output)
+                except OSError as exc:
+                    raise RequestError(f"cannot start {argv[0]}: {exc.strerror or exc}", error_id=messages.ERR_LAUNCH_FAILED) from None
+                threading.Thread(target=self._watch_process, args=(self.process,), name="dapper.wait", daemon=True).start()
+            sock = self._accept_engine(listener)
+        finally:
+            listener.close()
+        self._connect_engine(socket_connection(sock, name="engine", trace=self.client._trace))
+        self.client.send(
+            messages.event(
+                "process",
+                {
+                    "name": config.target,
+                    "systemProcessId": self.process.pid if self.process else None,
+                    "isLocalProcess": True,
+                    "startMethod": "launch",
+                },
+            )
+        )
+
+    def _debuggee_env(self, config: LaunchConfig) -> dict[str, str]:
+        env = dict(os.environ)
+        for key, value in config.env.items():
+            if value is None:
+                env.pop(key, None)
+            else:
+                env[key] = value
+        env["PYTHONUNBUFFERED"] = "1"  # output right before a crash must not be lost
+        env.setdefault("PYTHONIOENCODING", "utf-8")
+        if config.python != [sys.executable]:
+            # Another interpreter must still find this copy of Dapper, and only it.
+            shim = tempfile.mkdtemp(prefix="dapper-path-")
+            os.symlink(os.path.join(_DAPPER_PARENT, "dapper"), os.path.join(shim, "dapper"))
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, [shim, env.get("PYTHONPATH")]))
+        else:
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, [_DAPPER_PARENT, env.get("PYTHONPATH")]))
+        return env
+
+    def _run_in_terminal(self, config: LaunchConfig, argv: list[str], env: dict[str, str]) -> None:
+        answered = threading.Event()
+        result: dict[str, Any] = {}
+
+        def on_response(response: dict) -> None:
+            result.update(response)
+            answered.set()
+
+        request = messages.request(
+            "runInTerminal",
+            {
+                "kind": "integrated" if config.console == "integratedTerminal" else "external",
+                "title": "Dapper",
+                "cwd": config.cwd or os.getcwd(),
+                "args": argv,
+                "env": {k: v for k, v in env.items() if os.environ.get(k) != v},
+            },
+        )
+        sent = self.client.send(request)
+        with self._pending_lock:
+            self._pending[-sent["seq"]] = on_response
+        if not answered.wait(CONNECT_TIMEOUT) or not result.get("success"):
+            raise RequestError(
+                f"the client could not run the program in a terminal: {result.get('message', 'no answer')}",
+                error_id=messages.ERR_LAUNCH_FAILED,
+            )
+
+    def _accept_engine(self, listener: socket.socket) -> socket.socket:
+        listener.settimeout(0.2)
+        waited = 0.0
+        while waited < CONNECT_TIMEOUT:
+            try:
+                sock, _ = listener.accept()
+                sock.settimeout(None)
+                return sock
+            except TimeoutError:
+                waited += 0.2
+            if self.process is not None and self.process.poll() is not None:
+                # It exited before connecting (bad module, syntax error, …): its
+                # output and exit code reach the client through the watcher.
+                self._exit_reported.wait(10)
+                raise RequestError(
+                    "the debuggee exited before the debugger could start (see its output)",
+                    error_id=messages.ERR_LAUNCH_FAILED,
+                )
+        self._kill_debuggee()
+        raise RequestError("the debuggee did not connect back in time", error_id=messages.ERR_LAUNCH_FAILED)
+
+    def _watch_process(self, process: DebuggeeProcess) -> None:
+        code = process.wait()
+        if not self._restarting:
+            self.client.send(messages.event("exited", {"exitCode": code}))
+            self._send_terminated()
+        self._exit_reported.set()
+
+    def _kill_debuggee(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+
+    # ------------------------------------------------------------ engine side
+
+    def _connect_engine(self, engine: Connection) -> None:
+        self.engine = engine
+        threading.Thread(target=self._engine_reader, args=(engine,), name="dapper.relay", daemon=True).start()
+
+    def _engine_handshake(self, command: str, arguments: dict, client_request: dict, *, replay: bool = False) -> None:
+        """initialize + launch/attach to the engine; answer the client's request."""
+        assert self.engine is not None
+        done = threading.Event()
+        outcome: dict[str, Any] = {}
+
+        def on_init(response: dict) -> None:
+            if not response.get("success"):
+                outcome["error"] = response.get("message", "engine refused initialize")
+                done.set()
+                return
+            self._send_to_engine(messages.request(command, arguments), on_start)
+
+        def on_start(response: dict) -> None:
+            outcome["response"] = response
+            if replay and response.get("success"):
+                for name in _REPLAYED:
+                    for req in [r for key, r in self._replay.items() if key.startswith(name)]:
+                        self._send_to_engine(messages.request(req["command"], req.get("arguments")), lambda r: None)
+                self._send_to_engine(messages.request("configurationDone"), lambda r: None)
+            done.set()
+
+        init_args = dict(self.initialize_arguments or {"adapterID": "dapper"})
+        init_args.setdefault("adapterID", "dapper")
+        self._send_to_engine(messages.request("initialize", init_args), on_init)
+        if not done.wait(CONNECT_TIMEOUT):
+            raise RequestError(f"the debuggee did not answer '{command}'", error_id=messages.ERR_LAUNCH_FAILED)
+        response = outcome.get("response")
+        if response is None or not response.get("success"):
+            message = outcome.get("error") or (response or {}).get("message") or f"{command} failed"
+            if self.mode == "launch":
+                self._kill_debuggee()
+            raise RequestError(message, error_id=messages.ERR_LAUNCH_FAILED)
+        self.client.send(messages.response(client_request, response.get("body")))
+
+    def _send_to_engine(self, request: dict, callback: Callable[[dict], None]) -> None:
+        engine = self.engine
+        if engine is None or engine.closed:
+            callback(messages.error_response(request, "the debuggee is not connected"))
+            return
+        with self._pending_lock:
+            sent = engine.send(request)
+            self._pending[sent["seq"]] = callback
+        if engine.closed:
+            callback_now = self._take_pending(sent["seq"])
+            if callback_now is not None:
+                callback_now(messages.error_response(request, "the debuggee is not connected"))
+
+    def _take_pending(self, seq: Any, *, client_side: bool = False) -> Callable[[dict], None] | None:
+        if not isinstance(seq, int):
+            return None
+        with self._pending_lock:
+            return self._pending.pop(-seq if client_side else seq, None)
+
+    def _relay(self, request: dict) -> None:
+        """Forward a client request; the engine's response goes back with the client's seq."""
+        if request["command"] in _REPLAYED:
+            key = request["command"]
+            if key == "setBreakpoints":
+                key += ":" + str(((request.get("arguments") or {}).get("source") or {}).get("path"))
+            self._replay[key] = request
+        if self.engine is None or self.engine.closed:
+            raise RequestError(
+                "no debuggee is running" if self.mode is None else "the debuggee has exited",
+                error_id=messages.ERR_NOT_STOPPED,
+            )
+        forwarded = {k: v for k, v in request.items() if k != "seq"}
+
+        def back(response: dict) -> None:
+            response = dict(response)
+            response["request_seq"] = request["seq"]
+            response.pop("seq", None)
+            self.client.send(response)
+
+        self._send_to_engine(forwarded, back)
+
+    def _engine_reader(self, engine: Connection) -> None:
+        while True:
+            try:
+                message = engine.receive()
+            except ProtocolError as exc:
+                log.warning("bad message from engine: %s", exc)
+                continue
+            if message is None:
+                break
+            kind = message.get("type")
+            if kind == "response":
+                callback = self._take_pending(message.get("request_seq"))
+                if callback is not None:
+                    callback(message)
+            elif kind == "event":
+                if message.get("event") in ("exited", "terminated") and self.mode == "launch":
+                    continue  # the adapter reports the real process exit itself
+                message.pop("seq", None)
+                if message.get("event") == "terminated":
+                    self._send_terminated()
+                else:
+                    self.client.send(message)
+        # The engine is gone: fail whatever still waits on it.
+        with self._pending_lock:
+            waiting = [(seq, cb) for seq, cb in self._pending.items() if seq > 0]
+            for seq, _ in waiting:
+                self._pending.pop(seq, None)
+        for _, callback in waiting:
+            callback({"type": "response", "success": False, "message": "the debuggee exited", "command": "", "request_seq": 0, "body": {"error": {"id": messages.ERR_NOT_STOPPED, "format": "the debuggee exited"}}})
+        if self.mode == "attach" and self.engine is engine:
+            self._send_terminated()
+
+    def _send_terminated(self) -> None:
+        with self._lock:
+            if self._terminated_sent:
+                return
+            self._terminated_sent = True
+        self.client.send(messages.event("terminated"))
+
+    # ------------------------------------------------------------ helpers
+
+    def _send_output(self, category: str, text: str) -> None:
+        self.client.send(messages.event("output", {"category": category, "output": text}))
+
+    def _client_gone(self) -> None:
+        """The client disconnected or vanished: never leave a launched debuggee behind."""
+        self._done.set()
+        if self.mode == "launch" and self.process is not None and self.process.poll() is None:
+            if not (self.client.closed is False and self._done.is_set() and self._detached()):
+                self._kill_debuggee()
+        if self.engine is not None:
+            self.engine.close()
+        self.client.close()
+
+    def _detached(self) -> bool:
+        return False

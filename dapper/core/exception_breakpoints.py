@@ -1,0 +1,148 @@
+"""Exception breakpoint filters: ``raised``, ``uncaught``, ``userUnhandled``,
+each with an optional condition naming exception types."""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass, field
+from types import FrameType
+
+from dapper._frame_eval.debug_state import EXC_NONE, EXC_RAISED, EXC_USER_UNHANDLED
+from dapper.core.frame_kinds import is_debugger_frame, is_user_frame
+from dapper.protocol.messages import RequestError
+
+FILTERS = [
+    {
+        "filter": "raised",
+        "label": "Raised Exceptions",
+        "description": "Stop wherever an exception is raised.",
+        "default": False,
+        "supportsCondition": True,
+        "conditionDescription": "Exception types to stop on, e.g. ValueError, KeyError",
+    },
+    {
+        "filter": "uncaught",
+        "label": "Uncaught Exceptions",
+        "description": "Stop when an exception is not handled and would end the program or thread.",
+        "default": True,
+        "supportsCondition": True,
+        "conditionDescription": "Exception types to stop on, e.g. ValueError, KeyError",
+    },
+    {
+        "filter": "userUnhandled",
+        "label": "User Uncaught Exceptions",
+        "description": "Stop when an exception raised in your code is not handled by your code.",
+        "default": False,
+        "supportsCondition": True,
+        "conditionDescription": "Exception types to stop on, e.g. ValueError, KeyError",
+    },
+]
+_NAMES = {f["filter"] for f in FILTERS}
+#: Control-flow exceptions that never stop on "raised".
+_QUIET = (StopIteration, StopAsyncIteration, GeneratorExit)
+
+
+@dataclass
+class ExceptionFilters:
+    """The filters in force, with their type conditions (empty: any type)."""
+
+    enabled: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    _reported: weakref.WeakSet = field(default_factory=weakref.WeakSet)
+
+    def configure(self, arguments: dict) -> list[dict]:
+        """Apply ``setExceptionBreakpoints`` arguments; returns DAP ``Breakpoint``s."""
+        filters = arguments.get("filters", [])
+        options = arguments.get("filterOptions", [])
+        if not isinstance(filters, list) or not isinstance(options, list):
+            raise RequestError("'filters' and 'filterOptions' must be arrays")
+        enabled: dict[str, tuple[str, ...]] = {}
+        results = []
+        for name in filters:
+            if name not in _NAMES:
+                raise RequestError(f"unknown exception filter {name!r}")
+            enabled[name] = ()
+            results.append({"verified": True})
+        for option in options:
+            if not isinstance(option, dict) or option.get("filterId") not in _NAMES:
+                raise RequestError(f"unknown exception filter option {option!r}")
+            types = parse_type_condition(option.get("condition") or "")
+            enabled[option["filterId"]] = types
+            results.append({"verified": True})
+        self.enabled = enabled
+        return results
+
+    @property
+    def mode(self) -> int:
+        mode = EXC_NONE
+        if "raised" in self.enabled:
+            mode |= EXC_RAISED
+        if "userUnhandled" in self.enabled:
+            mode |= EXC_USER_UNHANDLED
+        return mode
+
+    def _matches(self, name: str, exc: BaseException) -> bool:
+        if name not in self.enabled:
+            return False
+        types = self.enabled[name]
+        return not types or exception_matches(exc, types)
+
+    def stop_on_raise(self, frame: FrameType, exc: BaseException, just_my_code: bool) -> bool:
+        """'raised': the first frame an exception is raised in (not each frame it crosses)."""
+        if isinstance(exc, _QUIET) or _is_clean_exit(exc):
+            return False
+        tb = exc.__traceback__
+        if tb is None or tb.tb_next is not None or tb.tb_frame is not frame:
+            return False
+        if just_my_code and not is_user_frame(frame):
+            return False
+        if not self._matches("raised", exc) or self._seen(exc):
+            return False
+        return True
+
+    def stop_on_unwind(self, frame: FrameType, exc: BaseException) -> bool:
+        """'userUnhandled': an exception leaves user code for library code."""
+        if isinstance(exc, _QUIET) or _is_clean_exit(exc):
+            return False
+        caller = frame.f_back
+        if caller is None or is_debugger_frame(caller):
+            return False  # leaving the program: that is 'uncaught'
+        if not is_user_frame(frame) or is_user_frame(caller):
+            return False
+        return self._matches("userUnhandled", exc) and not self._seen(exc)
+
+    def stop_on_uncaught(self, exc: BaseException) -> bool:
+        if isinstance(exc, (SystemExit, KeyboardInterrupt)):
+            return False
+        return self._matches("uncaught", exc) and not self._seen(exc)
+
+    def _seen(self, exc: BaseException) -> bool:
+        """Each exception object stops at most once."""
+        try:
+            if exc in self._reported:
+                return True
+            self._reported.add(exc)
+        except TypeError:  # not weak-referenceable
+            return False
+        return False
+
+
+def parse_type_condition(condition: str) -> tuple[str, ...]:
+    """``"ValueError, KeyError"`` → ``("ValueError", "KeyError")``."""
+    names = tuple(part.strip() for part in condition.split(",") if part.strip())
+    for name in names:
+        if not all(piece.isidentifier() for piece in name.split(".")):
+            raise RequestError(f"exception condition must name exception types, got {name!r}")
+    return names
+
+
+def exception_matches(exc: BaseException, names: tuple[str, ...]) -> bool:
+    """True if ``exc`` is an instance of a type named in ``names`` (by name or qualified name)."""
+    for cls in type(exc).__mro__:
+        qualified = f"{cls.__module__}.{cls.__qualname__}"
+        if cls.__name__ in names or cls.__qualname__ in names or qualified in names:
+            return True
+    return False
+
+
+def _is_clean_exit(exc: BaseException) -> bool:
+    return isinstance(exc, SystemExit) and exc.code in (None, 0)

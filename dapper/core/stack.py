@@ -1,0 +1,85 @@
+"""Stack traces of stopped threads, and frame ids valid until the next resume."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from types import FrameType
+
+from dapper.core.frame_kinds import is_debugger_frame
+from dapper.core.sources import SourceRegistry
+from dapper.paths import is_user_file
+
+HIDDEN_LIBRARY = ("runpy.py", "<frozen runpy>")
+
+
+def visible_frames(top: FrameType | None) -> list[FrameType]:
+    """The frames a user should see, innermost first: no debugger frames, and
+    none of the launcher's ``runpy`` plumbing beneath the program."""
+    frames: list[FrameType] = []
+    frame = top
+    while frame is not None:
+        if not is_debugger_frame(frame):
+            frames.append(frame)
+        frame = frame.f_back
+    while frames and frames[-1].f_code.co_filename.endswith(HIDDEN_LIBRARY):
+        frames.pop()
+    return frames
+
+
+class FrameRegistry:
+    """Frame ids handed to the client; cleared when the program resumes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._frames: dict[int, tuple[int, FrameType]] = {}
+        self._by_frame: dict[int, int] = {}
+        self._counter = itertools.count(1)
+
+    def id_for(self, thread_ident: int, frame: FrameType) -> int:
+        with self._lock:
+            key = id(frame)
+            fid = self._by_frame.get(key)
+            if fid is None or self._frames[fid][1] is not frame:
+                fid = next(self._counter)
+                self._frames[fid] = (thread_ident, frame)
+                self._by_frame[key] = fid
+            return fid
+
+    def get(self, frame_id: int) -> tuple[int, FrameType] | None:
+        with self._lock:
+            return self._frames.get(frame_id)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._frames.clear()
+            self._by_frame.clear()
+
+
+def stack_frames(
+    frames: list[FrameType],
+    thread_ident: int,
+    registry: FrameRegistry,
+    sources: SourceRegistry,
+    start: int = 0,
+    levels: int = 0,
+    lines: dict[int, int] | None = None,
+) -> dict:
+    """DAP ``stackTrace`` body for ``frames`` (innermost first), paged."""
+    total = len(frames)
+    end = total if not levels else min(total, start + levels)
+    result = []
+    for frame in frames[start:end]:
+        code = frame.f_code
+        line = (lines or {}).get(id(frame)) or frame.f_lineno or code.co_firstlineno
+        entry = {
+            "id": registry.id_for(thread_ident, frame),
+            "name": code.co_qualname,
+            "source": sources.source_for(code, frame.f_globals),
+            "line": line,
+            "column": 1,
+        }
+        if not is_user_file(code.co_filename):
+            entry["presentationHint"] = "subtle"
+        result.append(entry)
+    return {"stackFrames": result, "totalFrames": total}

@@ -1,0 +1,60 @@
+"""Per-thread step state machines: when does a step (in/over/out) end?
+
+Pure logic over frames; the debugger feeds it the events a backend delivers
+for one thread and stops the thread when ``on_line`` says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import FrameType
+
+from dapper._frame_eval.debug_state import StepRequest
+from dapper.core.frame_kinds import (
+    is_coroutine_frame,
+    is_debugger_frame,
+    is_suspending,
+    is_user_frame,
+)
+
+
+@dataclass
+class Step:
+    """One thread's step in progress.
+
+    ``kind``: ``in`` stops at the next line anywhere (user code only with
+    justMyCode); ``over`` stops at the next line of ``frame`` or of a caller;
+    ``out`` stops at the next line of a caller. After the stepped frame returns,
+    the step continues as ``over`` in the caller (or ``in`` when the caller is
+    library code and justMyCode is on: the next user line wins).
+    """
+
+    kind: str
+    frame: FrameType | None
+    just_my_code: bool = True
+
+    def request(self) -> StepRequest:
+        return StepRequest(self.kind if self.kind != "return_to" else "over", self.frame)
+
+    def should_stop_at_line(self, frame: FrameType) -> bool:
+        if self.kind == "in":
+            return not self.just_my_code or is_user_frame(frame)
+        if self.kind == "over":
+            return frame is self.frame
+        return False  # "out": only after the frame returns
+
+    def on_return(self, frame: FrameType) -> bool:
+        """Update after ``frame`` returned or yielded; True if the backend's view changed."""
+        if self.kind == "in" or frame is not self.frame:
+            return False
+        if is_suspending(frame) and is_coroutine_frame(frame) and self.kind == "over":
+            return False  # an awaited coroutine resumes later: stay on it
+        caller = frame.f_back
+        while caller is not None and is_debugger_frame(caller):
+            caller = caller.f_back
+        if caller is None or (self.just_my_code and not is_user_frame(caller)):
+            self.kind, self.frame = "in", None
+        else:
+            self.kind, self.frame = "over", caller
+        return True
+

@@ -1,0 +1,98 @@
+"""Blocking a stopped thread, and running jobs on it while it is stopped.
+
+Requests that run user code (evaluate, repr, setVariable) must run on the
+stopped thread itself so thread-locals and context variables are right; the
+engine thread posts them here and waits with a time limit. A job that hangs is
+interrupted with an asynchronous exception and the session goes on.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import FrameType
+from typing import Any
+
+from dapper.protocol.messages import ERR_TIMEOUT, RequestError
+
+
+class EvaluationTimeout(BaseException):  # noqa: N818 - raised into user code, must not be caught as Exception
+    """Raised asynchronously into a stopped thread whose job ran too long."""
+
+
+@dataclass
+class _Job:
+    fn: Callable[[], Any]
+    done: threading.Event = field(default_factory=threading.Event)
+    result: Any = None
+    error: BaseException | None = None
+
+
+_RESUME = object()
+
+
+class Suspension:
+    """A thread stopped at ``frame``: it sits in ``wait()`` until resumed."""
+
+    def __init__(self, ident: int, frame: FrameType | None, frames: list[FrameType] | None = None):
+        self.ident = ident
+        self.frame = frame
+        #: explicit frame list (innermost first), e.g. from an uncaught exception's traceback
+        self.frames = frames
+        #: exact line per frame id(), for frames that are no longer running
+        self.lines: dict[int, int] = {}
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._busy = threading.Lock()
+        self.resumed = False
+
+    def wait(self) -> None:
+        """Run posted jobs until resumed. Called on the stopped thread."""
+        while True:
+            item = self._queue.get()
+            if item is _RESUME:
+                return
+            self._run(item)
+
+    def _run(self, job: _Job) -> None:
+        try:
+            job.result = job.fn()
+        except EvaluationTimeout:
+            job.error = RequestError("evaluation timed out and was interrupted", error_id=ERR_TIMEOUT)
+        except BaseException as exc:  # noqa: BLE001 - reported to the client, never kills the thread
+            job.error = exc
+        finally:
+            job.done.set()
+
+    def resume(self) -> None:
+        self.resumed = True
+        self._queue.put(_RESUME)
+
+    def run(self, fn: Callable[[], Any], timeout: float) -> Any:
+        """Run ``fn`` on the stopped thread; raise ``RequestError`` past ``timeout``."""
+        if self.resumed:
+            raise RequestError("thread is not stopped")
+        if not self._busy.acquire(timeout=timeout):
+            raise RequestError("thread is still busy with an earlier evaluation", error_id=ERR_TIMEOUT)
+        try:
+            job = _Job(fn)
+            self._queue.put(job)
+            if not job.done.wait(timeout):
+                _raise_in_thread(self.ident, EvaluationTimeout)
+                if not job.done.wait(1.0):
+                    raise RequestError(
+                        f"evaluation did not finish within {timeout:g}s and could not be interrupted",
+                        error_id=ERR_TIMEOUT,
+                    )
+                raise RequestError(f"evaluation did not finish within {timeout:g}s", error_id=ERR_TIMEOUT)
+            if job.error is not None:
+                raise job.error
+            return job.result
+        finally:
+            self._busy.release()
+
+
+def _raise_in_thread(ident: int, exc_type: type[BaseException]) -> None:
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(exc_type))

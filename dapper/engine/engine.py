@@ -1,0 +1,161 @@
+"""The engine: the debugger inside the debuggee, serving DAP over one socket.
+
+It owns the core ``Debugger``, the backend manager and the client sessions.
+Connections are served on a dedicated thread that the backends never trace.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import sys
+import threading
+from typing import Any
+
+from dapper._frame_eval.config import FrameEvalConfig
+from dapper.core.debugger import Debugger
+from dapper.core.inspection import Inspector
+from dapper.engine.session import EngineSession
+from dapper.protocol.connection import socket_connection
+from dapper.protocol.messages import RequestError
+
+log = logging.getLogger("dapper.engine")
+
+
+class Engine:
+    """Debugger state plus the connection to the client or adapter."""
+
+    def __init__(self, config: FrameEvalConfig, *, launched_by_adapter: bool = False) -> None:
+        self.config = config
+        self.launched_by_adapter = launched_by_adapter
+        self.debugger = Debugger(self._emit)
+        self.inspector = Inspector(self.debugger)
+        self.manager: Any = None
+        self.session: EngineSession | None = None
+        self.configured = threading.Event()
+        self.client_gone = threading.Event()
+        self.stop_on_entry = False
+        self._listener: socket.socket | None = None
+        self._terminating = False
+
+    # ------------------------------------------------------------ events
+
+    def _emit(self, name: str, body: dict) -> None:
+        session = self.session
+        if session is not None:
+            session.send_event(name, body)
+
+    # ------------------------------------------------------------ connections
+
+    def connect(self, host: str, port: int) -> None:
+        """Connect back to an adapter and serve that one session."""
+        sock = socket.create_connection((host, port), timeout=10)
+        sock.settimeout(None)
+        self._start_thread(self._serve_one, sock)
+
+    def listen(self, host: str, port: int) -> tuple[str, int]:
+        """Bind now (so a taken port fails at once), then accept clients one at a time."""
+        listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+        listener.listen(1)
+        self._listener = listener
+        self._start_thread(self._accept_loop, listener)
+        return listener.getsockname()[:2]
+
+    def _start_thread(self, target: Any, arg: Any) -> None:
+        thread = threading.Thread(target=target, args=(arg,), name="dapper.engine", daemon=True)
+        thread.start()
+        self.debugger.ignore_thread(thread.ident)
+
+    def _accept_loop(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                sock, _ = listener.accept()
+            except OSError:
+                return
+            self._serve_one(sock)
+
+    def _serve_one(self, sock: socket.socket) -> None:
+        session = EngineSession(self, socket_connection(sock, name="engine"))
+        self.session = session
+        self.client_gone.clear()
+        try:
+            session.serve()
+        finally:
+            self.session = None
+            self.debugger.detach()
+            self.client_gone.set()
+            if not self.configured.is_set():
+                self.configured.set()  # a vanished client must not keep the program waiting
+
+    # ------------------------------------------------------------ requests
+
+    def configure(self, arguments: dict) -> None:
+        """Apply ``launch``/``attach`` arguments that the engine understands."""
+        if "justMyCode" in arguments:
+            self.debugger.set_just_my_code(bool(arguments["justMyCode"]))
+        self.stop_on_entry = bool(arguments.get("stopOnEntry", False))
+        frame_eval = arguments.get("frameEval")
+        if frame_eval is not None:
+            try:
+                self.config = FrameEvalConfig.from_dict(frame_eval)
+            except ValueError as exc:
+                raise RequestError(f"invalid frameEval: {exc}") from None
+        self.debugger.set_exception_breakpoints({"filters": ["uncaught"]})
+
+    def configuration_done(self) -> None:
+        self.configured.set()
+
+    def status(self) -> dict:
+        if self.manager is None:
+            return {"status": {"backend": None, "hook_installed": False, "reason": "not started"}, "stats": {}}
+        runtime = self.manager.runtime
+        return {"status": runtime.get_status(), "stats": runtime.get_stats()}
+
+    def terminate_soon(self) -> None:
+        """``terminate``/``disconnect`` from a client attached directly: end the program."""
+        if self._terminating:
+            return
+        self._terminating = True
+        self.debugger.detach()
+        threading.Thread(target=_exit_process, name="dapper.exit", daemon=True).start()
+
+    # ------------------------------------------------------------ backend
+
+    def start_backend(self) -> None:
+        """Select and install the backend; on the main thread, before user code."""
+        from dapper._frame_eval.frame_eval_main import FrameEvalManager
+
+        self.manager = FrameEvalManager(self.config)
+        backend = self.manager.start(self.debugger, self.debugger.state)
+        self.debugger.attach_backend(backend)
+
+    def shutdown(self) -> None:
+        if self.manager is not None:
+            self.manager.shutdown()
+            self.manager = None
+
+    def finish(self, exit_code: int) -> None:
+        """The program ended: tell a directly attached client, then let go."""
+        session = self.session
+        if session is not None and not self.launched_by_adapter:
+            session.send_event("exited", {"exitCode": exit_code})
+            session.send_event("terminated")
+        self.shutdown()
+        if session is not None:
+            session.connection.close()
+        if self._listener is not None:
+            try:
+                self._listener.close()
+            except OSError:
+                pass
+
+
+def _exit_process() -> None:
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:
+        os._exit(0)

@@ -1,0 +1,272 @@
+"""The engine's DAP session: dispatches requests from one client into core.
+
+Runs on the engine thread, which is never traced. Requests that touch user
+objects are run on the stopped thread through ``Debugger.run_on``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from dapper.core.debugger import Debugger
+from dapper.protocol import messages
+from dapper.protocol.capabilities import capabilities
+from dapper.protocol.connection import Connection
+from dapper.protocol.framing import ProtocolError
+from dapper.protocol.messages import RequestError
+
+log = logging.getLogger("dapper.engine")
+
+Handler = Callable[[dict[str, Any]], dict[str, Any] | None]
+
+
+def _args(request: dict[str, Any]) -> dict[str, Any]:
+    arguments = request.get("arguments", {})
+    if arguments is None:
+        return {}
+    if not isinstance(arguments, dict):
+        raise RequestError("'arguments' must be an object")
+    return arguments
+
+
+def _int_arg(arguments: dict[str, Any], name: str, *, required: bool = True, default: int = 0) -> int:
+    value = arguments.get(name)
+    if value is None:
+        if required:
+            raise RequestError(f"missing required argument '{name}'")
+        return default
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise RequestError(f"argument '{name}' must be an integer, got {type(value).__name__}")
+    return value
+
+
+def _str_arg(arguments: dict[str, Any], name: str, *, required: bool = True, default: str = "") -> str:
+    value = arguments.get(name)
+    if value is None:
+        if required:
+            raise RequestError(f"missing required argument '{name}'")
+        return default
+    if not isinstance(value, str):
+        raise RequestError(f"argument '{name}' must be a string, got {type(value).__name__}")
+    return value
+
+
+class EngineSession:
+    """One client connection to the engine."""
+
+    def __init__(self, engine: Any, connection: Connection) -> None:
+        self.engine = engine
+        self.debugger: Debugger = engine.debugger
+        self.inspector = engine.inspector
+        self.connection = connection
+        self.disconnected = threading.Event()
+        self._handlers: dict[str, Handler] = {
+            name[len("on_") :].replace("__", "/"): getattr(self, name)
+            for name in dir(self)
+            if name.startswith("on_")
+        }
+
+    # ------------------------------------------------------------ plumbing
+
+    def send_event(self, name: str, body: dict[str, Any] | None = None) -> None:
+        self.connection.send(messages.event(name, body))
+
+    def serve(self) -> None:
+        """Handle requests until the client disconnects or goes away."""
+        while not self.connection.closed:
+            try:
+                message = self.connection.receive()
+            except ProtocolError as exc:
+                self.send_event("output", {"category": "console", "output": f"Dapper: bad message: {exc}\n"})
+                continue
+            if message is None:
+                break
+            self.dispatch(message)
+            if self.disconnected.is_set():
+                break
+        self.connection.close()
+
+    def dispatch(self, message: dict[str, Any]) -> None:
+        if message.get("type") != "request" or not isinstance(message.get("command"), str):
+            self.send_event("output", {"category": "console", "output": "Dapper: ignored a message that is not a request\n"})
+            return
+        command = message["command"]
+        handler = self._handlers.get(command)
+        try:
+            if handler is None:
+                raise RequestError(f"unsupported request '{command}'", error_id=messages.ERR_UNKNOWN_COMMAND)
+            body = handler(message)
+        except RequestError as exc:
+            self.connection.send(messages.error_response(message, exc.message, error_id=exc.error_id))
+            return
+        except Exception as exc:  # noqa: BLE001 - a handler bug must not kill the engine
+            log.exception("request %s failed", command)
+            self.connection.send(
+                messages.error_response(message, f"internal error in '{command}': {type(exc).__name__}: {exc}", error_id=messages.ERR_INTERNAL)
+            )
+            return
+        self.connection.send(messages.response(message, body))
+        after = getattr(self, f"after_{command}", None)
+        if after is not None:
+            after(message)
+
+    # ------------------------------------------------------------ lifecycle
+
+    def on_initialize(self, request: dict) -> dict:
+        _args(request)
+        return capabilities()
+
+    def after_initialize(self, request: dict) -> None:
+        self.send_event("initialized")
+
+    def _configure(self, request: dict) -> None:
+        arguments = _args(request)
+        self.engine.configure(arguments)
+
+    def on_launch(self, request: dict) -> None:
+        self._configure(request)
+
+    def on_attach(self, request: dict) -> None:
+        self._configure(request)
+
+    def on_configurationDone(self, request: dict) -> None:
+        self.engine.configuration_done()
+
+    def on_disconnect(self, request: dict) -> None:
+        arguments = _args(request)
+        self.disconnected.set()
+        if arguments.get("terminateDebuggee") and not self.engine.launched_by_adapter:
+            self.engine.terminate_soon()
+
+    def on_terminate(self, request: dict) -> None:
+        self.engine.terminate_soon()
+
+    def on_dapper__status(self, request: dict) -> dict:
+        return self.engine.status()
+
+    # ------------------------------------------------------------ breakpoints
+
+    def on_setBreakpoints(self, request: dict) -> dict:
+        arguments = _args(request)
+        source = arguments.get("source")
+        if not isinstance(source, dict) or not isinstance(source.get("path"), str):
+            raise RequestError("setBreakpoints needs 'source.path'")
+        specs = arguments.get("breakpoints")
+        if specs is None:
+            specs = [{"line": line} for line in arguments.get("lines", [])]
+        if not isinstance(specs, list) or not all(isinstance(s, dict) and isinstance(s.get("line"), int) for s in specs):
+            raise RequestError("'breakpoints' must be an array of objects with an integer 'line'")
+        return {"breakpoints": self.debugger.set_breakpoints(source, specs)}
+
+    def on_setFunctionBreakpoints(self, request: dict) -> dict:
+        specs = _args(request).get("breakpoints")
+        if not isinstance(specs, list) or not all(isinstance(s, dict) and isinstance(s.get("name"), str) for s in specs):
+            raise RequestError("'breakpoints' must be an array of objects with a string 'name'")
+        return {"breakpoints": self.debugger.set_function_breakpoints(specs)}
+
+    def on_setExceptionBreakpoints(self, request: dict) -> dict:
+        return {"breakpoints": self.debugger.set_exception_breakpoints(_args(request))}
+
+    def on_breakpointLocations(self, request: dict) -> dict:
+        arguments = _args(request)
+        source = arguments.get("source")
+        if not isinstance(source, dict) or not isinstance(source.get("path"), str):
+            raise RequestError("breakpointLocations needs 'source.path'")
+        line = _int_arg(arguments, "line")
+        end_line = arguments.get("endLine")
+        locations = self.debugger.breakpoints.breakpoint_locations(source["path"], line, end_line)
+        return {"breakpoints": locations}
+
+    # ------------------------------------------------------------ execution
+
+    def on_threads(self, request: dict) -> dict:
+        return {"threads": self.debugger.threads.describe()}
+
+    def on_continue(self, request: dict) -> dict:
+        _int_arg(_args(request), "threadId")
+        self.debugger.resume_all()
+        return {"allThreadsContinued": True}
+
+    def _step(self, request: dict, kind: str) -> None:
+        thread_id = _int_arg(_args(request), "threadId")
+        suspension = self.debugger.suspension_for(thread_id)
+        self.debugger.resume_all(suspension.ident, kind)
+
+    def on_next(self, request: dict) -> None:
+        self._step(request, "over")
+
+    def on_stepIn(self, request: dict) -> None:
+        self._step(request, "in")
+
+    def on_stepOut(self, request: dict) -> None:
+        self._step(request, "out")
+
+    def on_pause(self, request: dict) -> None:
+        _int_arg(_args(request), "threadId")
+        self.debugger.pause()
+
+    # ------------------------------------------------------------ inspection
+
+    def on_stackTrace(self, request: dict) -> dict:
+        arguments = _args(request)
+        return self.debugger.stack_trace(
+            _int_arg(arguments, "threadId"),
+            _int_arg(arguments, "startFrame", required=False),
+            _int_arg(arguments, "levels", required=False),
+        )
+
+    def on_source(self, request: dict) -> dict:
+        arguments = _args(request)
+        ref = arguments.get("sourceReference")
+        if ref is None and isinstance(arguments.get("source"), dict):
+            ref = arguments["source"].get("sourceReference")
+        if not isinstance(ref, int) or ref <= 0:
+            path = (arguments.get("source") or {}).get("path")
+            if isinstance(path, str) and os.path.isfile(path):
+                with open(path, encoding="utf-8", errors="replace") as handle:
+                    return {"content": handle.read(), "mimeType": "text/x-python"}
+            raise RequestError("source needs a positive 'sourceReference'")
+        text = self.debugger.sources.text(ref)
+        if text is None:
+            raise RequestError(f"no source is available for sourceReference {ref}")
+        return {"content": text, "mimeType": "text/x-python"}
+
+    def on_loadedSources(self, request: dict) -> dict:
+        from dapper.core.sources import loaded_sources
+
+        return {"sources": loaded_sources()}
+
+    def on_modules(self, request: dict) -> dict:
+        from dapper.core.sources import modules
+
+        arguments = _args(request)
+        found = modules()
+        start = _int_arg(arguments, "startModule", required=False)
+        count = _int_arg(arguments, "moduleCount", required=False)
+        page = found[start : start + count] if count else found[start:]
+        return {"modules": page, "totalModules": len(found)}
+
+    def on_scopes(self, request: dict) -> dict:
+        return self.inspector.scopes(_int_arg(_args(request), "frameId"))
+
+    def on_variables(self, request: dict) -> dict:
+        return self.inspector.variables(_args(request))
+
+    def on_evaluate(self, request: dict) -> dict:
+        return self.inspector.evaluate(_args(request))
+
+    def on_setVariable(self, request: dict) -> dict:
+        return self.inspector.set_variable(_args(request))
+
+    def on_setExpression(self, request: dict) -> dict:
+        return self.inspector.set_expression(_args(request))
+
+    def on_completions(self, request: dict) -> dict:
+        return self.inspector.completions(_args(request))
+
+    def on_exceptionInfo(self, request: dict) -> dict:
+        return self.inspector.exception_info(_int_arg(_args(request), "threadId"))

@@ -1,0 +1,213 @@
+"""The debuggee launcher: ``python -m dapper (--listen|--connect) … (FILE | -m MODULE | -c CODE)``.
+
+Starts the engine on its own thread, waits for the client when asked, installs
+the backend on the main thread, then runs the program as ``__main__`` and
+reports how it ended.
+"""
+
+from __future__ import annotations
+
+import argparse
+import builtins
+import os
+import runpy
+import sys
+import threading
+import traceback
+import types
+
+from dapper._frame_eval.config import FrameEvalConfig
+from dapper.core import thread_events
+
+BACKEND_NAMES = ("auto", "eval_frame", "tracing", "sys.monitoring", "settrace")
+
+
+class UsageError(Exception):
+    pass
+
+
+def parse_address(text: str, *, default_host: str = "127.0.0.1") -> tuple[str, int]:
+    """``PORT`` or ``HOST:PORT`` → (host, port)."""
+    host, sep, port = text.rpartition(":")
+    if not sep:
+        host, port = default_host, text
+    host = host.strip("[]") or default_host
+    try:
+        number = int(port)
+    except ValueError:
+        raise UsageError(f"invalid port in {text!r}") from None
+    if not 0 <= number <= 65535:
+        raise UsageError(f"port out of range in {text!r}")
+    return host, number
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """Parse launcher options up to the program; the rest is the program's argv."""
+    parser = argparse.ArgumentParser(
+        prog="python -m dapper",
+        description="Run a Python program under the Dapper debugger engine.",
+        usage="python -m dapper (--listen [HOST:]PORT | --connect HOST:PORT) [--wait-for-client] "
+        "[--backend NAME] (FILE | -m MODULE | -c CODE) [ARGS...]",
+    )
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--listen", metavar="[HOST:]PORT", help="serve DAP on this address")
+    where.add_argument("--connect", metavar="HOST:PORT", help="connect to a DAP adapter at this address")
+    parser.add_argument("--wait-for-client", action="store_true", help="run the program only after configurationDone")
+    parser.add_argument("--backend", choices=BACKEND_NAMES, default=None)
+    parser.add_argument("--adapter", action="store_true", help=argparse.SUPPRESS)
+    # Split off the program: everything from FILE, -m or -c on belongs to it.
+    own: list[str] = []
+    rest = list(argv)
+    while rest:
+        arg = rest[0]
+        if arg in ("-m", "-c"):
+            break
+        if arg.startswith("-") and arg != "-":
+            own.append(rest.pop(0))
+            if arg in ("--listen", "--connect", "--backend") and rest:
+                own.append(rest.pop(0))
+            continue
+        break
+    args = parser.parse_args(own)
+    if not rest:
+        parser.error("nothing to run: give FILE, -m MODULE or -c CODE")
+    if rest[0] in ("-m", "-c"):
+        if len(rest) < 2:
+            parser.error(f"{rest[0]} needs an argument")
+        args.kind, args.target, args.program_args = rest[0], rest[1], rest[2:]
+    else:
+        args.kind, args.target, args.program_args = "file", rest[0], rest[1:]
+    return args
+
+
+def run_program(kind: str, target: str, program_args: list[str]) -> None:
+    """Run the user's program as ``__main__`` (raises whatever it raises)."""
+    if kind == "-m":
+        sys.argv = [target, *program_args]
+        sys.path.insert(0, os.getcwd())
+        runpy.run_module(target, run_name="__main__", alter_sys=True)
+        return
+    main = types.ModuleType("__main__")
+    main.__dict__["__builtins__"] = builtins
+    if kind == "-c":
+        sys.argv = ["-c", *program_args]
+        sys.path.insert(0, "")
+        code = compile(target, "<string>", "exec")
+        import linecache
+
+        linecache.cache["<string>"] = (len(target), None, target.splitlines(True), "<string>")
+    else:
+        path = os.path.abspath(target)
+        sys.argv = [target, *program_args]
+        sys.path.insert(0, os.path.dirname(path))
+        main.__file__ = path
+        with open(path, "rb") as handle:
+            source = handle.read()
+        code = compile(source, path, "exec")
+    sys.modules["__main__"] = main
+    exec(code, main.__dict__)
+
+
+def exit_code_of(exc: SystemExit) -> int:
+    code = exc.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = parse_args(sys.argv[1:] if argv is None else argv)
+        address = parse_address(args.listen or args.connect)
+    except UsageError as exc:
+        print(f"dapper: {exc}", file=sys.stderr)
+        return 2
+    if args.kind == "file" and not os.path.isfile(args.target):
+        print(f"dapper: can't open file {args.target!r}: no such file", file=sys.stderr)
+        return 2
+
+    from dapper.engine.engine import Engine
+
+    try:
+        if args.backend is not None:
+            config = FrameEvalConfig.from_backend_name(args.backend)
+        else:
+            config = FrameEvalConfig.resolve(None, os.environ)
+    except ValueError as exc:
+        print(f"dapper: {exc}", file=sys.stderr)
+        return 2
+    engine = Engine(config, launched_by_adapter=args.adapter)
+    try:
+        if args.connect:
+            engine.connect(*address)
+        else:
+            host, port = engine.listen(*address)
+            print(f"dapper: listening on {host}:{port}", file=sys.stderr, flush=True)
+    except OSError as exc:
+        print(f"dapper: cannot {'connect to' if args.connect else 'listen on'} {address[0]}:{address[1]}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+
+    if args.connect or args.wait_for_client:
+        engine.configured.wait()
+    try:
+        engine.start_backend()
+    except Exception as exc:  # noqa: BLE001 - strict mode: report and end
+        print(f"dapper: {exc}", file=sys.stderr)
+        engine.finish(1)
+        return 1
+    thread_events.install(engine.debugger.on_thread_event)
+    threading.excepthook = _thread_excepthook(engine)
+    if engine.stop_on_entry:
+        engine.debugger.request_entry_stop(threading.get_ident())
+
+    exit_code = 0
+    try:
+        run_program(args.kind, args.target, args.program_args)
+    except SystemExit as exc:
+        exit_code = exit_code_of(exc)
+    except KeyboardInterrupt:
+        traceback.print_exc()
+        exit_code = 130
+    except BaseException as exc:  # noqa: BLE001 - the program's uncaught exception
+        engine.debugger.on_uncaught(exc)
+        _print_user_traceback(exc)
+        exit_code = 1
+    finally:
+        sys.stdout.flush()
+    _wait_for_threads()
+    thread_events.uninstall()
+    engine.finish(exit_code)
+    return exit_code
+
+
+def _print_user_traceback(exc: BaseException) -> None:
+    """Print the traceback as Python would, without the launcher's own frames."""
+    tb = exc.__traceback__
+    from dapper.core.frame_kinds import is_debugger_frame
+
+    while tb is not None and (is_debugger_frame(tb.tb_frame) or tb.tb_frame.f_code.co_filename.endswith(("runpy.py", "<frozen runpy>"))):
+        tb = tb.tb_next
+    traceback.print_exception(type(exc), exc, tb)
+    sys.stderr.flush()
+
+
+def _thread_excepthook(engine):  # type: ignore[no-untyped-def]
+    original = threading.excepthook
+
+    def hook(args: threading.ExceptHookArgs) -> None:
+        if args.exc_value is not None and not isinstance(args.exc_value, SystemExit):
+            engine.debugger.on_uncaught(args.exc_value)
+        original(args)
+
+    return hook
+
+
+def _wait_for_threads() -> None:
+    """Let non-daemon threads finish, as the interpreter would, before reporting exit."""
+    for thread in threading.enumerate():
+        if thread is threading.current_thread() or thread.daemon or not thread.is_alive():
+            continue
+        thread.join()

@@ -1,0 +1,105 @@
+"""A DAP endpoint over a pair of byte streams: numbered, thread-safe sends and a
+reader that survives bad frames.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any, BinaryIO
+
+from dapper.protocol.framing import MessageReader, ProtocolError, encode_message
+
+log = logging.getLogger("dapper.protocol")
+
+#: Called with each message sent or received: (direction "<-"/"->", message).
+TraceHook = Callable[[str, dict[str, Any]], None]
+
+
+class Connection:
+    """Sends messages with increasing ``seq`` and reads them one at a time."""
+
+    def __init__(
+        self,
+        reader: BinaryIO,
+        writer: BinaryIO,
+        *,
+        name: str = "dap",
+        trace: TraceHook | None = None,
+        closer: Callable[[], None] | None = None,
+    ) -> None:
+        self.name = name
+        self._reader = MessageReader(reader)
+        self._writer = writer
+        self._write_lock = threading.Lock()
+        self._seq = itertools.count(1)
+        self._trace = trace
+        self._closer = closer
+        self.closed = False
+
+    def send(self, message: dict[str, Any]) -> dict[str, Any]:
+        """Number and write one message; returns it. Silently drops after close."""
+        with self._write_lock:
+            message["seq"] = next(self._seq)
+            if self.closed:
+                return message
+            try:
+                self._writer.write(encode_message(message))
+                self._writer.flush()
+            except (OSError, ValueError):
+                self.closed = True
+                return message
+        if self._trace:
+            self._trace("->", message)
+        return message
+
+    def receive(self) -> dict[str, Any] | None:
+        """Next message, or None once the peer is gone.
+
+        Raises ``ProtocolError`` for a recoverable bad frame; an unrecoverable
+        one closes the connection and returns None.
+        """
+        if self.closed:
+            return None
+        try:
+            message = self._reader.read()
+        except ProtocolError as exc:
+            if exc.recoverable:
+                raise
+            log.warning("%s: %s", self.name, exc)
+            self.close()
+            return None
+        except (OSError, ValueError):
+            self.close()
+            return None
+        if message is None:
+            self.close()
+        elif self._trace:
+            self._trace("<-", message)
+        return message
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        if self._closer is not None:
+            try:
+                self._closer()
+            except OSError:
+                pass
+
+
+def socket_connection(sock: Any, *, name: str, trace: TraceHook | None = None) -> Connection:
+    """A ``Connection`` over a connected socket; closing it shuts the socket down."""
+    import socket as _socket
+
+    def closer() -> None:
+        try:
+            sock.shutdown(_socket.SHUT_RDWR)
+        except OSError:
+            pass
+        sock.close()
+
+    return Connection(sock.makefile("rb"), sock.makefile("wb"), name=name, trace=trace, closer=closer)

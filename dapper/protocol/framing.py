@@ -1,0 +1,114 @@
+"""``Content-Length`` framing of DAP messages over a byte stream.
+
+Exactly ``Content-Length: N\\r\\n\\r\\n`` is written; other headers are tolerated
+when read. Malformed frames raise ``ProtocolError`` so callers can answer with
+an error instead of dying.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, BinaryIO
+
+MAX_CONTENT_LENGTH = 256 * 1024 * 1024
+
+
+class ProtocolError(Exception):
+    """A frame or message that does not follow the DAP wire format.
+
+    ``recoverable`` is True when the stream is still in sync (the body was read
+    whole but is not valid JSON) so the reader can go on with the next message.
+    """
+
+    def __init__(self, message: str, *, recoverable: bool = False) -> None:
+        super().__init__(message)
+        self.recoverable = recoverable
+
+
+def encode_message(message: dict[str, Any]) -> bytes:
+    """Serialise one message with its header."""
+    body = json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+
+class MessageReader:
+    """Reads framed messages from a buffered binary stream (needs ``read1``).
+
+    Keeps its own buffer so that after a bad frame (a lying Content-Length, a
+    body that is not JSON) it can resynchronise on the next ``Content-Length``
+    header instead of losing the connection.
+    """
+
+    _HEADER = b"content-length"
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+        self._buf = bytearray()
+
+    def _fill(self) -> bool:
+        chunk = self._stream.read1(65536)
+        if not chunk:
+            return False
+        self._buf += chunk
+        return True
+
+    def read(self) -> dict[str, Any] | None:
+        """Next message; None at end of stream. Raises ``ProtocolError`` for a
+        bad frame (``recoverable`` when the reader can go on)."""
+        while True:
+            end = self._buf.find(b"\r\n\r\n")
+            if end >= 0:
+                break
+            if not self._fill():
+                if self._buf.strip():
+                    self._buf.clear()
+                    raise ProtocolError("stream ended inside a message header")
+                return None
+        header = bytes(self._buf[:end])
+        del self._buf[: end + 4]
+        length = _content_length(header)
+        while len(self._buf) < length:
+            if not self._fill():
+                got = len(self._buf)
+                self._buf.clear()
+                raise ProtocolError(
+                    f"stream ended after {got} of {length} body bytes (lying Content-Length?)"
+                )
+        body = bytes(self._buf[:length])
+        del self._buf[:length]
+        try:
+            message = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            self._resync(body)
+            raise ProtocolError(f"message body is not valid JSON: {exc}", recoverable=True) from None
+        if not isinstance(message, dict):
+            raise ProtocolError("message body is not a JSON object", recoverable=True)
+        return message
+
+    def _resync(self, body: bytes) -> None:
+        """A body that swallowed the next header: push that header back."""
+        index = body.lower().find(self._HEADER)
+        if index >= 0:
+            self._buf[:0] = body[index:]
+
+
+def _content_length(header: bytes) -> int:
+    length: int | None = None
+    for line in header.split(b"\r\n"):
+        if not line.strip():
+            continue
+        name, sep, value = line.decode("ascii", "replace").partition(":")
+        if not sep:
+            raise ProtocolError(f"malformed header line: {line[:80]!r}", recoverable=True)
+        if name.strip().lower() == "content-length":
+            try:
+                length = int(value.strip())
+            except ValueError:
+                raise ProtocolError(
+                    f"Content-Length is not a number: {value.strip()[:40]!r}", recoverable=True
+                ) from None
+    if length is None:
+        raise ProtocolError("message header has no Content-Length", recoverable=True)
+    if length < 0 or length > MAX_CONTENT_LENGTH:
+        raise ProtocolError(f"Content-Length out of range: {length}", recoverable=True)
+    return length
