@@ -1,0 +1,1 @@
+"""Engine-side debugger logic with no I/O: breakpoints, stepping, stop/resume, inspection."""
