@@ -158,7 +158,7 @@ def _collect(
     all_lines: set[int],
 ) -> None:
     """Walk ``code`` and its nested code objects, filing lines under their scope."""
-    own = {line for _, _, line in code.co_lines() if line is not None}
+    own = {line for _, _, line in code.co_lines() if line}  # None: no line; 0: RESUME
     all_lines.update(own)
     scope_lines.setdefault(scope_key, set()).update(own)
     for const in code.co_consts:
