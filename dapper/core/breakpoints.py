@@ -267,9 +267,10 @@ class BreakpointRegistry:
                 bp = self._line_breakpoint(spec, previous)
                 bp.source = source
                 requested = spec.get("line")
-                bp.requested_line = requested if isinstance(requested, int) else None
+                valid_line = isinstance(requested, int) and not isinstance(requested, bool)
+                bp.requested_line = requested if valid_line else None
                 bp.line = None
-                if bp.requested_line is None or isinstance(requested, bool):
+                if bp.requested_line is None:
                     bp.message = "The breakpoint has no valid line number."
                 elif source_error is not None:
                     bp.message = source_error
