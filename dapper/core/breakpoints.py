@@ -1,0 +1,476 @@
+"""The breakpoint registry: what the client asked for, and whether a hit stops.
+
+The engine hands DAP ``setBreakpoints`` / ``setFunctionBreakpoints`` arguments
+to ``BreakpointRegistry``; it answers with DAP ``Breakpoint`` objects and keeps,
+per canonical file, the lines a backend must watch (``lines_for``) and the
+function names it must watch (``function_names``). When a backend reports a
+line or call, ``check_line`` / ``check_call`` decide: stop, log, or ignore.
+Everything that can be compiled or validated is done when a breakpoint is set,
+so the hit path only evaluates.
+"""
+
+from __future__ import annotations
+
+import itertools
+import keyword
+import os
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import CodeType, FrameType
+from typing import Any
+
+from dapper.core.hit_condition import HitCondition, InvalidHitCondition, parse_hit_condition
+from dapper.core.loaded_files import LoadedFiles
+from dapper.core.log_message import InvalidLogMessage, LogMessage, parse_log_message
+from dapper.core.source_lines import SourceUnavailable, get_source_lines
+from dapper.paths import canonical_path
+
+__all__ = ["BreakpointRegistry", "HitDecision", "NOT_LOADED_MESSAGE"]
+
+NOT_LOADED_MESSAGE = (
+    "The module of this file is not loaded yet; the breakpoint will be verified when it is."
+)
+
+
+@dataclass
+class HitDecision:
+    """What core does after a line or call event.
+
+    ``stop``: pause the thread (``breakpoint_ids`` are the ones that asked to, for
+    the ``stopped`` event's ``hitBreakpointIds``). ``log_messages``: logpoint
+    output to send. ``condition_errors``: conditions that raised (they stop too).
+    ``verified_now``: breakpoints that this hit proved loaded; send them as
+    ``breakpoint`` events with reason ``changed``.
+    """
+
+    stop: bool = False
+    breakpoint_ids: list[int] = field(default_factory=list)
+    log_messages: list[str] = field(default_factory=list)
+    condition_errors: list[str] = field(default_factory=list)
+    verified_now: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Options:
+    """Compiled ``condition`` / ``hitCondition`` / ``logMessage`` of one breakpoint."""
+
+    condition_text: str | None = None
+    condition: CodeType | None = None
+    hit_condition: HitCondition | None = None
+    log_message: LogMessage | None = None
+    error: str | None = None
+
+    @staticmethod
+    def key(spec: Mapping[str, Any]) -> tuple[Any, Any, Any]:
+        return (spec.get("condition"), spec.get("hitCondition"), spec.get("logMessage"))
+
+
+def _compile_options(spec: Mapping[str, Any]) -> _Options:
+    condition_text = spec.get("condition") or None
+    condition = None
+    if condition_text is not None:
+        if not isinstance(condition_text, str):
+            return _Options(error="The condition must be a string.")
+        try:
+            condition = compile(condition_text, "<breakpoint condition>", "eval", dont_inherit=True)
+        except SyntaxError as exc:
+            return _Options(error=f"Invalid condition {condition_text!r}: {exc.msg}.")
+    hit_text = spec.get("hitCondition")
+    hit_condition = None
+    if hit_text is not None and hit_text != "":
+        if not isinstance(hit_text, str):
+            return _Options(error="The hit condition must be a string.")
+        try:
+            hit_condition = parse_hit_condition(hit_text)
+        except InvalidHitCondition as exc:
+            return _Options(error=str(exc))
+    log_text = spec.get("logMessage")
+    log_message = None
+    if log_text:
+        if not isinstance(log_text, str):
+            return _Options(error="The log message must be a string.")
+        try:
+            log_message = parse_log_message(log_text)
+        except InvalidLogMessage as exc:
+            return _Options(error=str(exc))
+    return _Options(condition_text, condition, hit_condition, log_message)
+
+
+def _describe_error(exc: BaseException) -> str:
+    message = str(exc)
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+
+
+class _Breakpoint:
+    """One line or function breakpoint: its options, hit count and DAP state."""
+
+    def __init__(self, bp_id: int, options: _Options, options_key: tuple[Any, Any, Any]) -> None:
+        self.id = bp_id
+        self.options = options
+        self.options_key = options_key
+        self.hits = 0
+        self.verified = False
+        self.message: str | None = None
+        self.requested_line: int | None = None
+        self.line: int | None = None  # where it landed (None: unverifiable)
+        self.source: dict[str, Any] | None = None
+
+    @property
+    def armed(self) -> bool:
+        """Can this breakpoint be hit (verified, or only waiting for its module)?"""
+        return self.options.error is None and self.line is not None
+
+    def to_dap(self) -> dict[str, Any]:
+        result: dict[str, Any] = {"id": self.id, "verified": self.verified}
+        if self.source is not None:
+            result["source"] = self.source
+            line = self.line if self.line is not None else self.requested_line
+            if isinstance(line, int):
+                result["line"] = line
+        if self.message:
+            result["message"] = self.message
+        return result
+
+    def evaluate(self, frame: FrameType, decision: HitDecision, lock: threading.Lock) -> None:
+        """Condition, then hit count and hit condition, then log or stop."""
+        options = self.options
+        if options.condition is not None:
+            try:
+                passed = bool(eval(options.condition, frame.f_globals, frame.f_locals))  # noqa: S307
+            except Exception as exc:  # a broken condition stops, and says why
+                decision.stop = True
+                decision.breakpoint_ids.append(self.id)
+                decision.condition_errors.append(
+                    f"Error evaluating breakpoint condition {options.condition_text!r}: "
+                    f"{_describe_error(exc)}"
+                )
+                return
+            if not passed:
+                return
+        with lock:
+            self.hits += 1
+            count = self.hits
+        if options.hit_condition is not None and not options.hit_condition.matches(count):
+            return
+        if options.log_message is not None:
+            decision.log_messages.append(
+                options.log_message.render(frame.f_globals, frame.f_locals)
+            )
+            return
+        decision.stop = True
+        decision.breakpoint_ids.append(self.id)
+
+
+def _valid_function_name(name: str) -> bool:
+    parts = name.split(".")
+    return (
+        all(
+            part == "<locals>" or (part.isidentifier() and not keyword.iskeyword(part))
+            for part in parts
+        )
+        and parts[-1] != "<locals>"
+    )
+
+
+_NO_LINES: Mapping[int, tuple[_Breakpoint, ...]] = {}  # read-only default
+
+
+class BreakpointRegistry:
+    """Line and function breakpoints of one debug session.
+
+    Setters run on the engine thread; ``check_line`` / ``check_call`` run on any
+    debuggee thread and read immutable snapshots swapped in by the setters.
+    """
+
+    def __init__(self, loaded_files: LoadedFiles | None = None) -> None:
+        self._loaded = loaded_files if loaded_files is not None else LoadedFiles()
+        self._ids = itertools.count(1)
+        self._lock = threading.RLock()
+        self._hit_lock = threading.Lock()
+        #: canonical file -> breakpoints in request order
+        self._by_file: dict[str, list[_Breakpoint]] = {}
+        #: canonical file -> landed line -> armed breakpoints (snapshot read by check_line)
+        self._armed: dict[str, dict[int, tuple[_Breakpoint, ...]]] = {}
+        self._pending: set[str] = set()
+        self._functions: list[tuple[str, _Breakpoint]] = []
+        #: co_qualname -> (breakpoint, module the name requires or None) (snapshot)
+        self._function_index: dict[str, tuple[tuple[_Breakpoint, str | None], ...]] = {}
+        self._function_names: frozenset[str] = frozenset()
+
+    # -- loading ---------------------------------------------------------------
+
+    def set_main_file(self, filename: str) -> None:
+        """Count the script being run as ``__main__`` as loaded."""
+        self._loaded.add(filename)
+
+    def is_loaded(self, canonical: str) -> bool:
+        """True when a module in ``sys.modules`` (or the main script) has this canonical file."""
+        return self._loaded.is_loaded(canonical)
+
+    def pending_files(self) -> set[str]:
+        """Canonical files holding breakpoints that wait for their module to load."""
+        with self._lock:
+            return set(self._pending)
+
+    def mark_loaded(self, canonical: str) -> list[dict[str, Any]]:
+        """Verify the breakpoints of a file that is now loaded; returns the changed ones."""
+        with self._lock:
+            self._loaded.add(canonical)
+            if canonical not in self._pending:
+                return []
+            self._pending.discard(canonical)
+            changed = []
+            for bp in self._by_file.get(canonical, ()):
+                if bp.armed and not bp.verified:
+                    bp.verified = True
+                    bp.message = None
+                    changed.append(bp.to_dap())
+            return changed
+
+    def refresh_loaded(self) -> list[dict[str, Any]]:
+        """Check every pending file against ``sys.modules``; returns breakpoints now verified."""
+        changed: list[dict[str, Any]] = []
+        for canonical in sorted(self.pending_files()):
+            if self._loaded.is_loaded(canonical):
+                changed.extend(self.mark_loaded(canonical))
+        return changed
+
+    # -- line breakpoints ------------------------------------------------------
+
+    def set_breakpoints(
+        self, source: dict[str, Any], specs: Iterable[Mapping[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """Replace the breakpoints of one DAP ``Source``; returns DAP ``Breakpoint`` objects.
+
+        A breakpoint re-sent on the same requested line keeps its id (and its hit
+        count when its options did not change).
+        """
+        specs = list(specs)
+        path = source.get("path") if isinstance(source, Mapping) else None
+        if not isinstance(path, str) or not path:
+            return [self._unsourced_error(source, spec) for spec in specs]
+        canonical = canonical_path(path)
+        try:
+            lines = get_source_lines(path)
+            source_error = None
+        except SourceUnavailable as exc:
+            lines = None
+            source_error = str(exc)
+        loaded = self._loaded.is_loaded(canonical)
+        with self._lock:
+            previous: dict[int, list[_Breakpoint]] = {}
+            for bp in self._by_file.get(canonical, ()):
+                previous.setdefault(bp.requested_line, []).append(bp)  # type: ignore[arg-type]
+            new: list[_Breakpoint] = []
+            for spec in specs:
+                bp = self._line_breakpoint(spec, previous)
+                bp.source = source
+                requested = spec.get("line")
+                valid_line = isinstance(requested, int) and not isinstance(requested, bool)
+                bp.requested_line = requested if valid_line else None
+                bp.line = None
+                if bp.requested_line is None:
+                    bp.message = "The breakpoint has no valid line number."
+                elif source_error is not None:
+                    bp.message = source_error
+                elif bp.options.error is not None:
+                    bp.message = bp.options.error
+                    bp.line = lines.resolve(bp.requested_line).line  # type: ignore[union-attr]
+                else:
+                    landing = lines.resolve(bp.requested_line)  # type: ignore[union-attr]
+                    bp.line = landing.line
+                    bp.message = landing.message
+                bp.verified = bp.line is not None and bp.options.error is None and loaded
+                if bp.line is not None and bp.options.error is None and not loaded:
+                    bp.message = NOT_LOADED_MESSAGE
+                new.append(bp)
+            self._install_file(canonical, new, loaded)
+            return [bp.to_dap() for bp in new]
+
+    def _line_breakpoint(
+        self, spec: Mapping[str, Any], previous: dict[int, list[_Breakpoint]]
+    ) -> _Breakpoint:
+        key = _Options.key(spec)
+        line = spec.get("line")
+        earlier = previous.get(line) if isinstance(line, int) else None
+        if earlier:
+            old = earlier.pop(0)
+            if old.options_key == key:
+                return old  # same options: keep the compiled code and the hit count
+            return _Breakpoint(old.id, _compile_options(spec), key)
+        return _Breakpoint(next(self._ids), _compile_options(spec), key)
+
+    def _unsourced_error(self, source: Any, spec: Mapping[str, Any]) -> dict[str, Any]:
+        result: dict[str, Any] = {
+            "id": next(self._ids),
+            "verified": False,
+            "message": "The source has no path; breakpoints need a file.",
+        }
+        if isinstance(source, dict):
+            result["source"] = source
+        if isinstance(spec.get("line"), int):
+            result["line"] = spec["line"]
+        return result
+
+    def _install_file(self, canonical: str, breakpoints: list[_Breakpoint], loaded: bool) -> None:
+        by_line: dict[int, list[_Breakpoint]] = {}
+        for bp in breakpoints:
+            if bp.line is not None and bp.options.error is None:
+                by_line.setdefault(bp.line, []).append(bp)
+        armed = dict(self._armed)
+        by_file = dict(self._by_file)
+        if by_line:
+            armed[canonical] = {line: tuple(bps) for line, bps in by_line.items()}
+        else:
+            armed.pop(canonical, None)
+        if breakpoints:
+            by_file[canonical] = breakpoints
+        else:
+            by_file.pop(canonical, None)
+        if by_line and not loaded:
+            self._pending.add(canonical)
+        else:
+            self._pending.discard(canonical)
+        self._by_file = by_file
+        self._armed = armed
+
+    def lines_for(self, canonical: str) -> frozenset[int]:
+        """Lines (where breakpoints landed) the backend must watch in one canonical file.
+
+        Includes breakpoints still waiting for their module to load, so a module
+        imported later stops at them without the engine having to notice the
+        import first; the first hit verifies them (``HitDecision.verified_now``).
+        """
+        return frozenset(self._armed.get(canonical, _NO_LINES))
+
+    def verified_lines_for(self, canonical: str) -> frozenset[int]:
+        """Landed lines of the verified breakpoints only."""
+        return frozenset(
+            line
+            for line, bps in self._armed.get(canonical, _NO_LINES).items()
+            if any(bp.verified for bp in bps)
+        )
+
+    def files(self) -> set[str]:
+        """Canonical files that hold line breakpoints (verified or not)."""
+        return set(self._by_file)
+
+    def breakpoints_for(self, canonical: str) -> list[dict[str, Any]]:
+        """Current DAP ``Breakpoint`` objects of one canonical file."""
+        with self._lock:
+            return [bp.to_dap() for bp in self._by_file.get(canonical, ())]
+
+    def check_line(self, frame: FrameType) -> HitDecision:
+        """Evaluate the breakpoints on ``frame``'s current line (cheap when there are none)."""
+        decision = HitDecision()
+        canonical = canonical_path(frame.f_code.co_filename)
+        file_lines = self._armed.get(canonical)
+        if not file_lines:
+            return decision
+        breakpoints = file_lines.get(frame.f_lineno)
+        if not breakpoints:
+            return decision
+        if canonical in self._pending:
+            decision.verified_now = self.mark_loaded(canonical)
+        for bp in breakpoints:
+            bp.evaluate(frame, decision, self._hit_lock)
+        return decision
+
+    def breakpoint_locations(
+        self, path: str, line: int, end_line: int | None = None
+    ) -> list[dict[str, int]]:
+        """DAP ``BreakpointLocation``s: executable lines in ``line..end_line``.
+
+        With no ``end_line``: the line a breakpoint on ``line`` would land on.
+        """
+        try:
+            lines = get_source_lines(path)
+        except SourceUnavailable:
+            return []
+        if end_line is None:
+            landing = lines.resolve(line).line
+            return [] if landing is None else [{"line": landing}]
+        return [{"line": number} for number in lines.lines_between(line, end_line)]
+
+    # -- function breakpoints --------------------------------------------------
+
+    def set_function_breakpoints(self, specs: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """Replace all function breakpoints; returns DAP ``Breakpoint`` objects.
+
+        Names: ``func``, ``Class.method`` (any module), ``module.func``,
+        ``module.Class.method``. Ids stay stable per name.
+        """
+        with self._lock:
+            previous: dict[str, list[_Breakpoint]] = {}
+            for name, bp in self._functions:
+                previous.setdefault(name, []).append(bp)
+            new: list[tuple[str, _Breakpoint]] = []
+            for spec in specs:
+                raw = spec.get("name")
+                name = raw.strip() if isinstance(raw, str) else ""
+                key = _Options.key(spec)
+                earlier = previous.get(name)
+                if earlier:
+                    old = earlier.pop(0)
+                    bp = (
+                        old
+                        if old.options_key == key
+                        else _Breakpoint(old.id, _compile_options(spec), key)
+                    )
+                else:
+                    bp = _Breakpoint(next(self._ids), _compile_options(spec), key)
+                if not _valid_function_name(name):
+                    bp.message = (
+                        f"Invalid function name {raw!r}: expected 'func', 'module.func', "
+                        "'Class.method' or 'module.Class.method'."
+                    )
+                else:
+                    bp.message = bp.options.error
+                bp.verified = bp.message is None
+                new.append((name, bp))
+            self._functions = new
+            index: dict[str, list[tuple[_Breakpoint, str | None]]] = {}
+            for name, bp in new:
+                if not bp.verified:
+                    continue
+                parts = name.split(".")
+                for cut in range(len(parts)):
+                    qualname = ".".join(parts[cut:])
+                    module = ".".join(parts[:cut]) or None
+                    index.setdefault(qualname, []).append((bp, module))
+            self._function_index = {q: tuple(entries) for q, entries in index.items()}
+            self._function_names = frozenset(name for name, bp in new if bp.verified)
+            return [bp.to_dap() for _, bp in new]
+
+    def function_names(self) -> frozenset[str]:
+        """Names of the verified function breakpoints (what the backend watches)."""
+        return self._function_names
+
+    def check_call(self, frame: FrameType) -> HitDecision:
+        """Evaluate the function breakpoints matching ``frame``'s function and module.
+
+        Call it when a function starts, not when a generator or coroutine resumes.
+        """
+        decision = HitDecision()
+        entries = self._function_index.get(frame.f_code.co_qualname)
+        if not entries:
+            return decision
+        module = frame.f_globals.get("__name__")
+        for bp, required in entries:
+            if required is None or _module_matches(required, module, frame):
+                bp.evaluate(frame, decision, self._hit_lock)
+        return decision
+
+
+def _module_matches(required: str, module: Any, frame: FrameType) -> bool:
+    """Does the frame's module answer to ``required`` (``pkg.mod`` or a tail of it)?"""
+    names = [module] if isinstance(module, str) else []
+    if module == "__main__":
+        # A script or ``-m`` module also answers to its own name.
+        spec = frame.f_globals.get("__spec__")
+        spec_name = getattr(spec, "name", None)
+        if isinstance(spec_name, str):
+            names.append(spec_name)
+        names.append(os.path.splitext(os.path.basename(frame.f_code.co_filename))[0])
+    return any(name == required or name.endswith("." + required) for name in names)
