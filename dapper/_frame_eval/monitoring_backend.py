@@ -20,7 +20,7 @@ from typing import Any
 from dapper._frame_eval.backend_base import BackendBase
 from dapper._frame_eval.decision import FrameDecision, decide_frame
 from dapper._frame_eval.local_events import LocalEventsTracer
-from dapper.paths import canonical_path
+from dapper.paths import canonical_path, is_debugger_file
 
 _get_ident = threading.get_ident
 _SKIP = FrameDecision.SKIP
@@ -60,7 +60,7 @@ class MonitoringBackend(BackendBase):
     def get_stats(self) -> dict[str, int]:
         stats = super().get_stats()
         stats["codes_active"] = len(self.tracer.active_codes)
-        stats["codes_discovered"] = sum(len(s) for s in self._codes_by_file.values())
+        stats["codes_discovered"] = sum(len(s) for s in list(self._codes_by_file.values()))
         return stats
 
     # -- making state changes effective ---------------------------------------------------
@@ -116,6 +116,8 @@ class MonitoringBackend(BackendBase):
         state = self.state
         if tid in self._busy or tid in state.ignored_threads:
             return None
+        if is_debugger_file(code.co_filename):
+            return self._DISABLE
         stats = self.stats
         stats["slow_path_attempts"] += 1
         filename = canonical_path(code.co_filename)
