@@ -70,11 +70,12 @@ class BackendBase(ABC):
     def shutdown(self) -> None:
         if not self.installed:
             return
-        self.installed = False
         try:
             self._remove_hook()
+            self.installed = False
             self._clear_thread_state()
         finally:
+            self.installed = False
             self._clear_bookkeeping()
 
     def set_line_breakpoints(self, filename: str, lines: Iterable[int]) -> None:
