@@ -353,7 +353,9 @@ class Debugger:
                     self.backend.set_line_breakpoints(canonical, ())
             if self.backend is not None:
                 self.backend.set_function_breakpoints(())
-            self.breakpoints.clear()
+            from dapper.core.breakpoints import BreakpointRegistry
+
+            self.breakpoints = BreakpointRegistry()
             self.exceptions.enabled = {"uncaught": ()}
             if self.backend is not None:
                 self.backend.set_exception_mode(self.exceptions.mode)
@@ -367,6 +369,9 @@ class Debugger:
     @property
     def is_stopped(self) -> bool:
         return bool(self._suspended)
+
+    def stopped_threads(self) -> list[Suspension]:
+        return list(self._suspended.values())
 
     def suspension_for(self, dap_thread_id: int) -> Suspension:
         ident = self.threads.ident(dap_thread_id)
