@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib
 import logging
-import sys
 from typing import Any
 
 from dapper._frame_eval.backend import DebuggerCallbacks, FrameEvalBackend
@@ -170,7 +169,3 @@ class FrameEvalManager:
             refused,
             chosen,
         )
-
-
-def interpreter_supports_monitoring() -> bool:
-    return sys.version_info >= (3, 12)
