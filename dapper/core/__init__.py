@@ -1,0 +1,1 @@
+"""The debugging core: breakpoints, stepping, stop/resume, inspection. No I/O."""
