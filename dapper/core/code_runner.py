@@ -26,6 +26,9 @@ class EvaluationError(Exception):
 
 def error_message(exc: BaseException) -> str:
     """The last line(s) Python would print for ``exc``, without any traceback."""
+    if isinstance(exc, SyntaxError):
+        where = f" (line {exc.lineno}, column {exc.offset})" if exc.lineno and exc.offset else ""
+        return f"{type(exc).__name__}: {exc.msg}{where}"
     try:
         return "".join(traceback.format_exception_only(type(exc), exc)).strip()
     except Exception:

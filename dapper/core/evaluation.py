@@ -112,6 +112,20 @@ def _run_repl(frame: FrameType, source: str) -> tuple[Any, bool]:
     return run_in_frame(frame, compile_user_code(tail, "eval")), True
 
 
+def _evaluate_only(frame: FrameType, expression: str, context: str) -> Any:
+    try:
+        code = compile_user_code(expression, "eval")
+    except EvaluationError:
+        try:
+            compile_user_code(expression, "exec")
+        except EvaluationError:
+            raise
+        raise EvaluationError(
+            f"{context} evaluates expressions only; run statements in the debug console (repl)"
+        ) from None
+    return run_in_frame(frame, code)
+
+
 def evaluate(frame: FrameType, expression: str, context: str = "repl") -> EvalResult:
     """Evaluate ``expression`` in ``frame`` for a DAP ``context`` (see module doc).
 
@@ -132,7 +146,7 @@ def evaluate(frame: FrameType, expression: str, context: str = "repl") -> EvalRe
                 finally:
                     result.output = buffer.getvalue()
         else:
-            result.value, result.has_value = evaluate_expression(frame, expression), True
+            result.value, result.has_value = _evaluate_only(frame, expression, context), True
     except EvaluationError as exc:
         result.value, result.has_value, result.error = None, False, str(exc)
     return result

@@ -1,5 +1,8 @@
 """VariableStore on live frames parked in a thread (see core_inspect_support)."""
 
+# The parked functions bind locals only for the debugger to inspect.
+# ruff: noqa: F841
+
 from __future__ import annotations
 
 import pytest
