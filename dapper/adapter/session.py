@@ -50,6 +50,7 @@ class AdapterSession:
         self._terminated_sent = False
         self._exit_reported = threading.Event()
         self._restarting = False
+        self._keep_debuggee = False
         self._lock = threading.Lock()
         self._done = threading.Event()
 
@@ -151,6 +152,7 @@ class AdapterSession:
             self._exit_reported.wait(10)
         elif self.engine is not None and not self.engine.closed:
             # Detach: the engine lets the program run on.
+            self._keep_debuggee = True
             done = threading.Event()
             forwarded = dict(request)
             if self.mode == "attach" and terminate is None:
@@ -464,12 +466,8 @@ class AdapterSession:
     def _client_gone(self) -> None:
         """The client disconnected or vanished: never leave a launched debuggee behind."""
         self._done.set()
-        if self.mode == "launch" and self.process is not None and self.process.poll() is None:
-            if not (self.client.closed is False and self._done.is_set() and self._detached()):
-                self._kill_debuggee()
+        if self.mode == "launch" and self.process is not None and not self._keep_debuggee:
+            self._kill_debuggee()
         if self.engine is not None:
             self.engine.close()
         self.client.close()
-
-    def _detached(self) -> bool:
-        return False
