@@ -25,7 +25,7 @@ def _extensions():
         "dapper._frame_eval._frame_evaluator",
         sources=[PYX],
         include_dirs=[os.path.join("dapper", "_frame_eval")],
-        define_macros=[("Py_BUILD_CORE_MODULE", "1")],
+        define_macros=[],
     )
     return cythonize([ext], language_level=3, quiet=True)
 
