@@ -69,6 +69,8 @@ cdef extern from "_frame_evaluator_compat.h":
     void dapper_pop_selected(dapper_thread_state*)
     int dapper_set_trace(PyThreadState*, Py_tracefunc)
     Py_tracefunc dapper_get_trace(PyThreadState*)
+    int dapper_enable_trace_for(unsigned long, Py_tracefunc)
+    void dapper_disable_trace_all(Py_tracefunc)
     int PY_VERSION_HEX
 
 # Decision values (dapper._frame_eval.decision.FrameDecision) and the flag the
@@ -79,25 +81,7 @@ cdef enum:
     TRACE = 2
     NEVER_FLAG = 4
     MAX_IGNORED = 64
-
-cdef extern from *:
-    """
-    static int dapper_enable_trace_for(unsigned long ident, Py_tracefunc f) {
-    #if PY_VERSION_HEX < 0x030C0000
-        PyThreadState *t = PyInterpreterState_ThreadHead(PyInterpreterState_Get());
-        for (; t != NULL; t = PyThreadState_Next(t)) {
-            if (t->thread_id == ident && t->c_tracefunc != f) {
-                return _PyEval_SetTrace(t, f, NULL) == 0 ? 1 : -1;
-            }
-        }
-    #else
-        (void)ident;
-        (void)f;
-    #endif
-        return 0;
-    }
-    """
-    int dapper_enable_trace_for(unsigned long, Py_tracefunc)
+    MAX_LIVE = 256
 
 #: Event numbers passed to the 3.11 dispatcher (``UNWIND``: return by exception).
 EVENT_CALL = 0
@@ -115,8 +99,14 @@ cdef Py_ssize_t g_extra_index = -1
 cdef int g_installed = 0
 cdef int g_passthrough = 0
 cdef unsigned long long g_version = 0
+# Versions restart at 0 with every DebugState: each install starts above every
+# version seen before, so decisions cached by an earlier session are stale.
+cdef unsigned long long g_version_base = 0
+cdef unsigned long long g_version_high = 0
 cdef int g_stepping = 0
 cdef int g_live = 0
+cdef PyObject* g_live_frames[MAX_LIVE]
+cdef int g_live_modes[MAX_LIVE]
 cdef unsigned long g_ignored[MAX_IGNORED]
 cdef int g_ignored_count = 0
 cdef bint g_uses_trace = PY_VERSION_HEX < 0x030C0000
@@ -277,16 +267,26 @@ cdef int _trace_function(PyObject* obj, PyFrameObject* pyframe, int what, PyObje
     cdef dapper_thread_state* ts = dapper_thread()
     cdef int mode
     cdef int event
+    cdef bint live
     global c_dispatch_errors
     if ts.in_dispatch or ts.in_hook or what > PyTrace_RETURN:
         return 0
+    live = False
     mode = dapper_selected_mode(ts, dapper_pyframe_iframe(pyframe))
     if mode == 0:
         if not g_live:
             _maybe_stop_tracing(PyThreadState_Get(), ts)
             return 0
-    elif mode == TRACE_EXCEPTIONS and (what == PyTrace_LINE or what == PyTrace_CALL):
-        return 0
+        mode = _live_mode(<PyObject*>pyframe)
+        if mode == 0:
+            return 0
+        live = True
+    if mode == TRACE_EXCEPTIONS:
+        # Exception events only; a live frame's return still clears its entry.
+        if what == PyTrace_LINE or what == PyTrace_CALL:
+            return 0
+        if what == PyTrace_RETURN and arg != NULL and not live:
+            return 0
     if g_dispatch is None or _thread_ignored():
         return 0
     event = what
@@ -294,7 +294,7 @@ cdef int _trace_function(PyObject* obj, PyFrameObject* pyframe, int what, PyObje
         event = EVENT_UNWIND
     ts.in_dispatch = 1
     try:
-        g_dispatch(<object><PyObject*>pyframe, event, None if arg == NULL else <object>arg, mode)
+        g_dispatch(<object><PyObject*>pyframe, event, None if arg == NULL else <object>arg, mode, live)
     except BaseException:
         c_dispatch_errors += 1
     ts.in_dispatch = 0
@@ -304,9 +304,9 @@ cdef int _trace_function(PyObject* obj, PyFrameObject* pyframe, int what, PyObje
 def install(decide_code, decide_frame, dispatch=None) -> None:
     """Install the hook. ``decide_code(code) -> int`` (cached per version),
     ``decide_frame(code, code_decision) -> int`` (while stepping),
-    ``dispatch(frame, event, arg, mode)`` (3.11 events of selected frames)."""
+    ``dispatch(frame, event, arg, mode, live)`` (3.11 events of selected frames)."""
     global g_decide_code, g_decide_frame, g_dispatch, g_installed, g_prev, g_extra_index
-    global g_passthrough
+    global g_passthrough, g_version, g_version_base, g_version_high
     if g_extra_index < 0:
         g_extra_index = dapper_request_extra_index(NULL)
         if g_extra_index < 0:
@@ -319,6 +319,8 @@ def install(decide_code, decide_frame, dispatch=None) -> None:
         if not dapper_is_default_eval(current):
             raise RuntimeError("another PEP 523 eval-frame function is installed")
         g_prev = _PyEval_EvalFrameDefault
+    g_version_base = g_version_high + 1
+    g_version = g_version_high = g_version_base
     g_passthrough = 0
     g_installed = 1
     dapper_set_eval_func(<dapper_eval_func>_hook)
@@ -348,7 +350,7 @@ def uninstall() -> None:
     g_decide_code = None
     g_decide_frame = None
     g_dispatch = None
-    stop_tracing_current_thread()
+    dapper_disable_trace_all(<Py_tracefunc>_trace_function)
 
 
 def is_installed() -> bool:
@@ -362,9 +364,11 @@ def eval_frame_is_default() -> bool:
 
 
 def set_version(unsigned long long version) -> None:
-    """Make every cached decision older than ``version`` stale."""
-    global g_version
-    g_version = version
+    """Make every decision cached for another state version stale."""
+    global g_version, g_version_high
+    g_version = g_version_base + version
+    if g_version > g_version_high:
+        g_version_high = g_version
 
 
 def set_stepping_active(bint active) -> None:
@@ -373,11 +377,32 @@ def set_stepping_active(bint active) -> None:
     g_stepping = active
 
 
-def set_live_frames_active(bint active) -> None:
-    """3.11: while set, the trace function forwards events of unselected frames too
-    (the Python side filters them against its live-frame registry)."""
+cdef inline int _live_mode(PyObject* frame) noexcept:
+    cdef int i
+    for i in range(g_live):
+        if g_live_frames[i] == frame:
+            return g_live_modes[i]
+    return 0
+
+
+def set_live_frames(entries) -> None:
+    """3.11: frames already running that need events, as ``(frame, decision)``
+    pairs. The caller keeps the frames alive while they are listed; at most
+    256 are kept (the innermost ones should come first)."""
     global g_live
-    g_live = active
+    cdef int n = 0
+    for frame, mode in entries:
+        if n >= MAX_LIVE:
+            break
+        g_live_frames[n] = <PyObject*>frame
+        g_live_modes[n] = mode
+        n += 1
+    g_live = n
+
+
+def disable_tracing_all_threads() -> None:
+    """Remove this module's trace function from every thread that has it."""
+    dapper_disable_trace_all(<Py_tracefunc>_trace_function)
 
 
 def set_ignored_threads(idents) -> None:
@@ -421,7 +446,8 @@ def stop_tracing_current_thread() -> None:
 
 
 def get_code_extra(code):
-    """The cached ``(version, decision, never)`` of a code object, or None."""
+    """The cached ``(version, decision, never)`` of a code object, or None
+    (``version`` is the hook's internal one, see ``current_version``)."""
     cdef void* extra = NULL
     if g_extra_index < 0:
         return None
@@ -429,6 +455,11 @@ def get_code_extra(code):
         return None
     return (dapper_extra_version(extra), dapper_extra_decision(extra),
             bool(dapper_extra_never(extra)))
+
+
+def current_version() -> int:
+    """The hook's internal version the fast path compares cached entries with."""
+    return g_version
 
 
 def get_stats() -> dict:

@@ -140,4 +140,34 @@ static inline Py_tracefunc dapper_get_trace(PyThreadState *tstate) {
     return tstate->c_tracefunc;
 }
 
+/* 3.11: set the trace function of another thread (frames already running there). */
+static int dapper_enable_trace_for(unsigned long ident, Py_tracefunc f) {
+#if PY_VERSION_HEX < 0x030C0000
+    PyThreadState *t = PyInterpreterState_ThreadHead(PyInterpreterState_Get());
+    for (; t != NULL; t = PyThreadState_Next(t)) {
+        if (t->thread_id == ident && t->c_tracefunc != f) {
+            return _PyEval_SetTrace(t, f, NULL) == 0 ? 1 : -1;
+        }
+    }
+#else
+    (void)ident;
+    (void)f;
+#endif
+    return 0;
+}
+
+/* 3.11: remove ``f`` from every thread that has it. */
+static void dapper_disable_trace_all(Py_tracefunc f) {
+#if PY_VERSION_HEX < 0x030C0000
+    PyThreadState *t = PyInterpreterState_ThreadHead(PyInterpreterState_Get());
+    for (; t != NULL; t = PyThreadState_Next(t)) {
+        if (t->c_tracefunc == f) {
+            _PyEval_SetTrace(t, NULL, NULL);
+        }
+    }
+#else
+    (void)f;
+#endif
+}
+
 #endif /* DAPPER_FRAME_EVALUATOR_COMPAT_H */
