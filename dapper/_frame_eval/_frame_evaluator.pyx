@@ -58,6 +58,9 @@ cdef extern from "_frame_evaluator_compat.h":
     dapper_eval_func dapper_get_eval_func()
     void dapper_set_eval_func(dapper_eval_func)
     int dapper_is_default_eval(dapper_eval_func)
+    int dapper_inline_extra
+    void* dapper_read_extra(PyObject*, Py_ssize_t)
+    int dapper_check_extra_layout(PyObject*, Py_ssize_t, void*)
     void* dapper_pack_extra(unsigned long long, int, int)
     int dapper_extra_valid(void*)
     int dapper_extra_never(void*)
@@ -104,6 +107,7 @@ cdef unsigned long long g_version = 0
 cdef unsigned long long g_version_base = 0
 cdef unsigned long long g_version_high = 0
 cdef int g_stepping = 0
+cdef int g_busy = 0  # threads currently running the hook's Python work
 cdef int g_live = 0
 cdef PyObject* g_live_frames[MAX_LIVE]
 cdef int g_live_modes[MAX_LIVE]
@@ -120,6 +124,7 @@ cdef unsigned long long c_slow_path_attempts = 0
 cdef unsigned long long c_slow_path_activations = 0
 cdef unsigned long long c_scoped_trace_installs = 0
 cdef unsigned long long c_fast_path_frames = 0
+cdef unsigned long long c_never_frames = 0
 cdef unsigned long long c_cache_hits = 0
 cdef unsigned long long c_cache_misses = 0
 cdef unsigned long long c_hook_fallbacks = 0
@@ -144,26 +149,28 @@ cdef PyObject* _passthrough_hook(PyThreadState* tstate, dapper_iframe* frame, in
 
 
 cdef PyObject* _hook(PyThreadState* tstate, dapper_iframe* frame, int throwflag) noexcept:
-    cdef dapper_thread_state* ts = dapper_thread()
     cdef PyObject* code
     cdef void* extra = NULL
     cdef int decision
-    global c_fast_path_frames, c_cache_hits
-    if ts.in_hook or not g_installed:
+    global c_fast_path_frames, c_never_frames, c_cache_hits
+    # Thread-local storage costs a call in a shared library: only look at this
+    # thread's guard while some thread is inside the hook's own Python work.
+    if not g_installed or (g_busy and dapper_thread().in_hook):
         return g_prev(tstate, frame, throwflag)
     code = dapper_frame_code(frame)
     if code == NULL:
         return g_prev(tstate, frame, throwflag)
-    if dapper_get_extra(code, g_extra_index, &extra) == 0 and extra != NULL:
+    extra = dapper_read_extra(code, g_extra_index)
+    if extra != NULL:
         if dapper_extra_never(extra):
-            c_fast_path_frames += 1
+            c_never_frames += 1
             return g_prev(tstate, frame, throwflag)
         if not g_stepping and dapper_extra_version(extra) == g_version:
-            c_cache_hits += 1
             decision = dapper_extra_decision(extra)
             if decision == SKIP:
-                c_fast_path_frames += 1
+                c_fast_path_frames += 1  # also a cache hit (added up in get_stats)
                 return g_prev(tstate, frame, throwflag)
+            c_cache_hits += 1
             return _run_selected(tstate, frame, throwflag, decision)
     return _slow_path(tstate, frame, throwflag, code, extra)
 
@@ -190,13 +197,14 @@ cdef PyObject* _slow_path(PyThreadState* tstate, dapper_iframe* frame, int throw
     cdef int result
     cdef bint never
     cdef unsigned long long version
-    global c_slow_path_attempts, c_cache_hits, c_cache_misses
+    global c_slow_path_attempts, c_cache_hits, c_cache_misses, g_busy
     if _thread_ignored() or dapper_is_finalizing():
         return g_prev(tstate, frame, throwflag)
     c_slow_path_attempts += 1
     # A thrown-into generator arrives with its exception set: keep it aside.
     PyErr_Fetch(&etype, &evalue, &etb)
     ts.in_hook = 1
+    g_busy += 1
     never = False
     if extra != NULL and dapper_extra_version(extra) == g_version:
         c_cache_hits += 1
@@ -214,6 +222,7 @@ cdef PyObject* _slow_path(PyThreadState* tstate, dapper_iframe* frame, int throw
     if decision >= 0 and g_stepping and not never:
         decision = _call_decision(g_decide_frame, code, decision)
     ts.in_hook = 0
+    g_busy -= 1
     PyErr_Restore(etype, evalue, etb)
     if decision <= SKIP:
         return g_prev(tstate, frame, throwflag)
@@ -311,6 +320,7 @@ def install(decide_code, decide_frame, dispatch=None) -> None:
         g_extra_index = dapper_request_extra_index(NULL)
         if g_extra_index < 0:
             raise RuntimeError("no code-extra index available")
+        _check_extra_layout()
     g_decide_code = decide_code
     g_decide_frame = decide_frame
     g_dispatch = dispatch
@@ -324,6 +334,22 @@ def install(decide_code, decide_frame, dispatch=None) -> None:
     g_passthrough = 0
     g_installed = 1
     dapper_set_eval_func(<dapper_eval_func>_hook)
+
+
+def _layout_probe():
+    pass
+
+
+cdef void _check_extra_layout():
+    cdef PyObject* code = <PyObject*>_layout_probe.__code__
+    cdef void* probe = dapper_pack_extra(0, SKIP, 1)
+    dapper_set_extra(code, g_extra_index, probe)
+    dapper_check_extra_layout(code, g_extra_index, probe)
+
+
+def uses_inline_extra_read() -> bool:
+    """True when the fast path reads code extras inline (layout verified)."""
+    return bool(dapper_inline_extra)
 
 
 def install_passthrough() -> None:
@@ -468,8 +494,8 @@ def get_stats() -> dict:
         "slow_path_attempts": c_slow_path_attempts,
         "slow_path_activations": c_slow_path_activations,
         "scoped_trace_installs": c_scoped_trace_installs,
-        "fast_path_frames": c_fast_path_frames,
-        "decision_cache_hits": c_cache_hits,
+        "fast_path_frames": c_fast_path_frames + c_never_frames,
+        "decision_cache_hits": c_cache_hits + c_fast_path_frames,
         "decision_cache_misses": c_cache_misses,
         "hook_fallbacks": c_hook_fallbacks,
         "dispatch_errors": c_dispatch_errors,
@@ -478,12 +504,13 @@ def get_stats() -> dict:
 
 def reset_stats() -> None:
     global c_slow_path_attempts, c_slow_path_activations, c_scoped_trace_installs
-    global c_fast_path_frames, c_cache_hits, c_cache_misses, c_hook_fallbacks
+    global c_fast_path_frames, c_never_frames, c_cache_hits, c_cache_misses, c_hook_fallbacks
     global c_dispatch_errors
     c_slow_path_attempts = 0
     c_slow_path_activations = 0
     c_scoped_trace_installs = 0
     c_fast_path_frames = 0
+    c_never_frames = 0
     c_cache_hits = 0
     c_cache_misses = 0
     c_hook_fallbacks = 0

@@ -53,6 +53,44 @@ static inline dapper_iframe *dapper_pyframe_iframe(PyFrameObject *frame) {
 #define dapper_set_extra(code, idx, val) _PyCode_SetExtra((code), (idx), (val))
 #endif
 
+/* Fast read of a code extra without the exported call. CPython keeps the
+ * extras as {Py_ssize_t size; void *extras[]} behind co_extra (3.6-3.13); the
+ * module checks this against the API once at install (dapper_extra_layout_ok)
+ * and uses the API read if they ever disagree. */
+typedef struct {
+    Py_ssize_t ce_size;
+    void *ce_extras[1];
+} dapper_code_extra;
+
+static int dapper_inline_extra = 0;
+
+static inline void *dapper_read_extra(PyObject *code, Py_ssize_t index) {
+    void *out = NULL;
+    if (dapper_inline_extra) {
+        dapper_code_extra *e = (dapper_code_extra *)((PyCodeObject *)code)->co_extra;
+        return (e != NULL && index < e->ce_size) ? e->ce_extras[index] : NULL;
+    }
+    if (dapper_get_extra(code, index, &out) < 0) {
+        PyErr_Clear();
+        return NULL;
+    }
+    return out;
+}
+
+/* Enable the inline read when it agrees with the API on ``code`` (whose extra
+ * at ``index`` has just been set to ``probe``). */
+static inline int dapper_check_extra_layout(PyObject *code, Py_ssize_t index, void *probe) {
+    void *api = NULL;
+    dapper_code_extra *e = (dapper_code_extra *)((PyCodeObject *)code)->co_extra;
+    dapper_inline_extra = 0;
+    if (dapper_get_extra(code, index, &api) < 0 || api != probe || e == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    dapper_inline_extra = (index < e->ce_size && e->ce_extras[index] == probe);
+    return dapper_inline_extra;
+}
+
 #if PY_VERSION_HEX >= 0x030D0000
 #define dapper_is_finalizing() Py_IsFinalizing()
 #else
