@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import cache
 from pathlib import Path
 
 import jsonschema
@@ -17,14 +18,21 @@ _SCHEMA = json.loads(
 )
 
 
+@cache
+def _validator(definition: str, body: bool) -> jsonschema.Draft4Validator:
+    if body:
+        schema = _SCHEMA["definitions"][definition]["allOf"][1]["properties"]["body"]
+    else:
+        schema = {"$ref": f"#/definitions/{definition}"}
+    return jsonschema.Draft4Validator({**schema, "definitions": _SCHEMA["definitions"]})
+
+
 def validate(instance: object, definition: str) -> None:
-    schema = {"$ref": f"#/definitions/{definition}", "definitions": _SCHEMA["definitions"]}
-    jsonschema.validate(instance, schema)
+    _validator(definition, False).validate(instance)
 
 
 def validate_body(instance: object, response: str) -> None:
-    body = _SCHEMA["definitions"][response]["allOf"][1]["properties"]["body"]
-    jsonschema.validate(instance, {**body, "definitions": _SCHEMA["definitions"]})
+    _validator(response, True).validate(instance)
 
 
 class Thing:
