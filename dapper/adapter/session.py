@@ -280,8 +280,8 @@ class AdapterSession:
                 "env": {k: v for k, v in env.items() if os.environ.get(k) != v},
             },
         )
-        sent = self.client.send(request)
-        with self._pending_lock:
+        with self._pending_lock:  # the answer may come back before send() returns
+            sent = self.client.send(request)
             self._pending[-sent["seq"]] = on_response
         if not answered.wait(CONNECT_TIMEOUT) or not result.get("success"):
             raise RequestError(
