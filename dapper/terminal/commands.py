@@ -20,7 +20,7 @@ from dapper.terminal.parser import (
     parse_location,
     parse_numbers,
 )
-from dapper.terminal.render import frame_path, listing_line, location_line
+from dapper.terminal.render import frame_path, listing_line
 from dapper.terminal.session import DebugSession
 from dapper.terminal.source import enclosing_function, list_window
 

@@ -305,7 +305,7 @@ class DebugSession:
             "setBreakpoints",
             {"source": {"path": file}, "breakpoints": self.breakpoints.specs_for_file(file)},
         )
-        for bp, result in zip(kept, body.get("breakpoints", [])):
+        for bp, result in zip(kept, body.get("breakpoints", []), strict=False):
             _record(bp, result)
 
     def sync_functions(self) -> None:
@@ -313,7 +313,7 @@ class DebugSession:
         body = self.client.request(
             "setFunctionBreakpoints", {"breakpoints": self.breakpoints.function_specs()}
         )
-        for bp, result in zip(kept, body.get("breakpoints", [])):
+        for bp, result in zip(kept, body.get("breakpoints", []), strict=False):
             _record(bp, result)
 
     def sync(self, bp: Breakpoint) -> None:
