@@ -21,7 +21,14 @@ EventHandler = Callable[[dict[str, Any]], None]
 
 
 class RequestFailed(Exception):
-    """The adapter answered a request with ``success: false`` (or never answered)."""
+    """The adapter answered a request with ``success: false`` (or never answered).
+
+    ``gone`` is true when the reason is that the debuggee or adapter has exited.
+    """
+
+    def __init__(self, message: str, *, gone: bool = False) -> None:
+        super().__init__(message)
+        self.gone = gone
 
 
 class _Reply:
@@ -99,9 +106,14 @@ class AdapterClient:
             raise RequestFailed(f"no answer to '{command}' within {timeout:.0f}s")
         message = reply.message
         if message is None:
-            raise RequestFailed("the debug adapter has gone away")
+            raise RequestFailed("the debug adapter has gone away", gone=True)
         if not message.get("success"):
-            raise RequestFailed(message.get("message") or f"'{command}' failed")
+            error_id = ((message.get("body") or {}).get("error") or {}).get("id")
+            raise RequestFailed(
+                message.get("message") or f"'{command}' failed",
+                gone=error_id == messages.ERR_NOT_STOPPED
+                and "exited" in str(message.get("message")),
+            )
         return message.get("body") or {}
 
     def request(

@@ -117,7 +117,13 @@ class DebugSession:
     def resume(self, command: str, arguments: dict[str, Any] | None = None) -> None:
         """Send a resuming request (continue, next, …); the program runs."""
         args = {"threadId": self.thread_id or 1, **(arguments or {})}
-        self.client.request(command, args)
+        try:
+            self.client.request(command, args)
+        except RequestFailed as exc:
+            if not exc.gone:
+                raise
+            # It ran to its end before the engine could answer: the exit
+            # events are on their way.
         self.stopped = False
         self.pending_commands.clear()
 

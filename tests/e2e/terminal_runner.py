@@ -20,7 +20,9 @@ PROMPT = "(dapper) "
 class TerminalRun:
     """One ``python -m dapper.cli debug ARGS`` process."""
 
-    def __init__(self, *args: str, cwd: Path | str = REPO_ROOT, stdin_text: str | None = None) -> None:
+    def __init__(
+        self, *args: str, cwd: Path | str = REPO_ROOT, stdin_text: str | None = None
+    ) -> None:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
         env.pop("FORCE_COLOR", None)
@@ -75,7 +77,7 @@ class TerminalRun:
                 if self._eof or remaining <= 0:
                     why = "the process ended" if self._eof else "timed out"
                     raise AssertionError(
-                        f"{why} waiting for {pattern!r}; output after the cursor:\n{self._text[self._cursor:]}"
+                        f"{why} waiting for {pattern!r}; output after the cursor:\n{self._text[self._cursor :]}"
                         f"\n--- whole output ---\n{self._text}"
                     )
                 self._changed.wait(remaining)

@@ -34,7 +34,9 @@ def run():
 
 
 def test_readme_command_prints_stop_value_and_stack(run):
-    terminal = run("-c", "b fib.py:7", "-c", "c", "-c", "p n", "-c", "bt", "-c", "q", "examples/fib.py")
+    terminal = run(
+        "-c", "b fib.py:7", "-c", "c", "-c", "p n", "-c", "bt", "-c", "q", "examples/fib.py"
+    )
     assert terminal.wait() == 0
     out = terminal.output
     assert re.search(r"Breakpoint 1 at .*examples/fib\.py:7\n", out)
@@ -53,7 +55,9 @@ def test_whole_session_breakpoints_steps_print_stack(run, backend):
     first = terminal.prompt()
     assert re.search(r"> .*terminal_steps\.py\(1\)<module>\(\)\n-> def add\(a, b\):", first)
 
-    assert re.search(r"Breakpoint 1 at .*terminal_steps\.py:8\n", terminal.command("b terminal_steps.py:8"))
+    assert re.search(
+        r"Breakpoint 1 at .*terminal_steps\.py:8\n", terminal.command("b terminal_steps.py:8")
+    )
     out = terminal.command("c")
     assert re.search(r"> .*terminal_steps\.py\(8\)main\(\)\n-> y = add\(x, 2\)", out)
     assert terminal.command("p x") == "1\n(dapper) "
@@ -106,7 +110,7 @@ def test_bad_commands_print_one_line_and_the_session_goes_on(run):
     terminal.prompt()
     bad = {
         "b nosuchfile.py:3": r"\*\*\* no such file: nosuchfile\.py\n",
-        "b 5": r"\*\*\* cannot set a breakpoint at 5: .+\n",
+        "b 999": r"\*\*\* cannot set a breakpoint at 999: .+\n",
         "b terminal_steps.py:x y": r"\*\*\* .+\n",
         "p undefined_name": r"\*\*\* NameError: .*undefined_name.*\n",
         "frobnicate the program": r"\*\*\* SyntaxError.*\n",
@@ -133,7 +137,9 @@ def test_program_that_crashes_stops_on_the_exception_and_its_exit_code_propagate
     terminal = run("-c", "c", "-c", "p mode", "-c", "c", EXIT_CODE, "raise")
     assert terminal.wait() == 1
     out = terminal.output
-    assert re.search(r"Uncaught exception: .*ValueError: boom\n> .*exit_code\.py\(7\)<module>\(\)", out)
+    assert re.search(
+        r"Uncaught exception: .*ValueError: boom\n> .*exit_code\.py\(7\)<module>\(\)", out
+    )
     assert "(dapper) p mode\n'raise'\n" in out
     assert out.endswith("The program exited with code 1.\n")
 
@@ -160,9 +166,11 @@ def test_program_with_threads(run):
     current = [row for row in rows if row[0] == "*"]
     assert len(current) == 1 and current[0][2] == f"worker-{first_n}"
     main_id = next(tid for _, tid, name in rows if name == "MainThread")
-    out = terminal.command(f"thread {main_id}")
-    assert re.search(r"terminal_threads\.py\(\d+\)<module>\(\)", out)
-    assert "*** the program is not stopped" not in terminal.command("where")
+    assert re.match(r"> .*\(\d+\)\S+\(\)\n-> ", terminal.command(f"thread {main_id}"))
+    where = terminal.command("where")
+    assert re.search(r"terminal_threads\.py\(1[13]\)<module>\(\)\n-> +t\.(start|join)\(\)", where)
+    assert "worker()" not in where
+    assert re.search(rf"\* +{main_id} MainThread", terminal.command("threads"))
     out = terminal.command("c")
     assert re.search(r"\(5\)worker\(\)", out)
     other_n = terminal.command("p n").split("\n")[0]
@@ -181,8 +189,21 @@ def test_ctrl_c_pauses_the_program_and_a_second_ctrl_c_quits(run):
     out = terminal.prompt()
     assert re.search(r"> .*spin\.py\(\d+\)spin\(\)", out)
     assert terminal.command("p count > 0") == "True\n(dapper) "
+    terminal.interrupt()  # at the prompt, after a command: a hint, not an exit
+    terminal.expect(r"\(Ctrl-C again to quit\)\n")
+    terminal.prompt()
     terminal.interrupt()
     assert terminal.wait() == 0
+
+
+def test_ctrl_c_right_after_a_pause_quits(run):
+    terminal = run("-c", "c", SPIN)
+    terminal.expect("spinning\n")
+    terminal.interrupt()
+    assert re.search(r"spin\.py\(\d+\)spin\(\)", terminal.prompt())
+    terminal.interrupt()
+    assert terminal.wait() == 0
+    assert "Ctrl-C again" not in terminal.output
 
 
 def test_breakpoint_management_commands(run):
@@ -200,13 +221,11 @@ def test_breakpoint_management_commands(run):
     out = terminal.command("c")  # add is disabled: the temporary breakpoint stops
     assert "Deleted breakpoint 2" in out and re.search(r"\(9\)main\(\)", out)
     terminal.command("condition 3")
-    terminal.command("commands 3")
-    terminal.send("p z")
-    terminal.expect(r"\(com\) ")
-    terminal.send("end")
-    out = terminal.prompt()
+    for line in ("commands 3", "p z * 2", "end"):
+        terminal.send(line)
+        terminal.expect(r"\(com\) " if line != "end" else r"\(dapper\) $")
     out = terminal.command("c")
-    assert re.search(r"\(10\)main\(\)\n-> print", out) and "\n30\n" in out
+    assert re.search(r"\(10\)main\(\)\n-> print[^\n]*\n\(dapper\) p z \* 2\n60\n", out)
     terminal.send("c")
     assert terminal.wait() == 0
 
