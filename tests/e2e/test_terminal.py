@@ -3,7 +3,11 @@
 
 from __future__ import annotations
 
+import os
+import pty
 import re
+import shlex
+import subprocess
 import sys
 
 import pytest
@@ -244,3 +248,83 @@ def test_usage_errors_exit_2(run):
     terminal = run(str(REPO_ROOT / "no_such_program.py"))
     assert terminal.wait() == 2
     assert "no such file" in terminal.output
+
+
+def test_ignore_passes_a_breakpoint_that_many_times(run):
+    terminal = run(
+        "-c",
+        "b fib.py:7",
+        "-c",
+        "ignore 1 2",
+        "-c",
+        "c",
+        "-c",
+        "p n",
+        "-c",
+        "w",
+        "-c",
+        "b",
+        "-c",
+        "q",
+        "examples/fib.py",
+    )
+    assert terminal.wait() == 0
+    out = terminal.output
+    assert "Will ignore next 2 crossings of breakpoint 1." in out
+    # fib(0) and fib(1) pass; the third crossing is fib(1) called from fib(2).
+    assert "fib(0) = 0\nfib(1) = 1\n" in out
+    assert "(dapper) p n\n1\n" in out
+    where = out[out.index("(dapper) w\n") : out.index("(dapper) b\n")]
+    assert where.count("fib()") == 2
+    assert "breakpoint already hit 3 times" in out
+
+
+def test_readme_first_command_is_the_one_that_works(run):
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    first = readme.split("```", 2)[1].strip()
+    words = shlex.split(first)
+    assert words[:2] == ["dapper", "debug"]
+    terminal = run(*words[2:])
+    assert terminal.wait() == 0
+    assert re.search(r"\(dapper\) p n\n\d+\n", terminal.output)
+    assert re.search(r"> .*fib\.py\(7\)fib\(\)", terminal.output)
+
+
+def test_colours_only_when_stdout_is_a_terminal(tmp_path):
+    master, slave = pty.openpty()
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
+    env.pop("NO_COLOR", None)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "dapper.cli",
+            "debug",
+            "-c",
+            "b fib.py:7",
+            "-c",
+            "c",
+            "-c",
+            "q",
+            "examples/fib.py",
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=slave,
+        stderr=slave,
+        cwd=str(REPO_ROOT),
+        env=env,
+    )
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the other side closed
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(master)
+    assert process.wait(timeout=60) == 0
+    text = b"".join(chunks).decode("utf-8", "replace")
+    assert re.search(r"\x1b\[[\d;]+m[^\x1b]*fib\.py\(7\)fib\(\)\x1b\[0m", text), text
