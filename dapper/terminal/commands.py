@@ -506,12 +506,11 @@ class Commands:
             name = ALIASES.get(arg.strip())
             if name is None:
                 raise CommandError(f"no help for {arg.strip()!r}: not a command")
-            self.console.say(HELP[name])
+            self.console.say(f"{'/'.join(_spellings(name))} {HELP[name]}")
             return
         self.console.say("Commands (type 'help COMMAND' for one):")
         for name in HELP:
-            spellings = sorted((s for s, n in ALIASES.items() if n == name), key=len)
-            self.console.say(f"  {'/'.join(spellings):<24} {HELP[name].splitlines()[0]}")
+            self.console.say(f"  {'/'.join(_spellings(name)):<24} {HELP[name]}")
         self.console.say("Anything else (or !statement) runs as Python in the current frame.")
 
     def do_quit(self, arg: str) -> None:
@@ -519,6 +518,10 @@ class Commands:
 
     def _require_stopped(self) -> dict:
         return self.session.require_frame()
+
+
+def _spellings(name: str) -> list[str]:
+    return sorted((s for s, n in ALIASES.items() if n == name), key=len)
 
 
 #: Commands that let the program run; after one, the rest of a breakpoint's command list is dropped.
