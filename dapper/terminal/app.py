@@ -4,7 +4,9 @@ argument parsing and the prompt loop."""
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -137,6 +139,7 @@ class PromptLoop:
         self.startup = list(startup)
         self.commands = Commands(session, self._read_more)
         self.last_line = ""
+        self._at_prompt = False
 
     def _read_more(self, prompt: str) -> str | None:
         """Lines for ``commands``: from the -c queue first, then the terminal."""
@@ -144,7 +147,7 @@ class PromptLoop:
             line = self.startup.pop(0)
             self.console.echo_command(prompt, line)
             return line
-        return self.console.read_line(prompt)
+        return self._prompt(prompt)
 
     def run(self) -> int:
         session = self.session
@@ -154,15 +157,12 @@ class PromptLoop:
             self.console.error(f"cannot start the program: {exc}")
             return self._finish(default=2)
         ctrl_c_armed = False
+        previous = self._install_ctrl_c()
         try:
             while True:
-                try:
-                    if not session.stopped and not session.wait_for_stop():
-                        break
-                    session.drain_events()
-                except KeyboardInterrupt:
-                    session.interrupt()
-                    continue
+                if not session.stopped and not session.wait_for_stop():
+                    break
+                session.drain_events()
                 if session.ended:
                     break
                 if not session.stopped:
@@ -188,15 +188,36 @@ class PromptLoop:
                     line = self.last_line
                 else:
                     self.last_line = line
-                try:
-                    self.commands.run(line)
-                except KeyboardInterrupt:
-                    self.console.error("interrupted")
+                self.commands.run(line)
                 if parse_command(line).name in RESUMING:
                     session.pending_commands.clear()
         except QuitRequested:
             pass
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
         return self._finish(default=0)
+
+    def _install_ctrl_c(self):  # type: ignore[no-untyped-def]
+        """Ctrl-C interrupts the prompt (KeyboardInterrupt); anywhere else it
+        only notes a pause request, so it never tears a request in half."""
+        if threading.current_thread() is not threading.main_thread():
+            return None
+
+        def on_ctrl_c(signum, frame):  # type: ignore[no-untyped-def]
+            if self._at_prompt:
+                raise KeyboardInterrupt
+            self.session.interrupt_requested.set()
+
+        return signal.signal(signal.SIGINT, on_ctrl_c)
+
+    def _prompt(self, prompt: str) -> str | None:
+        self.session.interrupt_requested.clear()
+        self._at_prompt = True
+        try:
+            return self.console.read_line(prompt)
+        finally:
+            self._at_prompt = False
 
     def _next_line(self) -> str | None:
         if self.session.pending_commands:
@@ -207,7 +228,7 @@ class PromptLoop:
             line = self.startup.pop(0)
             self.console.echo_command(PROMPT, line)
             return line
-        return self.console.read_line(PROMPT)
+        return self._prompt(PROMPT)
 
     def _finish(self, default: int) -> int:
         """Report how the program ended and return its exit code."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import queue
+import threading
 from typing import Any
 
 from dapper.terminal.breakpoints import Breakpoint, BreakpointTable
@@ -51,6 +52,8 @@ class DebugSession:
         self.quiet = False
         self.last_reason: str | None = None
         self.paused_by_user = False
+        #: Set by the Ctrl-C handler while the program runs; polled by ``wait_for_stop``.
+        self.interrupt_requested = threading.Event()
 
     # ------------------------------------------------------------ events
 
@@ -117,28 +120,29 @@ class DebugSession:
     def resume(self, command: str, arguments: dict[str, Any] | None = None) -> None:
         """Send a resuming request (continue, next, …); the program runs."""
         args = {"threadId": self.thread_id or 1, **(arguments or {})}
+        self.stopped = False
         try:
             self.client.request(command, args)
         except RequestFailed as exc:
             if not exc.gone:
+                self.stopped = True
                 raise
             # It ran to its end before the engine could answer: the exit
             # events are on their way.
-        self.stopped = False
         self.pending_commands.clear()
 
     def wait_for_stop(self) -> bool:
         """Block until the program stops (True) or ends (False).
 
-        Ctrl-C while waiting asks the program to pause.
+        A Ctrl-C noted meanwhile (``interrupt_requested``) asks the program to pause.
         """
         while not self.stopped and not self.ended:
-            try:
-                event = self.events.get(timeout=0.25)
-            except queue.Empty:
-                continue
-            except KeyboardInterrupt:
+            if self.interrupt_requested.is_set():
+                self.interrupt_requested.clear()
                 self.interrupt()
+            try:
+                event = self.events.get(timeout=0.1)
+            except queue.Empty:
                 continue
             self.handle_event(event)
         return self.stopped

@@ -18,7 +18,7 @@ from tests.e2e.terminal_runner import REPO_ROOT, TerminalRun
 STEPS = str(FIXTURES / "terminal_steps.py")
 THREADS = str(FIXTURES / "terminal_threads.py")
 EXIT_CODE = str(FIXTURES / "exit_code.py")
-SPIN = str(FIXTURES / "spin.py")
+SPIN = str(FIXTURES / "terminal_spin.py")
 CAUGHT = str(FIXTURES / "terminal_caught.py")
 
 BACKENDS = ["settrace"] + (["sys.monitoring"] if sys.version_info >= (3, 12) else [])
