@@ -66,6 +66,10 @@ class MessageReader:
                 return None
         header = bytes(self._buf[:end])
         del self._buf[: end + 4]
+        # Garbage left by an earlier bad frame: start at the last Content-Length.
+        start = header.lower().rfind(self._HEADER)
+        if start > 0:
+            header = header[start:]
         length = _content_length(header)
         while len(self._buf) < length:
             if not self._fill():
