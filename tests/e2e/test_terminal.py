@@ -304,8 +304,10 @@ def test_ignore_passes_a_breakpoint_that_many_times(run):
 
 def test_readme_first_command_is_the_one_that_works(run):
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
-    first = readme.split("```", 2)[1].strip()
-    words = shlex.split(first)
+    first = readme.split("```", 2)[1].strip().splitlines()[0]
+    install, _, command = first.partition(" && ")
+    assert install == "pip install ."
+    words = shlex.split(command)
     assert words[:2] == ["dapper", "debug"]
     terminal = run(*words[2:])
     assert terminal.wait() == 0
