@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import socket
 import sys
 import tempfile
@@ -54,6 +55,7 @@ class AdapterSession:
         self._restarting = False
         self._keep_debuggee = False
         self.terminal_pid: int | None = None
+        self._shim_dir: str | None = None
         self._lock = threading.Lock()
         self._done = threading.Event()
 
@@ -253,7 +255,9 @@ class AdapterSession:
         env.setdefault("PYTHONIOENCODING", "utf-8")
         if config.python != [sys.executable]:
             # Another interpreter must still find this copy of Dapper, and only it.
-            shim = tempfile.mkdtemp(prefix="dapper-path-")
+            shim = self._shim_dir = self._shim_dir or tempfile.mkdtemp(prefix="dapper-path-")
+            if os.path.lexists(os.path.join(shim, "dapper")):
+                os.unlink(os.path.join(shim, "dapper"))
             os.symlink(os.path.join(_DAPPER_PARENT, "dapper"), os.path.join(shim, "dapper"))
             env["PYTHONPATH"] = os.pathsep.join(filter(None, [shim, env.get("PYTHONPATH")]))
         else:
@@ -481,3 +485,5 @@ class AdapterSession:
         if self.engine is not None:
             self.engine.close()
         self.client.close()
+        if self._shim_dir is not None:
+            shutil.rmtree(self._shim_dir, ignore_errors=True)

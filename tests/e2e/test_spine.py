@@ -406,3 +406,30 @@ def test_thread_events_and_names(dap):
     exited = [e for e in dap.events("thread") if e["body"]["reason"] == "exited"]
     assert len(started) == 1 and len(exited) == 1
     assert started[0]["body"]["threadId"] == exited[0]["body"]["threadId"] != 1
+
+
+def test_launch_arguments_cwd_env_python_and_unknown_keys(dap, tmp_path):
+    code = (
+        "import os, sys\n"
+        "print('cwd', os.getcwd())\n"
+        "print('env', os.environ.get('DAPPER_TEST_VALUE'))\n"
+        "print('dev', sys.flags.dev_mode)\n"
+        "print('argv', sys.argv[1:])\n"
+    )
+    dap.launch(
+        code=code,
+        args=["a b", "c"],
+        cwd=str(tmp_path),
+        env={"DAPPER_TEST_VALUE": "from-launch"},
+        python=[sys.executable, "-X", "dev"],
+        type="dapper",
+        request="launch",
+        name="a user's launch.json entry",
+        preLaunchTask="build",
+    )
+    assert dap.wait_exit() == 0
+    out = dap.output("stdout")
+    assert f"cwd {os.path.realpath(tmp_path)}\n" in out
+    assert "env from-launch\n" in out
+    assert "dev True\n" in out
+    assert "argv ['a b', 'c']\n" in out
