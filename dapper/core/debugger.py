@@ -18,9 +18,9 @@ from dapper._frame_eval.backend import FrameEvalBackend
 from dapper._frame_eval.debug_state import DebugState, StepRequest
 from dapper.core.exception_breakpoints import ExceptionFilters
 from dapper.core.frame_kinds import is_debugger_frame
+from dapper.core.sources import SourceRegistry
 from dapper.core.stack import HIDDEN_LIBRARY, FrameRegistry, stack_frames, visible_frames
 from dapper.core.stepping import Step
-from dapper.core.sources import SourceRegistry
 from dapper.core.suspension import Suspension
 from dapper.core.thread_registry import ThreadRegistry
 from dapper.paths import canonical_path
@@ -194,7 +194,10 @@ class Debugger:
             decision = self.breakpoints.check_line(frame)
             self._emit_logs(decision)
             for error in decision.condition_errors:
-                self.emit("output", {"category": "stderr", "output": f"Breakpoint condition error: {error}\n"})
+                self.emit(
+                    "output",
+                    {"category": "stderr", "output": f"Breakpoint condition error: {error}\n"},
+                )
             if decision.stop:
                 self._stop(ident, frame, "breakpoint", hit_ids=decision.breakpoint_ids)
                 return
@@ -263,7 +266,9 @@ class Debugger:
     ) -> None:
         """Block this thread until resumed; ``reason`` None stops silently
         (a thread caught up in another thread's stop)."""
-        suspension = Suspension(ident, frame, frames if frames is not None else visible_frames(frame))
+        suspension = Suspension(
+            ident, frame, frames if frames is not None else visible_frames(frame)
+        )
         suspension.lines = lines or {}
         with self._lock:
             self._clear_step(ident)
@@ -353,7 +358,9 @@ class Debugger:
                     self.backend.set_line_breakpoints(canonical, ())
             if self.backend is not None:
                 self.backend.set_function_breakpoints(())
-            self.breakpoints.clear()
+            from dapper.core.breakpoints import BreakpointRegistry
+
+            self.breakpoints = BreakpointRegistry()
             self.exceptions.enabled = {"uncaught": ()}
             if self.backend is not None:
                 self.backend.set_exception_mode(self.exceptions.mode)
@@ -367,6 +374,9 @@ class Debugger:
     @property
     def is_stopped(self) -> bool:
         return bool(self._suspended)
+
+    def stopped_threads(self) -> list[Suspension]:
+        return list(self._suspended.values())
 
     def suspension_for(self, dap_thread_id: int) -> Suspension:
         ident = self.threads.ident(dap_thread_id)

@@ -36,7 +36,11 @@ class SourceRegistry:
         text = self._text_of(filename, frame_globals)
         if text is not None:
             self._texts[ref] = text
-        return {"name": filename or "<unknown>", "sourceReference": ref, "presentationHint": "deemphasize" if not text else "normal"}
+        return {
+            "name": filename or "<unknown>",
+            "sourceReference": ref,
+            "presentationHint": "deemphasize" if not text else "normal",
+        }
 
     def _text_of(self, filename: str, frame_globals: dict | None) -> str | None:
         lines = linecache.getlines(filename, frame_globals)

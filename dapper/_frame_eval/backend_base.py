@@ -1,0 +1,198 @@
+"""Bookkeeping every Python-level backend shares: state setters, the per-code
+decision cache, the per-thread callback guard and the stats counters.
+
+Subclasses implement ``_install``, ``_refresh`` (make a state change effective
+now, in running frames too) and the three shutdown steps, which ``shutdown``
+runs in the order DESIGN §2 asks for: hook, thread-local trace state, bookkeeping.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator
+from types import CodeType, FrameType
+from typing import Any
+
+from dapper._frame_eval.backend import DebuggerCallbacks
+from dapper._frame_eval.debug_state import EXC_NONE, DebugState, StepRequest
+from dapper._frame_eval.decision import FrameDecision, code_lines, decide_code
+from dapper.paths import canonical_path, is_debugger_file
+
+log = logging.getLogger("dapper.frame_eval")
+
+#: counters every backend reports (FrameEvalRuntime.get_stats adds missing ones as 0)
+STAT_NAMES = (
+    "slow_path_attempts",
+    "slow_path_activations",
+    "scoped_trace_installs",
+    "call_events",
+    "line_events",
+    "return_events",
+    "exception_events",
+    "unwind_events",
+    "codes_instrumented",
+    "decision_cache_hits",
+    "decision_cache_misses",
+    "callbacks_suppressed",
+)
+
+_EMPTY: frozenset[int] = frozenset()
+
+
+class BackendBase(ABC):
+    """Shared part of ``FrameEvalBackend`` implementations written in Python."""
+
+    name = "base"
+
+    def __init__(self) -> None:
+        self.state: DebugState = DebugState()
+        self.callbacks: DebuggerCallbacks | None = None
+        self.installed = False
+        #: code -> (state version, decision, breakpoint lines of that code)
+        self._code_cache: dict[CodeType, tuple[int, FrameDecision, frozenset[int]]] = {}
+        #: idents of threads currently inside a callback (no re-entry)
+        self._busy: set[int] = set()
+        self.stats: dict[str, int] = dict.fromkeys(STAT_NAMES, 0)
+
+    # -- FrameEvalBackend ------------------------------------------------------
+    def install(self, callbacks: DebuggerCallbacks, state: DebugState) -> None:
+        if self.installed:
+            raise RuntimeError(f"{self.name} backend is already installed")
+        self.callbacks = callbacks
+        self.state = state
+        self._install()
+        self.installed = True
+        self._refresh()
+
+    def shutdown(self) -> None:
+        if not self.installed:
+            return
+        try:
+            self._remove_hook()
+            self.installed = False
+            self._clear_thread_state()
+        finally:
+            self.installed = False
+            self._clear_bookkeeping()
+
+    def set_line_breakpoints(self, filename: str, lines: Iterable[int]) -> None:
+        key = canonical_path(filename)
+        with self.state.lock:
+            new = frozenset(lines)
+            if new:
+                self.state.line_breakpoints[key] = new
+            else:
+                self.state.line_breakpoints.pop(key, None)
+            self.state.bump()
+        self._refresh()
+
+    def set_function_breakpoints(self, names: Iterable[str]) -> None:
+        with self.state.lock:
+            self.state.function_breakpoints = frozenset(names)
+            self.state.bump()
+        self._refresh()
+
+    def set_exception_mode(self, mode: int) -> None:
+        with self.state.lock:
+            self.state.exception_mode = int(mode)
+            self.state.bump()
+        self._refresh()
+
+    def set_stepping(self, thread_id: int, step: StepRequest | None) -> None:
+        with self.state.lock:
+            if step is None:
+                self.state.stepping.pop(thread_id, None)
+            else:
+                self.state.stepping[thread_id] = step
+            self.state.bump()
+        self._refresh()
+
+    def ignore_thread(self, thread_id: int) -> None:
+        with self.state.lock:
+            self.state.ignored_threads.add(thread_id)
+            self.state.bump()
+        self._refresh()
+
+    def get_stats(self) -> dict[str, int]:
+        stats = dict(self.stats)
+        stats["cached_codes"] = len(self._code_cache)
+        return stats
+
+    # -- helpers for subclasses ---------------------------------------------------
+    def code_info(self, code: CodeType) -> tuple[FrameDecision, frozenset[int]]:
+        """``decide_code`` for ``code`` and its breakpoint lines, cached per version."""
+        version = self.state.version
+        cached = self._code_cache.get(code)
+        if cached is not None and cached[0] == version:
+            self.stats["decision_cache_hits"] += 1
+            return cached[1], cached[2]
+        self.stats["decision_cache_misses"] += 1
+        decision = decide_code(code, self.state)
+        bp_lines = _EMPTY
+        if decision == FrameDecision.TRACE:
+            lines = self.state.line_breakpoints.get(canonical_path(code.co_filename))
+            if lines:
+                bp_lines = lines & code_lines(code)
+        self._code_cache[code] = (version, decision, bp_lines)
+        return decision, bp_lines
+
+    def exceptions_wanted(self) -> bool:
+        return self.state.exception_mode != EXC_NONE
+
+    def deliver(self, method: Callable[..., Any], *args: Any) -> None:
+        """Call a ``DebuggerCallbacks`` method unless this thread is already inside
+        one (core evaluating on a stopped thread must not hit breakpoints)."""
+        tid = threading.get_ident()
+        busy = self._busy
+        if tid in busy:
+            self.stats["callbacks_suppressed"] += 1
+            return
+        busy.add(tid)
+        try:
+            method(*args)
+        except Exception:
+            log.exception("debugger callback %s failed", getattr(method, "__name__", method))
+        finally:
+            busy.discard(tid)
+
+    def in_callback(self, thread_id: int) -> bool:
+        return thread_id in self._busy
+
+    def live_user_frames(self) -> Iterator[tuple[int, FrameType]]:
+        """(thread ident, frame) for every frame of every thread that is not
+        ignored, outside Dapper's own code, innermost first."""
+        ignored = self.state.ignored_threads
+        for tid, top in sys._current_frames().items():
+            if tid in ignored:
+                continue
+            frame: FrameType | None = top
+            while frame is not None:
+                if not is_debugger_file(frame.f_code.co_filename):
+                    yield tid, frame
+                frame = frame.f_back
+
+    # -- for subclasses ---------------------------------------------------------
+    @abstractmethod
+    def _install(self) -> None:
+        """Register the hook / trace function / monitoring tool."""
+
+    @abstractmethod
+    def _refresh(self) -> None:
+        """Make the current ``state`` effective now, including in running frames."""
+
+    @abstractmethod
+    def _remove_hook(self) -> None:
+        """First shutdown step: stop new events at the source."""
+
+    @abstractmethod
+    def _clear_thread_state(self) -> None:
+        """Second shutdown step: per-frame and per-thread trace state."""
+
+    def _clear_bookkeeping(self) -> None:
+        """Last shutdown step: caches and references to core."""
+        self._code_cache.clear()
+        self._busy.clear()
+        self.callbacks = None

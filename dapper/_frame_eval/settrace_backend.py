@@ -1,0 +1,168 @@
+"""The ``sys.settrace`` backend: works on every supported interpreter.
+
+The global trace function sees each frame entry once and returns ``None`` for
+frames that need nothing (the decision is cached per code object), so those
+frames produce no further Python-level events. Selected frames get a local
+trace function that forwards only what core needs: breakpoint lines, every line
+while the thread steps, returns while it steps, and exceptions while an
+exception filter is on.
+
+On 3.11, threads that already run when the backend is installed cannot be given
+a trace function from Python; threads started afterwards (and every thread on
+3.12+, through ``threading.settrace_all_threads``) are covered.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from types import FrameType
+from typing import Any
+
+from dapper._frame_eval.backend_base import BackendBase
+from dapper._frame_eval.decision import FrameDecision, decide_frame
+from dapper.paths import is_debugger_file
+
+_HAS_ALL_THREADS = hasattr(threading, "settrace_all_threads")
+_SKIP = FrameDecision.SKIP
+_TRACE = FrameDecision.TRACE
+_TRACE_EXCEPTIONS = FrameDecision.TRACE_EXCEPTIONS
+_get_ident = threading.get_ident
+
+
+class SettraceBackend(BackendBase):
+    """Scoped tracing through ``sys.settrace`` / ``threading.settrace``."""
+
+    name = "settrace"
+
+    def __init__(self) -> None:
+        super().__init__()
+        #: frame -> exception seen in it with no line event since (unwind heuristic)
+        self._pending_exc: dict[FrameType, BaseException] = {}
+
+    # -- install / shutdown ---------------------------------------------------------
+    def _install(self) -> None:
+        if _HAS_ALL_THREADS:
+            threading.settrace_all_threads(self._global_trace)
+        else:
+            threading.settrace(self._global_trace)
+            sys.settrace(self._global_trace)
+
+    def _remove_hook(self) -> None:
+        if _HAS_ALL_THREADS:
+            threading.settrace_all_threads(None)
+        else:
+            # Other threads drop the function themselves at their next event
+            # (see _global_trace), since 3.11 offers no way to reach them.
+            threading.settrace(None)
+            sys.settrace(None)
+
+    def _clear_thread_state(self) -> None:
+        for _tid, top in sys._current_frames().items():
+            frame: FrameType | None = top
+            while frame is not None:
+                trace = frame.f_trace
+                if trace is not None and getattr(trace, "__self__", None) is self:
+                    frame.f_trace = None
+                frame = frame.f_back
+        self._pending_exc.clear()
+
+    # -- making state changes effective --------------------------------------------
+    def _refresh(self) -> None:
+        """Give running frames that are now selected their local trace function."""
+        if not self.installed:
+            return
+        state = self.state
+        for tid, frame in self.live_user_frames():
+            code = frame.f_code
+            decision = decide_frame(code, state, tid, self.code_info(code)[0])
+            if decision == _TRACE:
+                self._trace_frame(frame)
+            elif decision == _TRACE_EXCEPTIONS and frame.f_trace is None:
+                frame.f_trace_lines = False
+                frame.f_trace = self._local_trace
+
+    def _trace_frame(self, frame: FrameType) -> None:
+        frame.f_trace_lines = True
+        if frame.f_trace is None:
+            frame.f_trace = self._local_trace
+            self.stats["scoped_trace_installs"] += 1
+
+    # -- trace functions (hot path) -----------------------------------------------------
+    def _global_trace(self, frame: FrameType, event: str, arg: Any) -> Any:
+        if not self.installed:
+            sys.settrace(None)
+            return None
+        tid = _get_ident()
+        state = self.state
+        if tid in self._busy or tid in state.ignored_threads:
+            return None
+        stats = self.stats
+        stats["slow_path_attempts"] += 1
+        code = frame.f_code
+        decision = self.code_info(code)[0]
+        if state.stepping:
+            decision = decide_frame(code, state, tid, decision)
+        if decision == _SKIP:
+            return None
+        stats["slow_path_activations"] += 1
+        stats["scoped_trace_installs"] += 1
+        if decision == _TRACE_EXCEPTIONS:
+            frame.f_trace_lines = False
+            return self._local_trace
+        stats["call_events"] += 1
+        self.deliver(self.callbacks.on_call, frame)
+        return self._local_trace
+
+    def _local_trace(self, frame: FrameType, event: str, arg: Any) -> Any:
+        if not self.installed:
+            return None
+        tid = _get_ident()
+        if tid in self._busy:
+            return self._local_trace
+        if event == "line":
+            if self._pending_exc:
+                self._exception_handled(frame)
+            state = self.state
+            if tid in state.stepping or frame.f_lineno in self.code_info(frame.f_code)[1]:
+                self.stats["line_events"] += 1
+                self.deliver(self.callbacks.on_line, frame)
+        elif event == "return":
+            self._on_return(frame, arg, tid)
+        elif event == "exception":
+            self._on_exception(frame, arg[1])
+        return self._local_trace
+
+    # -- event handling ----------------------------------------------------------------
+    def _on_return(self, frame: FrameType, value: Any, tid: int) -> None:
+        exc = self._pending_exc.pop(frame, None) if self._pending_exc else None
+        if exc is not None:
+            self.stats["unwind_events"] += 1
+            self.deliver(self.callbacks.on_unwind, frame, exc)
+        state = self.state
+        if tid in state.stepping and tid not in state.ignored_threads:
+            self.stats["return_events"] += 1
+            self.deliver(self.callbacks.on_return, frame, value)
+            caller = frame.f_back
+            if caller is not None and not _is_debugger_code(caller):
+                self._trace_frame(caller)
+
+    def _on_exception(self, frame: FrameType, exc: BaseException) -> None:
+        if not self.exceptions_wanted():
+            return
+        self.stats["exception_events"] += 1
+        self._pending_exc[frame] = exc
+        # Watch the next line: one means the exception was handled in this frame.
+        frame.f_trace_lines = True
+        self.deliver(self.callbacks.on_exception, frame, exc)
+
+    def _exception_handled(self, frame: FrameType) -> None:
+        if self._pending_exc.pop(frame, None) is not None:
+            decision = self.code_info(frame.f_code)[0]
+            tid = _get_ident()
+            if decide_frame(frame.f_code, self.state, tid, decision) != _TRACE:
+                frame.f_trace_lines = False
+
+
+def _is_debugger_code(frame: FrameType) -> bool:
+    return is_debugger_file(frame.f_code.co_filename)

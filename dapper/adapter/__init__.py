@@ -1,0 +1,1 @@
+"""The DAP adapter that editors start: ``python -m dapper.adapter``."""

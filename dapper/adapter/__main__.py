@@ -1,0 +1,82 @@
+"""``python -m dapper.adapter [--port N [--host H]] [--log-file PATH]``.
+
+Speaks DAP over stdio by default; with ``--port`` it serves TCP, one session
+per connection, and keeps serving.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import socket
+import sys
+import threading
+import time
+from typing import Any, TextIO
+
+from dapper.adapter.session import AdapterSession
+from dapper.protocol.connection import Connection, socket_connection
+
+
+class ProtocolTrace:
+    """Writes every message in and out to a log file, one JSON line each."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._lock = threading.Lock()
+
+    def __call__(self, direction: str, message: dict[str, Any]) -> None:
+        line = f"{time.time():.6f} {direction} {json.dumps(message, ensure_ascii=False)}\n"
+        with self._lock:
+            self._stream.write(line)
+            self._stream.flush()
+
+
+def serve_stdio(trace: ProtocolTrace | None) -> None:
+    stdin = sys.stdin.buffer
+    stdout = sys.stdout.buffer
+    # Nothing but DAP may reach stdout: stray prints go to stderr.
+    sys.stdout = sys.stderr
+    AdapterSession(Connection(stdin, stdout, name="client", trace=trace)).serve()
+
+
+def serve_tcp(host: str, port: int, trace: ProtocolTrace | None) -> None:
+    listener = socket.create_server((host, port), reuse_port=False)
+    bound = listener.getsockname()
+    print(f"dapper.adapter: listening on {bound[0]}:{bound[1]}", file=sys.stderr, flush=True)
+    while True:
+        sock, _ = listener.accept()
+        session = AdapterSession(socket_connection(sock, name="client", trace=trace))
+        threading.Thread(target=session.serve, name="dapper.session", daemon=True).start()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m dapper.adapter", description="Dapper's Debug Adapter Protocol server."
+    )
+    parser.add_argument("--port", type=int, help="serve TCP on this port instead of stdio")
+    parser.add_argument("--host", default="127.0.0.1", help="host for --port (default: loopback)")
+    parser.add_argument("--log-file", help="write a full protocol trace to this file")
+    args = parser.parse_args(argv)
+    trace = None
+    if args.log_file:
+        log_stream = open(args.log_file, "a", encoding="utf-8")  # noqa: SIM115 - lives as long as the adapter
+        trace = ProtocolTrace(log_stream)
+        logging.basicConfig(stream=log_stream, level=logging.INFO)
+    try:
+        if args.port is not None:
+            serve_tcp(args.host, args.port, trace)
+        else:
+            serve_stdio(trace)
+    except KeyboardInterrupt:
+        return 0
+    except OSError as exc:
+        print(f"dapper.adapter: {exc}", file=sys.stderr)
+        return 1
+    os._exit(0)  # daemon relay threads must not keep a finished adapter alive
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,68 @@
+"""The DAP ``exceptionInfo`` body for an exception, with its chain of causes."""
+
+from __future__ import annotations
+
+import traceback
+
+from dapper.core.code_runner import error_message
+
+# Deep or cyclic chains (a raise in an except in an except ...) are cut here.
+_MAX_CHAIN = 16
+
+
+def _names(exc: BaseException) -> tuple[str, str]:
+    """(qualified type name, module-qualified type name)."""
+    tp = type(exc)
+    qualname = getattr(tp, "__qualname__", tp.__name__)
+    module = getattr(tp, "__module__", None)
+    full = qualname if module in (None, "builtins", "__main__") else f"{module}.{qualname}"
+    return qualname, full
+
+
+def _text(exc: BaseException) -> str:
+    try:
+        return str(exc)
+    except Exception as error:
+        return f"<str raised {error_message(error)}>"
+
+
+def _stack_trace(exc: BaseException) -> str:
+    try:
+        return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, chain=False))
+    except Exception as error:
+        return f"<traceback unavailable: {error_message(error)}>"
+
+
+def _inner(exc: BaseException) -> BaseException | None:
+    if exc.__cause__ is not None:
+        return exc.__cause__
+    if exc.__context__ is not None and not exc.__suppress_context__:
+        return exc.__context__
+    return None
+
+
+def exception_details(exc: BaseException, _seen: set[int] | None = None) -> dict:
+    """DAP ``ExceptionDetails`` for ``exc``; the cause/context goes in ``innerException``."""
+    seen = _seen if _seen is not None else set()
+    seen.add(id(exc))
+    type_name, full_type_name = _names(exc)
+    details = {
+        "message": _text(exc),
+        "typeName": type_name,
+        "fullTypeName": full_type_name,
+        "stackTrace": _stack_trace(exc),
+    }
+    inner = _inner(exc)
+    if inner is not None and id(inner) not in seen and len(seen) < _MAX_CHAIN:
+        details["innerException"] = [exception_details(inner, seen)]
+    return details
+
+
+def exception_info(exc: BaseException) -> dict:
+    """``exceptionId``, ``description`` and ``details`` (the integrator adds ``breakMode``)."""
+    details = exception_details(exc)
+    return {
+        "exceptionId": details["fullTypeName"],
+        "description": details["message"],
+        "details": details,
+    }

@@ -1,0 +1,158 @@
+"""Inspection requests (scopes, variables, evaluate, setVariable, …) served on
+the stopped thread, within the evaluation time limit.
+
+The engine thread validates arguments; the work that touches user objects runs
+on the thread that owns the frame, through ``Debugger.run_on``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dapper.core.debugger import Debugger
+from dapper.protocol.messages import RequestError
+
+
+def _int(arguments: dict, name: str, *, required: bool = True, default: int = 0) -> int:
+    value = arguments.get(name, None)
+    if value is None:
+        if required:
+            raise RequestError(f"missing required argument '{name}'")
+        return default
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise RequestError(f"argument '{name}' must be an integer")
+    return value
+
+
+def _str(arguments: dict, name: str) -> str:
+    value = arguments.get(name)
+    if not isinstance(value, str):
+        raise RequestError(f"argument '{name}' must be a string")
+    return value
+
+
+def _hex(arguments: dict) -> bool:
+    fmt = arguments.get("format")
+    return bool(isinstance(fmt, dict) and fmt.get("hex"))
+
+
+class Inspector:
+    """DAP inspection bodies for one debugger."""
+
+    def __init__(self, debugger: Debugger) -> None:
+        self.debugger = debugger
+
+    def _user_error(self, fn):  # type: ignore[no-untyped-def]
+        """Run ``fn``; evaluation errors become readable ``RequestError``s."""
+        from dapper.core.evaluation import EvaluationError
+
+        try:
+            return fn()
+        except EvaluationError as exc:
+            raise RequestError(str(exc)) from None
+
+    def scopes(self, frame_id: int) -> dict:
+        suspension, frame = self.debugger.frame(frame_id)
+        store = self.debugger.variables
+        return {"scopes": self.debugger.run_on(suspension, lambda: store.scopes(frame))}
+
+    def variables(self, arguments: dict) -> dict:
+        ref = _int(arguments, "variablesReference")
+        start = _int(arguments, "start", required=False)
+        count = _int(arguments, "count", required=False)
+        flt = arguments.get("filter")
+        if flt is not None and flt not in ("indexed", "named"):
+            raise RequestError("argument 'filter' must be 'indexed' or 'named'")
+        store = self.debugger.variables
+        suspension = self._any_suspension()
+
+        def work() -> list[dict]:
+            return store.variables(ref, start=start, count=count, hex=_hex(arguments), filter=flt)
+
+        return {"variables": self._user_error(lambda: self.debugger.run_on(suspension, work))}
+
+    def evaluate(self, arguments: dict) -> dict:
+        from dapper.core.evaluation import CONTEXTS, evaluate
+
+        expression = _str(arguments, "expression")
+        context = arguments.get("context") or "repl"
+        if context not in CONTEXTS:
+            context = "repl"
+        frame_id = arguments.get("frameId")
+        if frame_id is None:
+            suspension = self._any_suspension()
+            frame = suspension.frames[0] if suspension.frames else suspension.frame
+        else:
+            suspension, frame = self.debugger.frame(_int(arguments, "frameId"))
+        store = self.debugger.variables
+
+        def work() -> dict:
+            return evaluate(frame, expression, context).body(store, hex=_hex(arguments))
+
+        return self._user_error(lambda: self.debugger.run_on(suspension, work))
+
+    def set_variable(self, arguments: dict) -> dict:
+        ref = _int(arguments, "variablesReference")
+        name = _str(arguments, "name")
+        value = _str(arguments, "value")
+        suspension = self._any_suspension()
+        frame = suspension.frames[0] if suspension.frames else suspension.frame
+        store = self.debugger.variables
+        return self._user_error(
+            lambda: self.debugger.run_on(
+                suspension, lambda: store.set_variable(ref, name, value, frame, hex=_hex(arguments))
+            )
+        )
+
+    def set_expression(self, arguments: dict) -> dict:
+        from dapper.core.evaluation import set_expression
+
+        expression = _str(arguments, "expression")
+        value = _str(arguments, "value")
+        suspension, frame = self.debugger.frame(_int(arguments, "frameId"))
+        store = self.debugger.variables
+
+        def work() -> dict:
+            new_value = set_expression(frame, expression, value)
+            variable = store.variable(expression, new_value, expression, hex=_hex(arguments))
+            return {
+                k: variable[k]
+                for k in (
+                    "value",
+                    "type",
+                    "variablesReference",
+                    "namedVariables",
+                    "indexedVariables",
+                )
+                if k in variable
+            }
+
+        return self._user_error(lambda: self.debugger.run_on(suspension, work))
+
+    def completions(self, arguments: dict) -> dict:
+        from dapper.core.completions import completions
+
+        text = _str(arguments, "text")
+        column = _int(arguments, "column")
+        suspension, frame = self.debugger.frame(_int(arguments, "frameId"))
+        return {
+            "targets": self._user_error(
+                lambda: self.debugger.run_on(suspension, lambda: completions(frame, text, column))
+            )
+        }
+
+    def exception_info(self, thread_id: int) -> dict:
+        from dapper.core.exception_info import exception_info
+
+        exc, break_mode = self.debugger.current_exception(thread_id)
+        suspension = self.debugger.suspension_for(thread_id)
+        body: dict[str, Any] = self.debugger.run_on(suspension, lambda: exception_info(exc))
+        body["breakMode"] = break_mode
+        return body
+
+    def _any_suspension(self):  # type: ignore[no-untyped-def]
+        """Variables references are global; run their work on any stopped thread."""
+        suspended = self.debugger.stopped_threads()
+        if not suspended:
+            raise RequestError("the program is running: variables are only available while stopped")
+        return suspended[0]

@@ -1,0 +1,325 @@
+"""A test DAP client: drives a real adapter process over stdio.
+
+Every message it sees, in either direction, is validated against the DAP JSON
+schema (tests/data/debugAdapterProtocol.json).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from dapper.protocol.framing import MessageReader, encode_message
+
+SCHEMA_PATH = Path(__file__).resolve().parents[1] / "data" / "debugAdapterProtocol.json"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+TIMEOUT = float(os.environ.get("DAPPER_TEST_TIMEOUT", "30"))
+
+
+@lru_cache(maxsize=1)
+def _definitions() -> dict[str, Any]:
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))["definitions"]
+
+
+@cache
+def _validator(name: str) -> jsonschema.Draft7Validator:
+    return jsonschema.Draft7Validator(
+        {"$ref": f"#/definitions/{name}", "definitions": _definitions()}
+    )
+
+
+def schema_name(message: dict[str, Any]) -> str:
+    """The schema definition a message must satisfy."""
+    definitions = _definitions()
+    kind = message.get("type")
+    if kind == "request":
+        name = message["command"][:1].upper() + message["command"][1:] + "Request"
+        return name if name in definitions else "Request"
+    if kind == "event":
+        name = message["event"][:1].upper() + message["event"][1:] + "Event"
+        return name if name in definitions else "Event"
+    if kind == "response":
+        if not message.get("success", True):
+            return "ErrorResponse"
+        name = message["command"][:1].upper() + message["command"][1:] + "Response"
+        return name if name in definitions else "Response"
+    return "ProtocolMessage"
+
+
+def validate(message: dict[str, Any]) -> None:
+    name = schema_name(message)
+    errors = sorted(_validator(name).iter_errors(message), key=lambda e: e.path)
+    if errors:
+        raise AssertionError(
+            f"message does not satisfy {name}: {errors[0].message}\n{json.dumps(message)[:2000]}"
+        )
+
+
+class DapError(AssertionError):
+    pass
+
+
+class DapClient:
+    """One adapter process and the messages exchanged with it."""
+
+    def __init__(
+        self, *, extra_args: list[str] | None = None, env: dict[str, str] | None = None
+    ) -> None:
+        full_env = dict(os.environ)
+        full_env["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [str(REPO_ROOT), full_env.get("PYTHONPATH")])
+        )
+        full_env.update(env or {})
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "dapper.adapter", *(extra_args or [])],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=full_env,
+            cwd=str(REPO_ROOT),
+        )
+        self._seq = 0
+        self._lock = threading.Lock()
+        self.messages: list[dict[str, Any]] = []
+        self._inbox: queue.Queue = queue.Queue()
+        self._pending: list[dict[str, Any]] = []
+        self.invalid: list[str] = []
+        self.stderr_lines: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+        threading.Thread(target=self._read_stderr, daemon=True).start()
+
+    # ------------------------------------------------------------ wire
+
+    def _read(self) -> None:
+        reader = MessageReader(self.process.stdout)
+        while True:
+            try:
+                message = reader.read()
+            except Exception as exc:  # noqa: BLE001 - surfaced through self.invalid
+                self.invalid.append(f"unreadable message from adapter: {exc}")
+                continue
+            if message is None:
+                self._inbox.put(None)
+                return
+            try:
+                validate(message)
+            except AssertionError as exc:
+                self.invalid.append(str(exc))
+            self.messages.append(message)
+            self._inbox.put(message)
+
+    def _read_stderr(self) -> None:
+        for line in self.process.stderr:
+            self.stderr_lines.append(line.decode("utf-8", "replace"))
+
+    def send_raw(self, data: bytes) -> None:
+        self.process.stdin.write(data)
+        self.process.stdin.flush()
+
+    def send(self, message: dict[str, Any]) -> int:
+        with self._lock:
+            self._seq += 1
+            message = {"seq": self._seq, **message}
+            if message.get("type") == "request":
+                validate(message)
+            self.send_raw(encode_message(message))
+            return self._seq
+
+    def send_request(self, command: str, arguments: dict[str, Any] | None = None) -> int:
+        message: dict[str, Any] = {"type": "request", "command": command}
+        if arguments is not None:
+            message["arguments"] = arguments
+        return self.send(message)
+
+    # ------------------------------------------------------------ waiting
+
+    def _next(self, deadline: float) -> dict[str, Any] | None:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError
+        item = self._inbox.get(timeout=remaining)
+        return item
+
+    def wait_for(
+        self, predicate, timeout: float = TIMEOUT, what: str = "message"
+    ) -> dict[str, Any]:
+        """The first message (seen before or arriving) matching ``predicate``; consumes it."""
+        for index, message in enumerate(self._pending):
+            if predicate(message):
+                return self._pending.pop(index)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                message = self._next(deadline)
+            except (TimeoutError, queue.Empty):
+                raise DapError(
+                    f"timed out waiting for {what}; stderr: {''.join(self.stderr_lines)[-3000:]}"
+                ) from None
+            if message is None:
+                self._inbox.put(None)
+                raise DapError(
+                    f"adapter closed the stream while waiting for {what}; stderr: {''.join(self.stderr_lines)[-3000:]}"
+                )
+            if predicate(message):
+                return message
+            self._pending.append(message)
+
+    def wait_event(self, name: str, timeout: float = TIMEOUT, **match: Any) -> dict[str, Any]:
+        def predicate(m: dict[str, Any]) -> bool:
+            if m.get("type") != "event" or m.get("event") != name:
+                return False
+            body = m.get("body") or {}
+            return all(body.get(k) == v for k, v in match.items())
+
+        return self.wait_for(predicate, timeout, what=f"event {name} {match or ''}")
+
+    def wait_response(self, seq: int, timeout: float = TIMEOUT) -> dict[str, Any]:
+        return self.wait_for(
+            lambda m: m.get("type") == "response" and m.get("request_seq") == seq,
+            timeout,
+            what=f"response to {seq}",
+        )
+
+    def request(
+        self,
+        command: str,
+        arguments: dict[str, Any] | None = None,
+        *,
+        ok: bool = True,
+        timeout: float = TIMEOUT,
+    ) -> dict[str, Any]:
+        response = self.wait_response(self.send_request(command, arguments), timeout)
+        if ok and not response["success"]:
+            raise DapError(f"{command} failed: {response.get('message')}")
+        return response
+
+    def events(self, name: str) -> list[dict[str, Any]]:
+        return [m for m in self.messages if m.get("type") == "event" and m.get("event") == name]
+
+    def output(self, category: str | None = None) -> str:
+        return "".join(
+            e["body"]["output"]
+            for e in self.events("output")
+            if category is None or e["body"].get("category") == category
+        )
+
+    # ------------------------------------------------------------ sessions
+
+    def initialize(self, **extra: Any) -> dict[str, Any]:
+        return self.request(
+            "initialize",
+            {
+                "clientID": "dapper-tests",
+                "adapterID": "dapper",
+                "linesStartAt1": True,
+                "columnsStartAt1": True,
+                "pathFormat": "path",
+                **extra,
+            },
+        )
+
+    def launch(
+        self,
+        *,
+        breakpoints: dict[str, list[dict[str, Any]]] | None = None,
+        function_breakpoints: list[dict[str, Any]] | None = None,
+        exception_filters: list[str] | None = None,
+        exception_options: list[dict[str, Any]] | None = None,
+        initialize: dict[str, Any] | None = None,
+        **arguments: Any,
+    ) -> dict[str, Any]:
+        """The VS Code start-up order: initialize, launch (not awaited), initialized,
+        configuration, configurationDone, then the launch response."""
+        self.initialize(**(initialize or {}))
+        launch_seq = self.send_request("launch", arguments)
+        self.wait_for(
+            lambda m: (
+                (m.get("type") == "event" and m.get("event") == "initialized")
+                or (
+                    m.get("type") == "response"
+                    and m.get("request_seq") == launch_seq
+                    and not m["success"]
+                )
+            ),
+            what="initialized",
+        )
+        failed = [
+            m
+            for m in self.messages
+            if m.get("type") == "response"
+            and m.get("request_seq") == launch_seq
+            and not m["success"]
+        ]
+        if failed:
+            raise DapError(f"launch failed: {failed[0].get('message')}")
+        self.configure(breakpoints, function_breakpoints, exception_filters, exception_options)
+        response = self.wait_response(launch_seq)
+        if not response["success"]:
+            raise DapError(f"launch failed: {response.get('message')}")
+        return response
+
+    def configure(
+        self,
+        breakpoints=None,
+        function_breakpoints=None,
+        exception_filters=None,
+        exception_options=None,
+    ) -> None:
+        for path, specs in (breakpoints or {}).items():
+            self.request("setBreakpoints", {"source": {"path": str(path)}, "breakpoints": specs})
+        if function_breakpoints is not None:
+            self.request("setFunctionBreakpoints", {"breakpoints": function_breakpoints})
+        args: dict[str, Any] = {
+            "filters": exception_filters if exception_filters is not None else ["uncaught"]
+        }
+        if exception_options:
+            args["filterOptions"] = exception_options
+        self.request("setExceptionBreakpoints", args)
+        self.request("configurationDone")
+
+    def wait_stopped(self, reason: str | None = None, timeout: float = TIMEOUT) -> dict[str, Any]:
+        event = self.wait_event("stopped", timeout)
+        if reason is not None and event["body"]["reason"] != reason:
+            raise DapError(
+                f"stopped for {event['body']['reason']!r}, expected {reason!r}: {event['body']}"
+            )
+        return event
+
+    def top_frame(self, thread_id: int) -> dict[str, Any]:
+        return self.request("stackTrace", {"threadId": thread_id, "levels": 1})["body"][
+            "stackFrames"
+        ][0]
+
+    def wait_exit(self, timeout: float = TIMEOUT) -> int:
+        exited = self.wait_event("exited", timeout)
+        self.wait_event("terminated", timeout)
+        return exited["body"]["exitCode"]
+
+    def close(self) -> None:
+        try:
+            if self.process.poll() is None:
+                try:
+                    self.process.stdin.close()
+                except OSError:
+                    pass
+                try:
+                    self.process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    self.process.kill()
+                    self.process.wait()
+        finally:
+            for stream in (self.process.stdout, self.process.stderr):
+                try:
+                    stream.close()
+                except OSError:
+                    pass
