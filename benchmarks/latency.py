@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import statistics
+import subprocess
 import time
 from collections.abc import Callable
 from typing import Any
@@ -55,6 +56,13 @@ def _stop_at(run: DebugSession) -> int:
     return run.client.event("stopped")["body"]["threadId"]
 
 
+def _finish(run: DebugSession, thread: int) -> None:
+    """Let the program run to its end. The ``continue`` answer itself is not
+    awaited: a program that ends at once may take the answer with it."""
+    run.client.send("continue", {"threadId": thread})
+    run.wait_terminated()
+
+
 def stepping(debugger: Debugger, *, steps: int) -> dict[str, Any]:
     """Median time from sending ``next`` to its ``stopped`` event."""
     path = script("stepping")
@@ -67,8 +75,7 @@ def stepping(debugger: Debugger, *, steps: int) -> dict[str, Any]:
             run.client.send("next", {"threadId": thread})
             run.client.event("stopped")
             samples.append(time.perf_counter() - started)
-        run.client.request("continue", {"threadId": thread})
-        run.wait_terminated()
+        _finish(run, thread)
     return _row("next_to_stopped", debugger.name, samples)
 
 
@@ -94,8 +101,7 @@ def inspect_deep_stack(debugger: Debugger, *, repeats: int) -> dict[str, Any]:
                 "variables", {"variablesReference": scopes["scopes"][0]["variablesReference"]}
             )
             samples.append(time.perf_counter() - started)
-        run.client.request("continue", {"threadId": thread})
-        run.wait_terminated()
+        _finish(run, thread)
     return _row("inspect_50_deep_stack", debugger.name, samples)
 
 
@@ -108,11 +114,38 @@ def measure_latency(
     progress: Progress = lambda text: None,
 ) -> list[dict[str, Any]]:
     """All latency rows for ``debuggers`` (plain only appears end to end)."""
-    rows = startup([PLAIN, *[d for d in debuggers if not d.is_plain]], runs=runs, progress=progress)
+    rows = []
+    for name, measure in (
+        (
+            "startup",
+            lambda: startup(
+                [PLAIN, *[d for d in debuggers if not d.is_plain]], runs=runs, progress=progress
+            ),
+        ),
+    ):
+        rows += _guarded(name, "all", measure)
     for debugger in debuggers:
         if debugger.is_plain:
             continue
-        rows.append(stepping(debugger, steps=steps))
-        rows.append(inspect_deep_stack(debugger, repeats=repeats))
+        rows += _guarded(
+            "next_to_stopped", debugger.name, lambda d=debugger: [stepping(d, steps=steps)]
+        )
+        rows += _guarded(
+            "inspect_50_deep_stack",
+            debugger.name,
+            lambda d=debugger: [inspect_deep_stack(d, repeats=repeats)],
+        )
         progress(f"stepping and inspection: {debugger.name}")
     return rows
+
+
+def _guarded(
+    metric: str, debugger: str, measure: Callable[[], list[dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """Run one measurement; a debugger that fails it gets an error row instead."""
+    try:
+        return measure()
+    except (session.DapError, OSError, KeyError, subprocess.SubprocessError) as exc:
+        return [
+            {"metric": metric, "debugger": debugger, "error": f"{exc.__class__.__name__}: {exc}"}
+        ]

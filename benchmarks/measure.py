@@ -4,6 +4,7 @@ the same workload in the same round."""
 from __future__ import annotations
 
 import statistics
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,8 +30,17 @@ class Cell:
     plain: list[float] = field(default_factory=list)
     evaluations: int = 0
     stops: int = 0
+    errors: list[str] = field(default_factory=list)
 
     def row(self) -> dict[str, Any]:
+        if not self.seconds:
+            return {
+                "workload": self.workload,
+                "scenario": self.scenario.name,
+                "debugger": self.debugger.name,
+                "runs": 0,
+                "error": self.errors[0] if self.errors else "no runs",
+            }
         ratios = [t / p for t, p in zip(self.seconds, self.plain, strict=True)]
         row: dict[str, Any] = {
             "workload": self.workload,
@@ -75,8 +85,15 @@ def measure_overhead(
             progress(f"round {number}/{rounds} {workload}: plain {plain.result['seconds']:.3f} s")
             for debugger in others:
                 for scenario in scenarios:
-                    outcome = session.run(debugger, scenario.plan(workload, size))
                     cell = cells[(workload, scenario.name, debugger.name)]
+                    try:
+                        outcome = session.run(debugger, scenario.plan(workload, size))
+                    except (session.DapError, OSError, subprocess.SubprocessError) as exc:
+                        cell.errors.append(f"{exc.__class__.__name__}: {exc}")
+                        progress(
+                            f"round {number}/{rounds} {workload} {scenario.name} {debugger.name}: {exc}"
+                        )
+                        continue
                     cell.seconds.append(outcome.result["seconds"])
                     cell.plain.append(plain.result["seconds"])
                     cell.evaluations = int(outcome.result.get("evaluations", 0))

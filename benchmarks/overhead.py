@@ -15,13 +15,11 @@ from benchmarks.debuggers import available_debuggers, versions
 from benchmarks.latency import measure_latency
 from benchmarks.measure import measure_overhead
 from benchmarks.report import render
-from benchmarks.scenarios import matrix
+from benchmarks.scenarios import matrix, quick_matrix
 
 #: (size, latency runs, next steps, inspection repeats) per mode.
 FULL = {"size": 1.0, "latency_runs": 7, "steps": 200, "repeats": 20}
-QUICK = {"size": 0.1, "latency_runs": 5, "steps": 200, "repeats": 10}
-#: Scenarios a --quick run measures (the full run measures all of them).
-QUICK_SCENARIOS = ["bp_never", "bp_after", "cond_false", "raised"]
+QUICK = {"size": 0.03, "latency_runs": 3, "steps": 30, "repeats": 5}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -81,13 +79,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         print(text, file=sys.stderr, flush=True)
 
     if args.scenarios:
-        scenario_names = [name.strip() for name in args.scenarios.split(",") if name.strip()]
+        pairs = matrix([name.strip() for name in args.scenarios.split(",") if name.strip()])
     else:
-        scenario_names = QUICK_SCENARIOS if args.quick else None
+        pairs = quick_matrix() if args.quick else matrix()
     overhead = []
     if not args.no_overhead:
         overhead = measure_overhead(
-            debuggers, matrix(scenario_names), rounds=args.rounds, size=size, progress=progress
+            debuggers, pairs, rounds=args.rounds, size=size, progress=progress
         )
     latency = []
     if not args.no_latency:

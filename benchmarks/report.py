@@ -18,6 +18,8 @@ def _debuggers(rows: list[dict[str, Any]]) -> list[str]:
 def _cell(row: dict[str, Any] | None) -> str:
     if row is None:
         return "–"
+    if "error" in row:
+        return "error"
     text = f"{row['ratio']:.2f}×"
     for key in ("per_evaluation_us", "per_exception_us"):
         if key in row:
@@ -35,12 +37,15 @@ def overhead_table(rows: list[dict[str, Any]]) -> str:
     body = []
     for workload, scenario in keys:
         plain = next(
-            r["plain_seconds"]
-            for r in rows
-            if (r["workload"], r["scenario"]) == (workload, scenario)
+            (
+                r["plain_seconds"]
+                for r in rows
+                if (r["workload"], r["scenario"]) == (workload, scenario) and "ratio" in r
+            ),
+            None,
         )
         body.append(
-            [workload, scenario, f"{plain:.3f} s"]
+            [workload, scenario, "–" if plain is None else f"{plain:.3f} s"]
             + [_cell(index.get((workload, scenario, n))) for n in names]
         )
     return _table(["workload", "scenario", "plain"] + names, body)
@@ -74,7 +79,10 @@ def latency_table(rows: list[dict[str, Any]]) -> str:
         cells = []
         for name in names:
             row = index.get((metric, name))
-            cells.append("–" if row is None else f"{row['seconds'] * 1000:.1f} ms")
+            if row is None:
+                cells.append("–")
+            else:
+                cells.append("error" if "error" in row else f"{row['seconds'] * 1000:.1f} ms")
         body.append([metric] + cells)
     return _table(["metric"] + names, body)
 
@@ -106,6 +114,10 @@ def render(results: dict[str, Any], *, compare: bool) -> str:
                 parts += ["", "--compare: no debugpy rows (debugpy not installed or left out)."]
     if results["latency"]:
         parts += ["", "Session latency (median):", "", latency_table(results["latency"])]
+    errors = [r for r in results["overhead"] + results["latency"] if "error" in r]
+    for row in errors:
+        where = row.get("metric") or f"{row['workload']} {row['scenario']}"
+        parts.append(f"error: {row['debugger']} {where}: {row['error']}")
     for skipped in results["skipped"]:
         parts.append(f"skipped {skipped['debugger']}: {skipped['reason']}")
     return "\n".join(parts)

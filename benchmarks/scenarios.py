@@ -49,6 +49,18 @@ RAISED = Scenario(
 SCENARIOS = {s.name: s for s in (ATTACHED, BP_NEVER, BP_AFTER, COND_FALSE, RAISED)}
 
 
+#: What ``--quick`` measures: one row per kind of cost the goals track.
+QUICK_PAIRS = (
+    ("call_heavy", "bp_never"),
+    ("hot_loop", "bp_after"),
+    ("call_heavy", "cond_false"),
+)
+
+
+def quick_matrix() -> list[tuple[str, Scenario]]:
+    return [(workload, SCENARIOS[name]) for workload, name in QUICK_PAIRS]
+
+
 def matrix(scenario_names: list[str] | None = None) -> list[tuple[str, Scenario]]:
     """(workload, scenario) pairs in report order, optionally only the named scenarios."""
     wanted = set(scenario_names or SCENARIOS)
