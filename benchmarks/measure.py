@@ -76,11 +76,13 @@ def measure_overhead(
     scenario in turn, so slow drift of the machine hits all columns alike.
     """
     others = [d for d in debuggers if not d.is_plain]
-    workloads = list(dict.fromkeys(workload for workload, _ in pairs))
     cells = {(w, s.name, d.name): Cell(w, s, d) for w, s in pairs for d in others}
+    # Scenarios that run a workload at the same size share one plain run per round.
+    groups: dict[tuple[str, float], list[Scenario]] = {}
+    for workload, scenario in pairs:
+        groups.setdefault((workload, scenario.size(workload, size)), []).append(scenario)
     for number in range(1, rounds + 1):
-        for workload in workloads:
-            scenarios = [s for w, s in pairs if w == workload]
+        for (workload, _), scenarios in groups.items():
             plain = session.run(PLAIN, scenarios[0].plan(workload, size))
             progress(f"round {number}/{rounds} {workload}: plain {plain.result['seconds']:.3f} s")
             for debugger in others:

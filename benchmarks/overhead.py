@@ -19,7 +19,7 @@ from benchmarks.scenarios import matrix, quick_matrix
 
 #: (size, latency runs, next steps, inspection repeats) per mode.
 FULL = {"size": 1.0, "latency_runs": 7, "steps": 200, "repeats": 20}
-QUICK = {"size": 0.03, "latency_runs": 3, "steps": 30, "repeats": 5}
+QUICK = {"size": 0.1, "latency_runs": 3, "steps": 30, "repeats": 5}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -12,13 +12,14 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from benchmarks.dap_client import DapClient, DapError
 from benchmarks.debuggers import Debugger, debuggee_env
-from benchmarks.workloads import RESULT_ENV
+from benchmarks.workloads import DONE_MARKER, RESULT_ENV
 
 #: Longest a single benchmark program may run under a debugger.
 RUN_TIMEOUT = 300.0
@@ -48,7 +49,7 @@ class Outcome:
 
     result: dict[str, Any]
     configured: float | None = None  # spawn → configurationDone answered
-    finished: float | None = None  # spawn → terminated
+    finished: float | None = None  # spawn → terminated (not taken for debugged overhead runs)
     stops: int = 0
 
 
@@ -69,6 +70,8 @@ class DebugSession:
             cwd=os.path.dirname(plan.program),
         )
         self.client = DapClient.over_process(self.process)
+        self.reported = threading.Event()
+        self.client.on_event("output", self._watch_output)
         if auto_continue:
             self.client.on_event("stopped", self._continue)
         self._launch_seq: int | None = None
@@ -78,6 +81,16 @@ class DebugSession:
         thread = event.get("body", {}).get("threadId")
         self.client.send("continue", {"threadId": thread})
         return True
+
+    def _watch_output(self, event: dict[str, Any]) -> bool:
+        if DONE_MARKER in event.get("body", {}).get("output", ""):
+            self.reported.set()
+        return True  # nobody reads program output; do not queue it
+
+    def wait_reported(self, timeout: float = RUN_TIMEOUT) -> None:
+        """Wait until the program has written its result."""
+        if not self.reported.wait(timeout):
+            raise DapError(f"{self.debugger.name}: no result after {timeout:.0f} s")
 
     def configure(self) -> float:
         """Handshake up to ``configurationDone``; returns seconds since spawn."""
@@ -228,9 +241,9 @@ def run_debugged(debugger: Debugger, plan: Plan) -> Outcome:
     )
     with DebugSession(debugger, plan, auto_continue=True) as session:
         configured = session.configure()
-        finished = session.wait_terminated()
+        session.wait_reported()
         stops = session.stops
-    return Outcome(_read_result(path, debugger.name), configured, finished, stops)
+    return Outcome(_read_result(path, debugger.name), configured, None, stops)
 
 
 def run(debugger: Debugger, plan: Plan) -> Outcome:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import functools
 import os
 
-from benchmarks.workloads._report import RESULT_ENV
+from benchmarks.workloads._report import DONE_MARKER, RESULT_ENV
 
-__all__ = ["OVERHEAD_WORKLOADS", "RESULT_ENV", "marker_line", "script"]
+__all__ = ["DONE_MARKER", "OVERHEAD_WORKLOADS", "RESULT_ENV", "marker_line", "script"]
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 

@@ -11,6 +11,9 @@ import os
 import sys
 
 RESULT_ENV = "DAPPER_BENCH_RESULT"
+#: Printed once the result is written, so the runner need not wait for a
+#: debugger's shutdown to collect it.
+DONE_MARKER = "DAPPER_BENCH_DONE"
 
 
 def size_from_argv(default: float = 1.0) -> float:
@@ -25,5 +28,6 @@ def report(seconds: float, evaluations: int, **extra: object) -> None:
     if path:
         with open(path, "w", encoding="utf-8") as handle:
             json.dump(result, handle)
+        print(DONE_MARKER, flush=True)
     else:
         print(json.dumps(result))
