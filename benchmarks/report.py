@@ -115,6 +115,8 @@ def render(results: dict[str, Any], *, compare: bool) -> str:
     if results["latency"]:
         parts += ["", "Session latency (median):", "", latency_table(results["latency"])]
     errors = [r for r in results["overhead"] + results["latency"] if "error" in r]
+    if errors or results["skipped"]:
+        parts.append("")
     for row in errors:
         where = row.get("metric") or f"{row['workload']} {row['scenario']}"
         parts.append(f"error: {row['debugger']} {where}: {row['error']}")
