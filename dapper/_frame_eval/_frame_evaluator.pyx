@@ -14,7 +14,10 @@ Selected frames: on 3.12+ the Python side has already turned on per-code
 ``sys.monitoring`` local events, so the frame simply runs. On 3.11 the frame is
 pushed on a per-thread list and a C trace function is enabled for the thread;
 it forwards events of selected frames to the Python dispatcher and ignores the
-rest, and turns itself off once nothing on the thread needs it.
+rest, and turns itself off once nothing on the thread needs it. While no thread
+steps it also drops, in C, line events of lines without a breakpoint (per-code
+bitmaps from ``set_line_map``), returns, and calls unless function breakpoints
+exist.
 """
 
 from cpython.exc cimport PyErr_Fetch, PyErr_Restore
@@ -74,6 +77,10 @@ cdef extern from "_frame_evaluator_compat.h":
     Py_tracefunc dapper_get_trace(PyThreadState*)
     int dapper_enable_trace_for(unsigned long, Py_tracefunc)
     void dapper_disable_trace_all(Py_tracefunc)
+    int dapper_linemap_wants(PyObject*, int)
+    int dapper_linemap_set(PyObject*, PyObject*)
+    void dapper_linemap_clear()
+    int PyFrame_GetLineNumber(PyFrameObject*)
     int PY_VERSION_HEX
 
 # Decision values (dapper._frame_eval.decision.FrameDecision) and the flag the
@@ -107,6 +114,8 @@ cdef unsigned long long g_version = 0
 cdef unsigned long long g_version_base = 0
 cdef unsigned long long g_version_high = 0
 cdef int g_stepping = 0
+# 3.11: deliver call events of selected frames (function breakpoints need them).
+cdef int g_want_calls = 1
 cdef int g_busy = 0  # threads currently running the hook's Python work
 cdef int g_live = 0
 cdef PyObject* g_live_frames[MAX_LIVE]
@@ -296,6 +305,18 @@ cdef int _trace_function(PyObject* obj, PyFrameObject* pyframe, int what, PyObje
             return 0
         if what == PyTrace_RETURN and arg != NULL and not live:
             return 0
+    elif not g_stepping:
+        # No thread steps: only breakpoint lines (and calls, while function
+        # breakpoints exist) concern Python; everything else ends here.
+        if what == PyTrace_LINE:
+            if not dapper_linemap_wants(dapper_frame_code(dapper_pyframe_iframe(pyframe)),
+                                        PyFrame_GetLineNumber(pyframe)):
+                return 0
+        elif what == PyTrace_CALL:
+            if not g_want_calls:
+                return 0
+        elif what == PyTrace_RETURN and arg != NULL and not live:
+            return 0
     if g_dispatch is None or _thread_ignored():
         return 0
     event = what
@@ -365,7 +386,7 @@ def install_passthrough() -> None:
 def uninstall() -> None:
     """Put the default evaluator back and forget the Python callbacks."""
     global g_decide_code, g_decide_frame, g_dispatch, g_installed, g_passthrough
-    global g_stepping, g_live
+    global g_stepping, g_live, g_want_calls
     current = dapper_get_eval_func()
     if current == <dapper_eval_func>_hook or current == <dapper_eval_func>_passthrough_hook:
         dapper_set_eval_func(_PyEval_EvalFrameDefault)
@@ -376,7 +397,9 @@ def uninstall() -> None:
     g_decide_code = None
     g_decide_frame = None
     g_dispatch = None
+    g_want_calls = 1
     dapper_disable_trace_all(<Py_tracefunc>_trace_function)
+    dapper_linemap_clear()
 
 
 def is_installed() -> bool:
@@ -395,6 +418,30 @@ def set_version(unsigned long long version) -> None:
     g_version = g_version_base + version
     if g_version > g_version_high:
         g_version_high = g_version
+
+
+def set_call_events(bint wanted) -> None:
+    """3.11: whether call events of selected frames reach the dispatcher while
+    no thread steps (they serve function breakpoints only)."""
+    global g_want_calls
+    g_want_calls = wanted
+
+
+def set_line_map(code, lines) -> bool:
+    """3.11: the breakpoint lines of ``code``; its other lines are dropped in C
+    while no thread steps. False when the table is full (all lines then go to
+    the dispatcher, which filters them)."""
+    wanted = [line for line in lines if line >= 0]
+    bits = bytearray((max(wanted) >> 3) + 1 if wanted else 0)
+    for line in wanted:
+        bits[line >> 3] |= 1 << (line & 7)
+    frozen = bytes(bits)
+    return dapper_linemap_set(<PyObject*>code, <PyObject*>frozen) == 0
+
+
+def clear_line_maps() -> None:
+    """3.11: forget every ``set_line_map`` (breakpoints changed)."""
+    dapper_linemap_clear()
 
 
 def set_stepping_active(bint active) -> None:

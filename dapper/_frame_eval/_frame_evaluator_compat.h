@@ -208,4 +208,97 @@ static void dapper_disable_trace_all(Py_tracefunc f) {
 #endif
 }
 
+/* 3.11: breakpoint lines of traced code objects, so the C trace function can
+ * drop line events of every other line without calling into Python. A small
+ * open-addressing table keyed by the code object's address; each entry holds
+ * strong references to the code and to a bytes bitmap (bit n: line n holds a
+ * breakpoint). A code object not in the table gets all its lines delivered
+ * (the Python side filters and registers it), so a full table only costs speed. */
+#define DAPPER_LINEMAP_SLOTS 2048
+typedef struct {
+    PyObject *code;
+    PyObject *bits; /* bytes */
+} dapper_linemap_entry;
+
+static dapper_linemap_entry dapper_linemaps[DAPPER_LINEMAP_SLOTS];
+static int dapper_linemap_count = 0;
+
+static inline size_t dapper_linemap_slot(PyObject *code) {
+    uintptr_t v = (uintptr_t)code;
+    return (size_t)((v >> 4) ^ (v >> 14)) & (DAPPER_LINEMAP_SLOTS - 1);
+}
+
+/* 1: line wanted (holds a breakpoint, or the code is unknown); 0: drop it. */
+static inline int dapper_linemap_wants(PyObject *code, int line) {
+    if (dapper_linemap_count == 0) return 1;
+    size_t i = dapper_linemap_slot(code);
+    for (int probe = 0; probe < DAPPER_LINEMAP_SLOTS; probe++) {
+        dapper_linemap_entry *e = &dapper_linemaps[i];
+        if (e->code == code) {
+            Py_ssize_t n = PyBytes_GET_SIZE(e->bits);
+            if (line < 0 || (Py_ssize_t)(line >> 3) >= n) return 0;
+            return (PyBytes_AS_STRING(e->bits)[line >> 3] >> (line & 7)) & 1;
+        }
+        if (e->code == NULL) return 1;
+        i = (i + 1) & (DAPPER_LINEMAP_SLOTS - 1);
+    }
+    return 1;
+}
+
+/* Register (or replace) the bitmap of ``code``; 0 on success, -1 when full. */
+static int dapper_linemap_set(PyObject *code, PyObject *bits) {
+    size_t i = dapper_linemap_slot(code);
+    if (dapper_linemap_count >= DAPPER_LINEMAP_SLOTS * 3 / 4) {
+        /* keep probes short: replace only existing entries */
+        for (int probe = 0; probe < DAPPER_LINEMAP_SLOTS; probe++) {
+            dapper_linemap_entry *e = &dapper_linemaps[i];
+            if (e->code == NULL) return -1;
+            if (e->code == code) break;
+            i = (i + 1) & (DAPPER_LINEMAP_SLOTS - 1);
+        }
+    }
+    for (int probe = 0; probe < DAPPER_LINEMAP_SLOTS; probe++) {
+        dapper_linemap_entry *e = &dapper_linemaps[i];
+        if (e->code == code) {
+            PyObject *old = e->bits;
+            Py_INCREF(bits);
+            e->bits = bits;
+            Py_DECREF(old);
+            return 0;
+        }
+        if (e->code == NULL) {
+            Py_INCREF(code);
+            Py_INCREF(bits);
+            e->code = code;
+            e->bits = bits;
+            dapper_linemap_count++;
+            return 0;
+        }
+        i = (i + 1) & (DAPPER_LINEMAP_SLOTS - 1);
+    }
+    return -1;
+}
+
+/* Forget every registered bitmap (breakpoints changed). */
+static void dapper_linemap_clear(void) {
+    PyObject *codes[DAPPER_LINEMAP_SLOTS];
+    PyObject *bits[DAPPER_LINEMAP_SLOTS];
+    int n = 0;
+    for (int i = 0; i < DAPPER_LINEMAP_SLOTS; i++) {
+        if (dapper_linemaps[i].code != NULL) {
+            codes[n] = dapper_linemaps[i].code;
+            bits[n] = dapper_linemaps[i].bits;
+            n++;
+            dapper_linemaps[i].code = NULL;
+            dapper_linemaps[i].bits = NULL;
+        }
+    }
+    dapper_linemap_count = 0;
+    /* Release after the table is consistent: a DECREF may run arbitrary code. */
+    for (int i = 0; i < n; i++) {
+        Py_DECREF(codes[i]);
+        Py_DECREF(bits[i]);
+    }
+}
+
 #endif /* DAPPER_FRAME_EVALUATOR_COMPAT_H */

@@ -10,7 +10,9 @@ through ``decide_frame``. Selected frames get scoped events:
 - 3.12+: per-code ``sys.monitoring`` local events (``LocalEventsTracer``), plus
   ``PY_START``/``PY_RESUME`` for ``on_call``;
 - 3.11: the hook's C trace function, on only while a selected frame runs on the
-  thread, forwards that frame's events to ``_dispatch`` below.
+  thread, forwards that frame's events to ``_dispatch`` below. While no thread
+  steps, it drops lines without a breakpoint in C: every selected code object's
+  breakpoint lines are handed to the hook (``set_line_map``).
 
 Frames already running when a breakpoint or step appears are found through
 ``sys._current_frames()`` and traced the same way.
@@ -70,6 +72,8 @@ class EvalFrameBackend(BackendBase):
         #: 3.11: thread -> exception of its last exception event (for on_unwind)
         self._last_exc: dict[int, BaseException] = {}
         self._live_lock = threading.RLock()
+        #: 3.11: events the C trace function passed up to ``_dispatch``
+        self.stats["dispatched_events"] = 0
 
     @property
     def hook_installed(self) -> bool:
@@ -131,9 +135,13 @@ class EvalFrameBackend(BackendBase):
             return _hook.NEVER
         if self.callbacks is None:
             return int(_SKIP)
-        decision = _hook_decision(self.code_info(code)[0])
-        if decision == _TRACE and self.tracer is not None:
-            self.tracer.activate(code)
+        decision, bp_lines = self.code_info(code)
+        decision = _hook_decision(decision)
+        if decision == _TRACE:
+            if self.tracer is not None:
+                self.tracer.activate(code)
+            else:
+                _hook.set_line_map(code, bp_lines)
         return decision
 
     def _decide_frame_for_hook(self, code: CodeType, code_decision: int) -> int:
@@ -155,6 +163,9 @@ class EvalFrameBackend(BackendBase):
         with state.lock:
             _hook.set_ignored_threads(tuple(state.ignored_threads))
             _hook.set_stepping_active(bool(state.stepping))
+            if self.uses_trace_function:
+                _hook.clear_line_maps()
+                _hook.set_call_events(bool(state.function_breakpoints))
             _hook.set_version(state.version)
         if self.tracer is not None:
             self._refresh_monitoring()
@@ -193,6 +204,9 @@ class EvalFrameBackend(BackendBase):
     def _refresh_live_frames(self) -> None:
         with self._live_lock:
             self._live = {id(f): (f, d) for f, d in self._running_frames_needing_events()}
+            for frame, decision in self._live.values():
+                if decision == _TRACE:
+                    _hook.set_line_map(frame.f_code, self.code_info(frame.f_code)[1])
             self._publish_live()
         if self._live:
             _hook.enable_tracing_all_threads()
@@ -237,10 +251,15 @@ class EvalFrameBackend(BackendBase):
             return
         step = state.stepping.get(tid)
         stats = self.stats
+        stats["dispatched_events"] += 1
         if event == _hook.EVENT_LINE:
-            if step is not None or frame.f_lineno in self.code_info(frame.f_code)[1]:
+            bp_lines = self.code_info(frame.f_code)[1]
+            if step is not None or frame.f_lineno in bp_lines:
                 stats["line_events"] += 1
                 self.deliver(callbacks.on_line, frame)
+            elif not state.stepping:
+                # The hook did not know this code's lines yet: from now on it does.
+                _hook.set_line_map(frame.f_code, bp_lines)
         elif event == _hook.EVENT_CALL:
             if mode == _TRACE:
                 stats["call_events"] += 1

@@ -97,3 +97,12 @@ def shared_work(n):
     for i in range(n):
         total += i  # shared-line
     return total
+
+
+def loop_then_bp(n):
+    total = 0
+    for i in range(n):
+        total += i % 7  # loop-body
+    if total < 0:
+        total = -total  # after-loop
+    return total

@@ -41,3 +41,22 @@ def backend():
     finally:
         be.shutdown()
     assert not be.hook_installed
+
+
+@pytest.mark.skipif(not EvalFrameBackend().uses_trace_function, reason="3.11 C trace function")
+def test_lines_without_breakpoint_stay_in_c_while_nobody_steps(backend):
+    """3.11: a selected frame's hot loop does not call into Python per line; once
+    the breakpoint moves into the loop, every iteration reaches core."""
+    from tests.unit import frame_eval_targets as t
+    from tests.unit.frame_eval_helpers import line_of
+
+    after = line_of(t.loop_then_bp, "after-loop")
+    backend.set_line_breakpoints(t.__file__, [after])
+    assert t.loop_then_bp(1000) >= 0
+    assert backend.cb.of("line") == []
+    assert backend.get_stats()["dispatched_events"] < 10  # not one per iteration
+
+    body = line_of(t.loop_then_bp, "loop-body")
+    backend.set_line_breakpoints(t.__file__, [body])
+    t.loop_then_bp(50)
+    assert [e[2] for e in backend.cb.of("line", "loop_then_bp")] == [body] * 50
