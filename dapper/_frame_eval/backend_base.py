@@ -51,8 +51,8 @@ class BackendBase(ABC):
         self.state: DebugState = DebugState()
         self.callbacks: DebuggerCallbacks | None = None
         self.installed = False
-        #: code -> (state version, decision, breakpoint lines of that code)
-        self._code_cache: dict[CodeType, tuple[int, FrameDecision, frozenset[int]]] = {}
+        #: id(code) -> (code, state version, (decision, breakpoint lines of that code))
+        self._code_cache: dict[int, tuple[CodeType, int, tuple[FrameDecision, frozenset[int]]]] = {}
         #: idents of threads currently inside a callback (no re-entry)
         self._busy: set[int] = set()
         self.stats: dict[str, int] = dict.fromkeys(STAT_NAMES, 0)
@@ -124,11 +124,12 @@ class BackendBase(ABC):
     # -- helpers for subclasses ---------------------------------------------------
     def code_info(self, code: CodeType) -> tuple[FrameDecision, frozenset[int]]:
         """``decide_code`` for ``code`` and its breakpoint lines, cached per version."""
-        version = self.state.version
-        cached = self._code_cache.get(code)
-        if cached is not None and cached[0] == version:
+        # Keyed by id: hashing a code object hashes its contents (slow, uncached).
+        cached = self._code_cache.get(id(code))
+        if cached is not None and cached[0] is code and cached[1] == self.state.version:
             self.stats["decision_cache_hits"] += 1
-            return cached[1], cached[2]
+            return cached[2]
+        version = self.state.version
         self.stats["decision_cache_misses"] += 1
         decision = decide_code(code, self.state)
         bp_lines = _EMPTY
@@ -136,8 +137,9 @@ class BackendBase(ABC):
             lines = self.state.line_breakpoints.get(canonical_path(code.co_filename))
             if lines:
                 bp_lines = lines & code_lines(code)
-        self._code_cache[code] = (version, decision, bp_lines)
-        return decision, bp_lines
+        info = (decision, bp_lines)
+        self._code_cache[id(code)] = (code, version, info)
+        return info
 
     def exceptions_wanted(self) -> bool:
         return self.state.exception_mode != EXC_NONE

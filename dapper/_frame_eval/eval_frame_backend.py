@@ -234,6 +234,10 @@ class EvalFrameBackend(BackendBase):
         state = self.state
         if tid in self._busy or tid in state.ignored_threads or self.callbacks is None:
             return None
+        if not state.stepping and not state.function_breakpoints:
+            # on_call serves function breakpoints and stepping only: until the
+            # next change (restart_events), starts of this code need nothing.
+            return sys.monitoring.DISABLE
         decision = self.code_info(code)[0]
         if decision != _TRACE and state.stepping:
             decision = decide_frame(code, state, tid, decision)

@@ -177,18 +177,17 @@ class LocalEventsTracer:
     # -- callbacks (hot path) ------------------------------------------------------------
     def _on_line(self, code: CodeType, line: int) -> Any:
         host = self.host
-        tid = _get_ident()
         state = host.state
+        stepping = state.stepping
+        if not stepping and line not in host.code_info(code)[1]:
+            return self.DISABLE  # nobody steps: only breakpoint lines matter
+        tid = _get_ident()
         if tid in host._busy or tid in state.ignored_threads:
             return None
-        stepping = state.stepping
         if tid in stepping or line in host.code_info(code)[1]:
             host.stats["line_events"] += 1
             host.deliver(host.callbacks.on_line, _getframe(1))
-            return None
-        if stepping:
-            return None
-        return self.DISABLE
+        return None
 
     def _on_return(self, code: CodeType, offset: int, value: Any) -> Any:
         host = self.host

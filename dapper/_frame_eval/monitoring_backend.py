@@ -136,6 +136,10 @@ class MonitoringBackend(BackendBase):
             return self._DISABLE
         stats["slow_path_activations"] += 1
         self.tracer.activate(code, stepping=code_is_stepped(code, self, tid))
+        if not stepping and not state.function_breakpoints:
+            # on_call serves function breakpoints and stepping only; the code's
+            # local events are on now. Until the next change, starts need nothing.
+            return self._DISABLE
         stats["call_events"] += 1
         self.deliver(self.callbacks.on_call, sys._getframe(1))
         return None

@@ -134,20 +134,37 @@ class _Breakpoint:
 
     def evaluate(self, frame: FrameType, decision: HitDecision, lock: threading.Lock) -> None:
         """Condition, then hit count and hit condition, then log or stop."""
+        self.finish(frame, decision, lock, self.condition_result(frame))
+
+    def condition_result(self, frame: FrameType) -> bool | Exception:
+        """The condition's truth in ``frame`` (True without one), or the error it raised."""
+        condition = self.options.condition
+        if condition is None:
+            return True
+        try:
+            return bool(eval(condition, frame.f_globals, frame.f_locals))  # noqa: S307
+        except Exception as exc:  # a broken condition stops, and says why
+            return exc
+
+    def finish(
+        self,
+        frame: FrameType,
+        decision: HitDecision,
+        lock: threading.Lock,
+        condition: bool | Exception,
+    ) -> None:
+        """What ``evaluate`` does once the condition's result is known."""
         options = self.options
-        if options.condition is not None:
-            try:
-                passed = bool(eval(options.condition, frame.f_globals, frame.f_locals))  # noqa: S307
-            except Exception as exc:  # a broken condition stops, and says why
-                decision.stop = True
-                decision.breakpoint_ids.append(self.id)
-                decision.condition_errors.append(
-                    f"Error evaluating breakpoint condition {options.condition_text!r}: "
-                    f"{_describe_error(exc)}"
-                )
-                return
-            if not passed:
-                return
+        if isinstance(condition, Exception):
+            decision.stop = True
+            decision.breakpoint_ids.append(self.id)
+            decision.condition_errors.append(
+                f"Error evaluating breakpoint condition {options.condition_text!r}: "
+                f"{_describe_error(condition)}"
+            )
+            return
+        if not condition:
+            return
         with lock:
             self.hits += 1
             count = self.hits
@@ -160,6 +177,11 @@ class _Breakpoint:
             return
         decision.stop = True
         decision.breakpoint_ids.append(self.id)
+
+
+#: What ``check_line`` returns when nothing happens: shared, so an unmet
+#: condition on a hot line allocates nothing (read-only: tuples, not lists).
+_MISS = HitDecision(False, (), (), (), ())  # type: ignore[arg-type]
 
 
 def _valid_function_name(name: str) -> bool:
@@ -363,13 +385,20 @@ class BreakpointRegistry:
 
     def check_line(self, frame: FrameType) -> HitDecision:
         """Evaluate the breakpoints on ``frame``'s current line (cheap when there are none)."""
-        decision = HitDecision()
         canonical = canonical_path(frame.f_code.co_filename)
         file_lines = self._armed.get(canonical)
         if not file_lines:
-            return decision
+            return _MISS
         breakpoints = file_lines.get(frame.f_lineno)
         if not breakpoints:
+            return _MISS
+        decision = HitDecision()
+        if len(breakpoints) == 1 and canonical not in self._pending:
+            bp = breakpoints[0]
+            condition = bp.condition_result(frame)
+            if condition is False:
+                return _MISS
+            bp.finish(frame, decision, self._hit_lock, condition)
             return decision
         if canonical in self._pending:
             decision.verified_now = self.mark_loaded(canonical)
