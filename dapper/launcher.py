@@ -146,6 +146,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"dapper: {exc}", file=sys.stderr)
         return 2
     engine = Engine(config, launched_by_adapter=args.adapter)
+    if args.kind == "file":
+        # The script is about to run as __main__: its breakpoints are not
+        # "waiting for a module", and watching for its load (an audit hook,
+        # which taxes every audited call for the rest of the run) is not needed.
+        engine.debugger.breakpoints.set_main_file(os.path.abspath(args.target))
     try:
         if args.connect:
             engine.connect(*address)

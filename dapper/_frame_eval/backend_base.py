@@ -51,8 +51,10 @@ class BackendBase(ABC):
         self.state: DebugState = DebugState()
         self.callbacks: DebuggerCallbacks | None = None
         self.installed = False
-        #: id(code) -> (code, state version, (decision, breakpoint lines of that code))
-        self._code_cache: dict[int, tuple[CodeType, int, tuple[FrameDecision, frozenset[int]]]] = {}
+        #: code -> (state version, (decision, breakpoint lines of that code))
+        self._code_cache: dict[CodeType, tuple[int, tuple[FrameDecision, frozenset[int]]]] = {}
+        #: (code, version, info) of the last lookup (no hashing when it repeats)
+        self._last_info: tuple[Any, int, Any] = (None, -1, None)
         #: idents of threads currently inside a callback (no re-entry)
         self._busy: set[int] = set()
         self.stats: dict[str, int] = dict.fromkeys(STAT_NAMES, 0)
@@ -124,12 +126,18 @@ class BackendBase(ABC):
     # -- helpers for subclasses ---------------------------------------------------
     def code_info(self, code: CodeType) -> tuple[FrameDecision, frozenset[int]]:
         """``decide_code`` for ``code`` and its breakpoint lines, cached per version."""
-        # Keyed by id: hashing a code object hashes its contents (slow, uncached).
-        cached = self._code_cache.get(id(code))
-        if cached is not None and cached[0] is code and cached[1] == self.state.version:
-            self.stats["decision_cache_hits"] += 1
-            return cached[2]
         version = self.state.version
+        # Hot events repeat the same code: an identity check skips hashing the
+        # code object (which hashes its contents, uncached).
+        last = self._last_info
+        if last[0] is code and last[1] == version:
+            self.stats["decision_cache_hits"] += 1
+            return last[2]
+        cached = self._code_cache.get(code)
+        if cached is not None and cached[0] == version:
+            self.stats["decision_cache_hits"] += 1
+            self._last_info = (code, version, cached[1])
+            return cached[1]
         self.stats["decision_cache_misses"] += 1
         decision = decide_code(code, self.state)
         bp_lines = _EMPTY
@@ -138,7 +146,8 @@ class BackendBase(ABC):
             if lines:
                 bp_lines = lines & code_lines(code)
         info = (decision, bp_lines)
-        self._code_cache[id(code)] = (code, version, info)
+        self._code_cache[code] = (version, info)
+        self._last_info = (code, version, info)
         return info
 
     def exceptions_wanted(self) -> bool:
@@ -196,5 +205,6 @@ class BackendBase(ABC):
     def _clear_bookkeeping(self) -> None:
         """Last shutdown step: caches and references to core."""
         self._code_cache.clear()
+        self._last_info = (None, -1, None)
         self._busy.clear()
         self.callbacks = None
