@@ -33,7 +33,9 @@ def _args(request: dict[str, Any]) -> dict[str, Any]:
     return arguments
 
 
-def _int_arg(arguments: dict[str, Any], name: str, *, required: bool = True, default: int = 0) -> int:
+def _int_arg(
+    arguments: dict[str, Any], name: str, *, required: bool = True, default: int = 0
+) -> int:
     value = arguments.get(name)
     if value is None:
         if required:
@@ -44,7 +46,9 @@ def _int_arg(arguments: dict[str, Any], name: str, *, required: bool = True, def
     return value
 
 
-def _str_arg(arguments: dict[str, Any], name: str, *, required: bool = True, default: str = "") -> str:
+def _str_arg(
+    arguments: dict[str, Any], name: str, *, required: bool = True, default: str = ""
+) -> str:
     value = arguments.get(name)
     if value is None:
         if required:
@@ -81,7 +85,9 @@ class EngineSession:
             try:
                 message = self.connection.receive()
             except ProtocolError as exc:
-                self.send_event("output", {"category": "console", "output": f"Dapper: bad message: {exc}\n"})
+                self.send_event(
+                    "output", {"category": "console", "output": f"Dapper: bad message: {exc}\n"}
+                )
                 continue
             if message is None:
                 break
@@ -92,27 +98,44 @@ class EngineSession:
 
     def dispatch(self, message: dict[str, Any]) -> None:
         if message.get("type") != "request" or not isinstance(message.get("command"), str):
-            self.send_event("output", {"category": "console", "output": "Dapper: ignored a message that is not a request\n"})
+            self.send_event(
+                "output",
+                {
+                    "category": "console",
+                    "output": "Dapper: ignored a message that is not a request\n",
+                },
+            )
             return
         command = message["command"]
         handler = self._handlers.get(command)
         try:
             if handler is None:
-                raise RequestError(f"unsupported request '{command}'", error_id=messages.ERR_UNKNOWN_COMMAND)
+                raise RequestError(
+                    f"unsupported request '{command}'", error_id=messages.ERR_UNKNOWN_COMMAND
+                )
             body = handler(message)
         except RequestError as exc:
-            self.connection.send(messages.error_response(message, exc.message, error_id=exc.error_id))
+            self.connection.send(
+                messages.error_response(message, exc.message, error_id=exc.error_id)
+            )
             return
         except Exception as exc:  # noqa: BLE001 - a handler bug must not kill the engine
             log.exception("request %s failed", command)
             self.connection.send(
-                messages.error_response(message, f"internal error in '{command}': {type(exc).__name__}: {exc}", error_id=messages.ERR_INTERNAL)
+                messages.error_response(
+                    message,
+                    f"internal error in '{command}': {type(exc).__name__}: {exc}",
+                    error_id=messages.ERR_INTERNAL,
+                )
             )
             return
         self.connection.send(messages.response(message, body))
         after = getattr(self, f"after_{command}", None)
         if after is not None:
-            after(message)
+            try:
+                after(message)
+            except Exception:  # noqa: BLE001 - the response is already sent
+                log.exception("finishing request %s failed", command)
 
     # ------------------------------------------------------------ lifecycle
 
@@ -158,13 +181,17 @@ class EngineSession:
         specs = arguments.get("breakpoints")
         if specs is None:
             specs = [{"line": line} for line in arguments.get("lines", [])]
-        if not isinstance(specs, list) or not all(isinstance(s, dict) and isinstance(s.get("line"), int) for s in specs):
+        if not isinstance(specs, list) or not all(
+            isinstance(s, dict) and isinstance(s.get("line"), int) for s in specs
+        ):
             raise RequestError("'breakpoints' must be an array of objects with an integer 'line'")
         return {"breakpoints": self.debugger.set_breakpoints(source, specs)}
 
     def on_setFunctionBreakpoints(self, request: dict) -> dict:
         specs = _args(request).get("breakpoints")
-        if not isinstance(specs, list) or not all(isinstance(s, dict) and isinstance(s.get("name"), str) for s in specs):
+        if not isinstance(specs, list) or not all(
+            isinstance(s, dict) and isinstance(s.get("name"), str) for s in specs
+        ):
             raise RequestError("'breakpoints' must be an array of objects with a string 'name'")
         return {"breakpoints": self.debugger.set_function_breakpoints(specs)}
 
@@ -186,23 +213,39 @@ class EngineSession:
     def on_threads(self, request: dict) -> dict:
         return {"threads": self.debugger.threads.describe()}
 
+    # Resuming happens after the response is sent: a program that ends at once
+    # must not take the response down with it.
+
     def on_continue(self, request: dict) -> dict:
         _int_arg(_args(request), "threadId")
-        self.debugger.resume_all()
         return {"allThreadsContinued": True}
 
+    def after_continue(self, request: dict) -> None:
+        self.debugger.resume_all()
+
+    def _check_step(self, request: dict) -> None:
+        self.debugger.suspension_for(_int_arg(_args(request), "threadId"))
+
     def _step(self, request: dict, kind: str) -> None:
-        thread_id = _int_arg(_args(request), "threadId")
-        suspension = self.debugger.suspension_for(thread_id)
+        suspension = self.debugger.suspension_for(_args(request)["threadId"])
         self.debugger.resume_all(suspension.ident, kind)
 
     def on_next(self, request: dict) -> None:
+        self._check_step(request)
+
+    def after_next(self, request: dict) -> None:
         self._step(request, "over")
 
     def on_stepIn(self, request: dict) -> None:
+        self._check_step(request)
+
+    def after_stepIn(self, request: dict) -> None:
         self._step(request, "in")
 
     def on_stepOut(self, request: dict) -> None:
+        self._check_step(request)
+
+    def after_stepOut(self, request: dict) -> None:
         self._step(request, "out")
 
     def on_pause(self, request: dict) -> None:
