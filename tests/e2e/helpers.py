@@ -47,3 +47,13 @@ def stop_line(dap, event: dict) -> int:
 
 def cont(dap, event: dict) -> None:
     dap.request("continue", {"threadId": event["body"]["threadId"]})
+
+
+def wait_output(dap, text: str, category: str = "stdout") -> None:
+    """Wait until the program has printed ``text`` (output events may split lines)."""
+
+    def printed(message: dict) -> bool:
+        return message.get("event") == "output" and text in dap.output(category)
+
+    if text not in dap.output(category):
+        dap.wait_for(printed, what=f"output {text!r}")
