@@ -8,6 +8,7 @@ It implements ``DebuggerCallbacks`` for the active backend and never calls
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from collections.abc import Callable
@@ -18,9 +19,9 @@ from dapper._frame_eval.backend import FrameEvalBackend
 from dapper._frame_eval.debug_state import DebugState, StepRequest
 from dapper.core.exception_breakpoints import ExceptionFilters
 from dapper.core.frame_kinds import is_debugger_frame
+from dapper.core.sources import SourceRegistry
 from dapper.core.stack import HIDDEN_LIBRARY, FrameRegistry, stack_frames, visible_frames
 from dapper.core.stepping import Step
-from dapper.core.sources import SourceRegistry
 from dapper.core.suspension import Suspension
 from dapper.core.thread_registry import ThreadRegistry
 from dapper.paths import canonical_path
@@ -33,12 +34,12 @@ _PAUSE = StepRequest("pause")
 class Debugger:
     """Core state and stop/resume coordination for one debuggee process."""
 
-    def __init__(self, emit: Emit, *, eval_timeout: float = 5.0) -> None:
+    def __init__(self, emit: Emit, *, eval_timeout: float | None = None) -> None:
         from dapper.core.breakpoints import BreakpointRegistry
         from dapper.core.variables import VariableStore
 
         self.emit = emit
-        self.eval_timeout = eval_timeout
+        self.eval_timeout = eval_timeout if eval_timeout is not None else _eval_timeout_from_env()
         self.state = DebugState()
         self.threads = ThreadRegistry()
         self.frames = FrameRegistry()
@@ -57,6 +58,7 @@ class Debugger:
         self._pause_requested = False
         self._entry_threads: set[int] = set()
         self._audit_installed = False
+        self._watching_loads = False
 
     # ------------------------------------------------------------ setup
 
@@ -66,6 +68,13 @@ class Debugger:
         for ident in self.threads.ignored:
             backend.ignore_thread(ident)
         backend.set_exception_mode(self.exceptions.mode)
+        self._install_audit_hook()
+
+    def _install_audit_hook(self) -> None:
+        """One audit hook (they cannot be removed): module loads and compiled strings."""
+        if not self._audit_installed:
+            self._audit_installed = True
+            sys.addaudithook(self._on_audit)
 
     def ignore_thread(self, ident: int) -> None:
         self.threads.ignored.add(ident)
@@ -127,14 +136,18 @@ class Debugger:
 
     def _watch_module_loads(self) -> None:
         """Verify breakpoints of files not imported yet when their code first runs."""
-        if self._audit_installed or not self.breakpoints.pending_files():
+        if self._watching_loads or not self.breakpoints.pending_files():
             return
-        self._audit_installed = True
-        sys.addaudithook(self._on_audit)
+        self._watching_loads = True
+        self._install_audit_hook()
 
     def _on_audit(self, event: str, args: tuple) -> None:
         # Called for every audit event in the process: keep the common case tiny.
-        if event != "exec" or not self._audit_installed:
+        if event == "compile":
+            if len(args) == 2 and isinstance(args[1], str) and args[1].startswith("<"):
+                self.sources.remember_compiled(args[1], args[0])
+            return
+        if event != "exec" or not self._watching_loads:
             return
         code = args[0] if args else None
         filename = getattr(code, "co_filename", None)
@@ -194,7 +207,10 @@ class Debugger:
             decision = self.breakpoints.check_line(frame)
             self._emit_logs(decision)
             for error in decision.condition_errors:
-                self.emit("output", {"category": "stderr", "output": f"Breakpoint condition error: {error}\n"})
+                self.emit(
+                    "output",
+                    {"category": "stderr", "output": f"Breakpoint condition error: {error}\n"},
+                )
             if decision.stop:
                 self._stop(ident, frame, "breakpoint", hit_ids=decision.breakpoint_ids)
                 return
@@ -263,7 +279,9 @@ class Debugger:
     ) -> None:
         """Block this thread until resumed; ``reason`` None stops silently
         (a thread caught up in another thread's stop)."""
-        suspension = Suspension(ident, frame, frames if frames is not None else visible_frames(frame))
+        suspension = Suspension(
+            ident, frame, frames if frames is not None else visible_frames(frame)
+        )
         suspension.lines = lines or {}
         with self._lock:
             self._clear_step(ident)
@@ -419,6 +437,15 @@ class Debugger:
         if ident is None or ident not in self._return_values:
             return False, None
         return True, self._return_values[ident]
+
+
+def _eval_timeout_from_env(default: float = 5.0) -> float:
+    """``DAPPER_EVAL_TIMEOUT`` (seconds) bounds user code run for a request."""
+    try:
+        value = float(os.environ.get("DAPPER_EVAL_TIMEOUT", default))
+    except ValueError:
+        return default
+    return value if value > 0 else default
 
 
 def _describe(exc: BaseException) -> str:

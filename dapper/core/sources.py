@@ -12,6 +12,9 @@ from types import CodeType
 
 from dapper.paths import is_debugger_file, is_user_file
 
+_MAX_COMPILED_TEXT = 1 << 20
+_MAX_COMPILED_FILES = 256
+
 
 class SourceRegistry:
     """Hands out stable ``sourceReference`` ids for code with no file."""
@@ -21,6 +24,8 @@ class SourceRegistry:
         self._refs: dict[str, int] = {}
         self._texts: dict[int, str] = {}
         self._counter = itertools.count(1)
+        #: pseudo file name ("<string>") -> text of the latest string compiled under it
+        self._compiled: dict[str, str] = {}
 
     def source_for(self, code: CodeType, frame_globals: dict | None = None) -> dict:
         """DAP ``Source`` for a code object: a path when the file exists, else a reference."""
@@ -36,13 +41,30 @@ class SourceRegistry:
         text = self._text_of(filename, frame_globals)
         if text is not None:
             self._texts[ref] = text
-        return {"name": filename or "<unknown>", "sourceReference": ref, "presentationHint": "deemphasize" if not text else "normal"}
+        return {
+            "name": filename or "<unknown>",
+            "sourceReference": ref,
+            "presentationHint": "deemphasize" if not text else "normal",
+        }
 
     def _text_of(self, filename: str, frame_globals: dict | None) -> str | None:
         lines = linecache.getlines(filename, frame_globals)
         if lines:
             return "".join(lines)
-        return None
+        return self._compiled.get(filename)
+
+    def remember_compiled(self, filename: str, source: object) -> None:
+        """Keep the text of a string compiled under a pseudo file name (from the
+        ``compile`` audit event); the latest compile under one name wins."""
+        if isinstance(source, bytes):
+            if len(source) > _MAX_COMPILED_TEXT:
+                return
+            source = source.decode("utf-8", "replace")
+        if not isinstance(source, str) or len(source) > _MAX_COMPILED_TEXT:
+            return
+        if filename not in self._compiled and len(self._compiled) >= _MAX_COMPILED_FILES:
+            return
+        self._compiled[filename] = source
 
     def text(self, ref: int) -> str | None:
         return self._texts.get(ref)
