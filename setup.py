@@ -15,7 +15,8 @@ PYX = os.path.join("dapper", "_frame_eval", "_frame_evaluator.pyx")
 
 
 def _extensions():
-    supported = platform.python_implementation() == "CPython" and (3, 11) <= sys.version_info[:2] <= (3, 13)
+    version = sys.version_info[:2]
+    supported = platform.python_implementation() == "CPython" and (3, 11) <= version <= (3, 13)
     if not supported or not os.path.exists(os.path.join(HERE, PYX)):
         return []
     from Cython.Build import cythonize
@@ -25,7 +26,6 @@ def _extensions():
         "dapper._frame_eval._frame_evaluator",
         sources=[PYX],
         include_dirs=[os.path.join("dapper", "_frame_eval")],
-        define_macros=[("Py_BUILD_CORE_MODULE", "1")],
     )
     return cythonize([ext], language_level=3, quiet=True)
 

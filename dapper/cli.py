@@ -7,10 +7,18 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="dapper", description="Dapper, a Python debugger that speaks DAP.")
+    parser = argparse.ArgumentParser(
+        prog="dapper", description="Dapper, a Python debugger that speaks DAP."
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.add_parser("doctor", help="show which backends work on this interpreter and what 'auto' picks")
-    sub.add_parser("adapter", help="run the DAP adapter on stdio (same as python -m dapper.adapter)", add_help=False)
+    sub.add_parser(
+        "doctor", help="show which backends work on this interpreter and what 'auto' picks"
+    )
+    sub.add_parser(
+        "adapter",
+        help="run the DAP adapter on stdio (same as python -m dapper.adapter)",
+        add_help=False,
+    )
     args, rest = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
     if args.command == "doctor":
         from dapper._frame_eval.doctor import run_doctor

@@ -51,8 +51,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--listen", metavar="[HOST:]PORT", help="serve DAP on this address")
-    where.add_argument("--connect", metavar="HOST:PORT", help="connect to a DAP adapter at this address")
-    parser.add_argument("--wait-for-client", action="store_true", help="run the program only after configurationDone")
+    where.add_argument(
+        "--connect", metavar="HOST:PORT", help="connect to a DAP adapter at this address"
+    )
+    parser.add_argument(
+        "--wait-for-client",
+        action="store_true",
+        help="run the program only after configurationDone",
+    )
     parser.add_argument("--backend", choices=BACKEND_NAMES, default=None)
     parser.add_argument("--adapter", action="store_true", help=argparse.SUPPRESS)
     # Split off the program: everything from FILE, -m or -c on belongs to it.
@@ -149,7 +155,10 @@ def main(argv: list[str] | None = None) -> int:
             host, port = engine.listen(*address)
             print(f"dapper: listening on {host}:{port}", file=sys.stderr, flush=True)
     except OSError as exc:
-        print(f"dapper: cannot {'connect to' if args.connect else 'listen on'} {address[0]}:{address[1]}: {exc.strerror or exc}", file=sys.stderr)
+        print(
+            f"dapper: cannot {'connect to' if args.connect else 'listen on'} {address[0]}:{address[1]}: {exc.strerror or exc}",
+            file=sys.stderr,
+        )
         return 2
 
     if args.connect or args.wait_for_client:
@@ -190,7 +199,10 @@ def _print_user_traceback(exc: BaseException) -> None:
     tb = exc.__traceback__
     from dapper.core.frame_kinds import is_debugger_frame
 
-    while tb is not None and (is_debugger_frame(tb.tb_frame) or tb.tb_frame.f_code.co_filename.endswith(("runpy.py", "<frozen runpy>"))):
+    while tb is not None and (
+        is_debugger_frame(tb.tb_frame)
+        or tb.tb_frame.f_code.co_filename.endswith(("runpy.py", "<frozen runpy>"))
+    ):
         tb = tb.tb_next
     traceback.print_exception(type(exc), exc, tb)
     sys.stderr.flush()

@@ -53,7 +53,9 @@ def serve_tcp(host: str, port: int, trace: ProtocolTrace | None) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m dapper.adapter", description="Dapper's Debug Adapter Protocol server.")
+    parser = argparse.ArgumentParser(
+        prog="python -m dapper.adapter", description="Dapper's Debug Adapter Protocol server."
+    )
     parser.add_argument("--port", type=int, help="serve TCP on this port instead of stdio")
     parser.add_argument("--host", default="127.0.0.1", help="host for --port (default: loopback)")
     parser.add_argument("--log-file", help="write a full protocol trace to this file")

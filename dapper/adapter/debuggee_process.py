@@ -24,7 +24,9 @@ def exit_code_of(returncode: int) -> int:
 class DebuggeeProcess:
     """Spawns the debuggee with piped stdout/stderr and pumps them to ``on_output``."""
 
-    def __init__(self, argv: list[str], *, cwd: str | None, env: dict[str, str], on_output: Output) -> None:
+    def __init__(
+        self, argv: list[str], *, cwd: str | None, env: dict[str, str], on_output: Output
+    ) -> None:
         self.argv = argv
         self._on_output = on_output
         self._pumps: list[threading.Thread] = []
@@ -38,7 +40,9 @@ class DebuggeeProcess:
             start_new_session=True,
         )
         for stream, category in ((self.process.stdout, "stdout"), (self.process.stderr, "stderr")):
-            pump = threading.Thread(target=self._pump, args=(stream, category), name=f"dapper.{category}", daemon=True)
+            pump = threading.Thread(
+                target=self._pump, args=(stream, category), name=f"dapper.{category}", daemon=True
+            )
             pump.start()
             self._pumps.append(pump)
 

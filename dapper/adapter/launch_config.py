@@ -55,7 +55,9 @@ def parse_launch(arguments: dict[str, Any]) -> LaunchConfig:
     program = _typed(arguments, "program", str, "a string")
     module = _typed(arguments, "module", str, "a string")
     code = _typed(arguments, "code", (str, list), "a string")
-    given = [name for name, value in (("program", program), ("module", module), ("code", code)) if value]
+    given = [
+        name for name, value in (("program", program), ("module", module), ("code", code)) if value
+    ]
     if len(given) != 1:
         raise RequestError(
             "launch needs exactly one of 'program', 'module' or 'code'"
@@ -70,16 +72,22 @@ def parse_launch(arguments: dict[str, Any]) -> LaunchConfig:
     if args is not None and not all(isinstance(a, str) for a in args):
         raise RequestError("launch argument 'args' must be an array of strings")
     env = _typed(arguments, "env", dict, "an object")
-    if env is not None and not all(isinstance(k, str) and isinstance(v, (str, type(None))) for k, v in env.items()):
+    if env is not None and not all(
+        isinstance(k, str) and isinstance(v, (str, type(None))) for k, v in env.items()
+    ):
         raise RequestError("launch argument 'env' must map names to strings")
     python = _typed(arguments, "python", (str, list), "a string or an array of strings")
     if isinstance(python, str):
         python = [python]
     if python is not None and (not python or not all(isinstance(p, str) for p in python)):
-        raise RequestError("launch argument 'python' must be a non-empty string or array of strings")
+        raise RequestError(
+            "launch argument 'python' must be a non-empty string or array of strings"
+        )
     console = _typed(arguments, "console", str, "a string") or "internalConsole"
     if console not in CONSOLES:
-        raise RequestError(f"launch argument 'console' must be one of {', '.join(CONSOLES)}, got {console!r}")
+        raise RequestError(
+            f"launch argument 'console' must be one of {', '.join(CONSOLES)}, got {console!r}"
+        )
     for key in ("stopOnEntry", "justMyCode", "noDebug"):
         _typed(arguments, key, bool, "a boolean")
     _typed(arguments, "frameEval", dict, "an object")

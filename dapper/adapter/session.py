@@ -50,6 +50,7 @@ class AdapterSession:
         self._terminated_sent = False
         self._exit_reported = threading.Event()
         self._restarting = False
+        self._keep_debuggee = False
         self._lock = threading.Lock()
         self._done = threading.Event()
 
@@ -61,7 +62,9 @@ class AdapterSession:
                 try:
                     message = self.client.receive()
                 except ProtocolError as exc:
-                    self._send_output("console", f"Dapper adapter: bad message from client: {exc}\n")
+                    self._send_output(
+                        "console", f"Dapper adapter: bad message from client: {exc}\n"
+                    )
                     continue
                 if message is None:
                     break
@@ -76,8 +79,14 @@ class AdapterSession:
             if callback is not None:
                 callback(message)
             return
-        if kind != "request" or not isinstance(message.get("command"), str) or not isinstance(message.get("seq"), int):
-            self._send_output("console", "Dapper adapter: ignored a message that is not a well-formed request\n")
+        if (
+            kind != "request"
+            or not isinstance(message.get("command"), str)
+            or not isinstance(message.get("seq"), int)
+        ):
+            self._send_output(
+                "console", "Dapper adapter: ignored a message that is not a well-formed request\n"
+            )
             return
         command = message["command"]
         handler = getattr(self, f"_client_{command}", None)
@@ -91,7 +100,11 @@ class AdapterSession:
         except Exception as exc:  # noqa: BLE001 - never let one request kill the adapter
             log.exception("handling %s", command)
             self.client.send(
-                messages.error_response(message, f"internal adapter error: {type(exc).__name__}: {exc}", error_id=messages.ERR_INTERNAL)
+                messages.error_response(
+                    message,
+                    f"internal adapter error: {type(exc).__name__}: {exc}",
+                    error_id=messages.ERR_INTERNAL,
+                )
             )
 
     def _client_initialize(self, request: dict) -> None:
@@ -122,7 +135,10 @@ class AdapterSession:
         try:
             sock = socket.create_connection((host, port), timeout=10)
         except OSError as exc:
-            raise RequestError(f"cannot attach to {host}:{port}: {exc.strerror or exc}", error_id=messages.ERR_LAUNCH_FAILED) from None
+            raise RequestError(
+                f"cannot attach to {host}:{port}: {exc.strerror or exc}",
+                error_id=messages.ERR_LAUNCH_FAILED,
+            ) from None
         sock.settimeout(None)
         self.mode = "attach"
         self._connect_engine(socket_connection(sock, name="engine", trace=self.client._trace))
@@ -136,6 +152,7 @@ class AdapterSession:
             self._exit_reported.wait(10)
         elif self.engine is not None and not self.engine.closed:
             # Detach: the engine lets the program run on.
+            self._keep_debuggee = True
             done = threading.Event()
             forwarded = dict(request)
             if self.mode == "attach" and terminate is None:
@@ -177,7 +194,9 @@ class AdapterSession:
         argv = config.debuggee_argv(port)
         env = self._debuggee_env(config)
         try:
-            if config.console != "internalConsole" and self.initialize_arguments.get("supportsRunInTerminalRequest"):
+            if config.console != "internalConsole" and self.initialize_arguments.get(
+                "supportsRunInTerminalRequest"
+            ):
                 self._run_in_terminal(config, argv, env)
             else:
                 if config.console != "internalConsole":
@@ -186,10 +205,20 @@ class AdapterSession:
                         f"Dapper: the client cannot run '{config.console}'; using the internal console instead.\n",
                     )
                 try:
-                    self.process = DebuggeeProcess(argv, cwd=config.cwd, env=env, on_output=self._send_output)
+                    self.process = DebuggeeProcess(
+                        argv, cwd=config.cwd, env=env, on_output=self._send_output
+                    )
                 except OSError as exc:
-                    raise RequestError(f"cannot start {argv[0]}: {exc.strerror or exc}", error_id=messages.ERR_LAUNCH_FAILED) from None
-                threading.Thread(target=self._watch_process, args=(self.process,), name="dapper.wait", daemon=True).start()
+                    raise RequestError(
+                        f"cannot start {argv[0]}: {exc.strerror or exc}",
+                        error_id=messages.ERR_LAUNCH_FAILED,
+                    ) from None
+                threading.Thread(
+                    target=self._watch_process,
+                    args=(self.process,),
+                    name="dapper.wait",
+                    daemon=True,
+                ).start()
             sock = self._accept_engine(listener)
         finally:
             listener.close()
@@ -221,7 +250,9 @@ class AdapterSession:
             os.symlink(os.path.join(_DAPPER_PARENT, "dapper"), os.path.join(shim, "dapper"))
             env["PYTHONPATH"] = os.pathsep.join(filter(None, [shim, env.get("PYTHONPATH")]))
         else:
-            env["PYTHONPATH"] = os.pathsep.join(filter(None, [_DAPPER_PARENT, env.get("PYTHONPATH")]))
+            env["PYTHONPATH"] = os.pathsep.join(
+                filter(None, [_DAPPER_PARENT, env.get("PYTHONPATH")])
+            )
         return env
 
     def _run_in_terminal(self, config: LaunchConfig, argv: list[str], env: dict[str, str]) -> None:
@@ -270,7 +301,9 @@ class AdapterSession:
                     error_id=messages.ERR_LAUNCH_FAILED,
                 )
         self._kill_debuggee()
-        raise RequestError("the debuggee did not connect back in time", error_id=messages.ERR_LAUNCH_FAILED)
+        raise RequestError(
+            "the debuggee did not connect back in time", error_id=messages.ERR_LAUNCH_FAILED
+        )
 
     def _watch_process(self, process: DebuggeeProcess) -> None:
         code = process.wait()
@@ -287,9 +320,13 @@ class AdapterSession:
 
     def _connect_engine(self, engine: Connection) -> None:
         self.engine = engine
-        threading.Thread(target=self._engine_reader, args=(engine,), name="dapper.relay", daemon=True).start()
+        threading.Thread(
+            target=self._engine_reader, args=(engine,), name="dapper.relay", daemon=True
+        ).start()
 
-    def _engine_handshake(self, command: str, arguments: dict, client_request: dict, *, replay: bool = False) -> None:
+    def _engine_handshake(
+        self, command: str, arguments: dict, client_request: dict, *, replay: bool = False
+    ) -> None:
         """initialize + launch/attach to the engine; answer the client's request."""
         assert self.engine is not None
         done = threading.Event()
@@ -307,7 +344,9 @@ class AdapterSession:
             if replay and response.get("success"):
                 for name in _REPLAYED:
                     for req in [r for key, r in self._replay.items() if key.startswith(name)]:
-                        self._send_to_engine(messages.request(req["command"], req.get("arguments")), lambda r: None)
+                        self._send_to_engine(
+                            messages.request(req["command"], req.get("arguments")), lambda r: None
+                        )
                 self._send_to_engine(messages.request("configurationDone"), lambda r: None)
             done.set()
 
@@ -315,7 +354,9 @@ class AdapterSession:
         init_args.setdefault("adapterID", "dapper")
         self._send_to_engine(messages.request("initialize", init_args), on_init)
         if not done.wait(CONNECT_TIMEOUT):
-            raise RequestError(f"the debuggee did not answer '{command}'", error_id=messages.ERR_LAUNCH_FAILED)
+            raise RequestError(
+                f"the debuggee did not answer '{command}'", error_id=messages.ERR_LAUNCH_FAILED
+            )
         response = outcome.get("response")
         if response is None or not response.get("success"):
             message = outcome.get("error") or (response or {}).get("message") or f"{command} failed"
@@ -337,7 +378,9 @@ class AdapterSession:
             if callback_now is not None:
                 callback_now(messages.error_response(request, "the debuggee is not connected"))
 
-    def _take_pending(self, seq: Any, *, client_side: bool = False) -> Callable[[dict], None] | None:
+    def _take_pending(
+        self, seq: Any, *, client_side: bool = False
+    ) -> Callable[[dict], None] | None:
         if not isinstance(seq, int):
             return None
         with self._pending_lock:
@@ -393,7 +436,18 @@ class AdapterSession:
             for seq, _ in waiting:
                 self._pending.pop(seq, None)
         for _, callback in waiting:
-            callback({"type": "response", "success": False, "message": "the debuggee exited", "command": "", "request_seq": 0, "body": {"error": {"id": messages.ERR_NOT_STOPPED, "format": "the debuggee exited"}}})
+            callback(
+                {
+                    "type": "response",
+                    "success": False,
+                    "message": "the debuggee exited",
+                    "command": "",
+                    "request_seq": 0,
+                    "body": {
+                        "error": {"id": messages.ERR_NOT_STOPPED, "format": "the debuggee exited"}
+                    },
+                }
+            )
         if self.mode == "attach" and self.engine is engine:
             self._send_terminated()
 
@@ -412,12 +466,8 @@ class AdapterSession:
     def _client_gone(self) -> None:
         """The client disconnected or vanished: never leave a launched debuggee behind."""
         self._done.set()
-        if self.mode == "launch" and self.process is not None and self.process.poll() is None:
-            if not (self.client.closed is False and self._done.is_set() and self._detached()):
-                self._kill_debuggee()
+        if self.mode == "launch" and self.process is not None and not self._keep_debuggee:
+            self._kill_debuggee()
         if self.engine is not None:
             self.engine.close()
         self.client.close()
-
-    def _detached(self) -> bool:
-        return False

@@ -99,7 +99,9 @@ class Inspector:
         frame = suspension.frames[0] if suspension.frames else suspension.frame
         store = self.debugger.variables
         return self._user_error(
-            lambda: self.debugger.run_on(suspension, lambda: store.set_variable(ref, name, value, frame, hex=_hex(arguments)))
+            lambda: self.debugger.run_on(
+                suspension, lambda: store.set_variable(ref, name, value, frame, hex=_hex(arguments))
+            )
         )
 
     def set_expression(self, arguments: dict) -> dict:
@@ -113,7 +115,17 @@ class Inspector:
         def work() -> dict:
             new_value = set_expression(frame, expression, value)
             variable = store.variable(expression, new_value, expression, hex=_hex(arguments))
-            return {k: variable[k] for k in ("value", "type", "variablesReference", "namedVariables", "indexedVariables") if k in variable}
+            return {
+                k: variable[k]
+                for k in (
+                    "value",
+                    "type",
+                    "variablesReference",
+                    "namedVariables",
+                    "indexedVariables",
+                )
+                if k in variable
+            }
 
         return self._user_error(lambda: self.debugger.run_on(suspension, work))
 
@@ -123,7 +135,11 @@ class Inspector:
         text = _str(arguments, "text")
         column = _int(arguments, "column")
         suspension, frame = self.debugger.frame(_int(arguments, "frameId"))
-        return {"targets": self._user_error(lambda: self.debugger.run_on(suspension, lambda: completions(frame, text, column)))}
+        return {
+            "targets": self._user_error(
+                lambda: self.debugger.run_on(suspension, lambda: completions(frame, text, column))
+            )
+        }
 
     def exception_info(self, thread_id: int) -> dict:
         from dapper.core.exception_info import exception_info

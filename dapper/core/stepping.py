@@ -57,4 +57,3 @@ class Step:
         else:
             self.kind, self.frame = "over", caller
         return True
-

@@ -60,7 +60,9 @@ class Suspension:
         try:
             job.result = job.fn()
         except EvaluationTimeout:
-            job.error = RequestError("evaluation timed out and was interrupted", error_id=ERR_TIMEOUT)
+            job.error = RequestError(
+                "evaluation timed out and was interrupted", error_id=ERR_TIMEOUT
+            )
         except BaseException as exc:  # noqa: BLE001 - reported to the client, never kills the thread
             job.error = exc
         finally:
@@ -75,7 +77,9 @@ class Suspension:
         if self.resumed:
             raise RequestError("thread is not stopped")
         if not self._busy.acquire(timeout=timeout):
-            raise RequestError("thread is still busy with an earlier evaluation", error_id=ERR_TIMEOUT)
+            raise RequestError(
+                "thread is still busy with an earlier evaluation", error_id=ERR_TIMEOUT
+            )
         try:
             job = _Job(fn)
             self._queue.put(job)
@@ -86,7 +90,9 @@ class Suspension:
                         f"evaluation did not finish within {timeout:g}s and could not be interrupted",
                         error_id=ERR_TIMEOUT,
                     )
-                raise RequestError(f"evaluation did not finish within {timeout:g}s", error_id=ERR_TIMEOUT)
+                raise RequestError(
+                    f"evaluation did not finish within {timeout:g}s", error_id=ERR_TIMEOUT
+                )
             if job.error is not None:
                 raise job.error
             return job.result

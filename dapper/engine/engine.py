@@ -56,7 +56,9 @@ class Engine:
 
     def listen(self, host: str, port: int) -> tuple[str, int]:
         """Bind now (so a taken port fails at once), then accept clients one at a time."""
-        listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+        listener = socket.socket(
+            socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM
+        )
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind((host, port))
         listener.listen(1)
@@ -110,7 +112,10 @@ class Engine:
 
     def status(self) -> dict:
         if self.manager is None:
-            return {"status": {"backend": None, "hook_installed": False, "reason": "not started"}, "stats": {}}
+            return {
+                "status": {"backend": None, "hook_installed": False, "reason": "not started"},
+                "stats": {},
+            }
         runtime = self.manager.runtime
         return {"status": runtime.get_status(), "stats": runtime.get_stats()}
 

@@ -102,4 +102,6 @@ def socket_connection(sock: Any, *, name: str, trace: TraceHook | None = None) -
             pass
         sock.close()
 
-    return Connection(sock.makefile("rb"), sock.makefile("wb"), name=name, trace=trace, closer=closer)
+    return Connection(
+        sock.makefile("rb"), sock.makefile("wb"), name=name, trace=trace, closer=closer
+    )

@@ -80,7 +80,9 @@ class MessageReader:
             message = json.loads(body.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             self._resync(body)
-            raise ProtocolError(f"message body is not valid JSON: {exc}", recoverable=True) from None
+            raise ProtocolError(
+                f"message body is not valid JSON: {exc}", recoverable=True
+            ) from None
         if not isinstance(message, dict):
             raise ProtocolError("message body is not a JSON object", recoverable=True)
         return message

@@ -17,7 +17,13 @@ def available_backends() -> list[dict]:
     """frameEval configurations of every backend this interpreter should run."""
     backends = [{"backend": "tracing", "tracing_backend": "settrace", "fallback_to_tracing": False}]
     if sys.version_info >= (3, 12):
-        backends.append({"backend": "tracing", "tracing_backend": "sys.monitoring", "fallback_to_tracing": False})
+        backends.append(
+            {
+                "backend": "tracing",
+                "tracing_backend": "sys.monitoring",
+                "fallback_to_tracing": False,
+            }
+        )
     if (3, 11) <= sys.version_info[:2] <= (3, 13) and sys.implementation.name == "cpython":
         if importlib.util.find_spec("dapper._frame_eval.eval_frame_backend") is not None:
             backends.append({"backend": "eval_frame", "fallback_to_tracing": False})
@@ -25,7 +31,11 @@ def available_backends() -> list[dict]:
 
 
 def _backend_id(config: dict) -> str:
-    return config.get("tracing_backend", config["backend"]) if config["backend"] == "tracing" else config["backend"]
+    return (
+        config.get("tracing_backend", config["backend"])
+        if config["backend"] == "tracing"
+        else config["backend"]
+    )
 
 
 @pytest.fixture(params=available_backends(), ids=_backend_id)
@@ -41,7 +51,9 @@ def dap():
         yield client
     finally:
         client.close()
-        assert client.invalid == [], "messages violating the DAP schema:\n" + "\n".join(client.invalid)
+        assert client.invalid == [], "messages violating the DAP schema:\n" + "\n".join(
+            client.invalid
+        )
 
 
 def fixture_path(name: str) -> str:

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import threading
 import time
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +31,11 @@ def _definitions() -> dict[str, Any]:
     return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))["definitions"]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _validator(name: str) -> jsonschema.Draft7Validator:
-    return jsonschema.Draft7Validator({"$ref": f"#/definitions/{name}", "definitions": _definitions()})
+    return jsonschema.Draft7Validator(
+        {"$ref": f"#/definitions/{name}", "definitions": _definitions()}
+    )
 
 
 def schema_name(message: dict[str, Any]) -> str:
@@ -58,7 +60,9 @@ def validate(message: dict[str, Any]) -> None:
     name = schema_name(message)
     errors = sorted(_validator(name).iter_errors(message), key=lambda e: e.path)
     if errors:
-        raise AssertionError(f"message does not satisfy {name}: {errors[0].message}\n{json.dumps(message)[:2000]}")
+        raise AssertionError(
+            f"message does not satisfy {name}: {errors[0].message}\n{json.dumps(message)[:2000]}"
+        )
 
 
 class DapError(AssertionError):
@@ -68,9 +72,13 @@ class DapError(AssertionError):
 class DapClient:
     """One adapter process and the messages exchanged with it."""
 
-    def __init__(self, *, extra_args: list[str] | None = None, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, *, extra_args: list[str] | None = None, env: dict[str, str] | None = None
+    ) -> None:
         full_env = dict(os.environ)
-        full_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), full_env.get("PYTHONPATH")]))
+        full_env["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [str(REPO_ROOT), full_env.get("PYTHONPATH")])
+        )
         full_env.update(env or {})
         self.process = subprocess.Popen(
             [sys.executable, "-m", "dapper.adapter", *(extra_args or [])],
@@ -142,7 +150,9 @@ class DapClient:
         item = self._inbox.get(timeout=remaining)
         return item
 
-    def wait_for(self, predicate, timeout: float = TIMEOUT, what: str = "message") -> dict[str, Any]:
+    def wait_for(
+        self, predicate, timeout: float = TIMEOUT, what: str = "message"
+    ) -> dict[str, Any]:
         """The first message (seen before or arriving) matching ``predicate``; consumes it."""
         for index, message in enumerate(self._pending):
             if predicate(message):
@@ -152,10 +162,14 @@ class DapClient:
             try:
                 message = self._next(deadline)
             except (TimeoutError, queue.Empty):
-                raise DapError(f"timed out waiting for {what}; stderr: {''.join(self.stderr_lines)[-3000:]}") from None
+                raise DapError(
+                    f"timed out waiting for {what}; stderr: {''.join(self.stderr_lines)[-3000:]}"
+                ) from None
             if message is None:
                 self._inbox.put(None)
-                raise DapError(f"adapter closed the stream while waiting for {what}; stderr: {''.join(self.stderr_lines)[-3000:]}")
+                raise DapError(
+                    f"adapter closed the stream while waiting for {what}; stderr: {''.join(self.stderr_lines)[-3000:]}"
+                )
             if predicate(message):
                 return message
             self._pending.append(message)
@@ -171,10 +185,19 @@ class DapClient:
 
     def wait_response(self, seq: int, timeout: float = TIMEOUT) -> dict[str, Any]:
         return self.wait_for(
-            lambda m: m.get("type") == "response" and m.get("request_seq") == seq, timeout, what=f"response to {seq}"
+            lambda m: m.get("type") == "response" and m.get("request_seq") == seq,
+            timeout,
+            what=f"response to {seq}",
         )
 
-    def request(self, command: str, arguments: dict[str, Any] | None = None, *, ok: bool = True, timeout: float = TIMEOUT) -> dict[str, Any]:
+    def request(
+        self,
+        command: str,
+        arguments: dict[str, Any] | None = None,
+        *,
+        ok: bool = True,
+        timeout: float = TIMEOUT,
+    ) -> dict[str, Any]:
         response = self.wait_response(self.send_request(command, arguments), timeout)
         if ok and not response["success"]:
             raise DapError(f"{command} failed: {response.get('message')}")
@@ -185,7 +208,9 @@ class DapClient:
 
     def output(self, category: str | None = None) -> str:
         return "".join(
-            e["body"]["output"] for e in self.events("output") if category is None or e["body"].get("category") == category
+            e["body"]["output"]
+            for e in self.events("output")
+            if category is None or e["body"].get("category") == category
         )
 
     # ------------------------------------------------------------ sessions
@@ -193,7 +218,14 @@ class DapClient:
     def initialize(self, **extra: Any) -> dict[str, Any]:
         return self.request(
             "initialize",
-            {"clientID": "dapper-tests", "adapterID": "dapper", "linesStartAt1": True, "columnsStartAt1": True, "pathFormat": "path", **extra},
+            {
+                "clientID": "dapper-tests",
+                "adapterID": "dapper",
+                "linesStartAt1": True,
+                "columnsStartAt1": True,
+                "pathFormat": "path",
+                **extra,
+            },
         )
 
     def launch(
@@ -211,11 +243,23 @@ class DapClient:
         self.initialize(**(initialize or {}))
         launch_seq = self.send_request("launch", arguments)
         self.wait_for(
-            lambda m: (m.get("type") == "event" and m.get("event") == "initialized")
-            or (m.get("type") == "response" and m.get("request_seq") == launch_seq and not m["success"]),
+            lambda m: (
+                (m.get("type") == "event" and m.get("event") == "initialized")
+                or (
+                    m.get("type") == "response"
+                    and m.get("request_seq") == launch_seq
+                    and not m["success"]
+                )
+            ),
             what="initialized",
         )
-        failed = [m for m in self.messages if m.get("type") == "response" and m.get("request_seq") == launch_seq and not m["success"]]
+        failed = [
+            m
+            for m in self.messages
+            if m.get("type") == "response"
+            and m.get("request_seq") == launch_seq
+            and not m["success"]
+        ]
         if failed:
             raise DapError(f"launch failed: {failed[0].get('message')}")
         self.configure(breakpoints, function_breakpoints, exception_filters, exception_options)
@@ -224,12 +268,20 @@ class DapClient:
             raise DapError(f"launch failed: {response.get('message')}")
         return response
 
-    def configure(self, breakpoints=None, function_breakpoints=None, exception_filters=None, exception_options=None) -> None:
+    def configure(
+        self,
+        breakpoints=None,
+        function_breakpoints=None,
+        exception_filters=None,
+        exception_options=None,
+    ) -> None:
         for path, specs in (breakpoints or {}).items():
             self.request("setBreakpoints", {"source": {"path": str(path)}, "breakpoints": specs})
         if function_breakpoints is not None:
             self.request("setFunctionBreakpoints", {"breakpoints": function_breakpoints})
-        args: dict[str, Any] = {"filters": exception_filters if exception_filters is not None else ["uncaught"]}
+        args: dict[str, Any] = {
+            "filters": exception_filters if exception_filters is not None else ["uncaught"]
+        }
         if exception_options:
             args["filterOptions"] = exception_options
         self.request("setExceptionBreakpoints", args)
@@ -238,11 +290,15 @@ class DapClient:
     def wait_stopped(self, reason: str | None = None, timeout: float = TIMEOUT) -> dict[str, Any]:
         event = self.wait_event("stopped", timeout)
         if reason is not None and event["body"]["reason"] != reason:
-            raise DapError(f"stopped for {event['body']['reason']!r}, expected {reason!r}: {event['body']}")
+            raise DapError(
+                f"stopped for {event['body']['reason']!r}, expected {reason!r}: {event['body']}"
+            )
         return event
 
     def top_frame(self, thread_id: int) -> dict[str, Any]:
-        return self.request("stackTrace", {"threadId": thread_id, "levels": 1})["body"]["stackFrames"][0]
+        return self.request("stackTrace", {"threadId": thread_id, "levels": 1})["body"][
+            "stackFrames"
+        ][0]
 
     def wait_exit(self, timeout: float = TIMEOUT) -> int:
         exited = self.wait_event("exited", timeout)

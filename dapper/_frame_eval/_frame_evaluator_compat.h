@@ -1,0 +1,211 @@
+/* Version differences the eval-frame hook needs (CPython 3.11, 3.12, 3.13).
+ *
+ * Kept in C so the Cython module stays version-neutral: reading the code object
+ * of an _PyInterpreterFrame, code-extra storage, per-thread hook state, and the
+ * per-code cache entry packed into the extra pointer itself (no allocation).
+ */
+#ifndef DAPPER_FRAME_EVALUATOR_COMPAT_H
+#define DAPPER_FRAME_EVALUATOR_COMPAT_H
+
+#include "Python.h"
+#include "frameobject.h"
+
+#if PY_VERSION_HEX < 0x030B0000 || PY_VERSION_HEX >= 0x030E0000
+#error "dapper._frame_evaluator supports CPython 3.11-3.13 only"
+#endif
+
+/* _PyInterpreterFrame is internal: its layout needs Py_BUILD_CORE. */
+#ifndef Py_BUILD_CORE
+#define Py_BUILD_CORE 1
+#define DAPPER_UNDEF_BUILD_CORE 1
+#endif
+#include "internal/pycore_frame.h"
+#ifdef DAPPER_UNDEF_BUILD_CORE
+#undef Py_BUILD_CORE
+#undef DAPPER_UNDEF_BUILD_CORE
+#endif
+
+typedef struct _PyInterpreterFrame dapper_iframe;
+typedef _PyFrameEvalFunction dapper_eval_func;
+
+/* Borrowed code object of a frame, or NULL when the frame runs no code object. */
+static inline PyObject *dapper_frame_code(dapper_iframe *frame) {
+#if PY_VERSION_HEX >= 0x030D0000
+    PyObject *exe = frame->f_executable;
+    return (exe != NULL && PyCode_Check(exe)) ? exe : NULL;
+#else
+    return (PyObject *)frame->f_code;
+#endif
+}
+
+/* The interpreter frame behind a frame object (3.11 trace function uses it). */
+static inline dapper_iframe *dapper_pyframe_iframe(PyFrameObject *frame) {
+    return frame->f_frame;
+}
+
+#if PY_VERSION_HEX >= 0x030C0000
+#define dapper_request_extra_index(f) PyUnstable_Eval_RequestCodeExtraIndex(f)
+#define dapper_get_extra(code, idx, out) PyUnstable_Code_GetExtra((code), (idx), (out))
+#define dapper_set_extra(code, idx, val) PyUnstable_Code_SetExtra((code), (idx), (val))
+#else
+#define dapper_request_extra_index(f) _PyEval_RequestCodeExtraIndex(f)
+#define dapper_get_extra(code, idx, out) _PyCode_GetExtra((code), (idx), (out))
+#define dapper_set_extra(code, idx, val) _PyCode_SetExtra((code), (idx), (val))
+#endif
+
+/* Fast read of a code extra without the exported call. CPython keeps the
+ * extras as {Py_ssize_t size; void *extras[]} behind co_extra (3.6-3.13); the
+ * module checks this against the API once at install (dapper_extra_layout_ok)
+ * and uses the API read if they ever disagree. */
+typedef struct {
+    Py_ssize_t ce_size;
+    void *ce_extras[1];
+} dapper_code_extra;
+
+static int dapper_inline_extra = 0;
+
+static inline void *dapper_read_extra(PyObject *code, Py_ssize_t index) {
+    void *out = NULL;
+    if (dapper_inline_extra) {
+        dapper_code_extra *e = (dapper_code_extra *)((PyCodeObject *)code)->co_extra;
+        return (e != NULL && index < e->ce_size) ? e->ce_extras[index] : NULL;
+    }
+    if (dapper_get_extra(code, index, &out) < 0) {
+        PyErr_Clear();
+        return NULL;
+    }
+    return out;
+}
+
+/* Enable the inline read when it agrees with the API on ``code`` (whose extra
+ * at ``index`` has just been set to ``probe``). */
+static inline int dapper_check_extra_layout(PyObject *code, Py_ssize_t index, void *probe) {
+    void *api = NULL;
+    dapper_code_extra *e = (dapper_code_extra *)((PyCodeObject *)code)->co_extra;
+    dapper_inline_extra = 0;
+    if (dapper_get_extra(code, index, &api) < 0 || api != probe || e == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    dapper_inline_extra = (index < e->ce_size && e->ce_extras[index] == probe);
+    return dapper_inline_extra;
+}
+
+#if PY_VERSION_HEX >= 0x030D0000
+#define dapper_is_finalizing() Py_IsFinalizing()
+#else
+#define dapper_is_finalizing() _Py_IsFinalizing()
+#endif
+
+static inline dapper_eval_func dapper_get_eval_func(void) {
+    return _PyInterpreterState_GetEvalFrameFunc(PyInterpreterState_Get());
+}
+
+static inline void dapper_set_eval_func(dapper_eval_func f) {
+    _PyInterpreterState_SetEvalFrameFunc(PyInterpreterState_Get(), f);
+}
+
+static inline int dapper_is_default_eval(dapper_eval_func f) {
+    return f == NULL || f == _PyEval_EvalFrameDefault;
+}
+
+/* Per-code cache entry, packed into the extra pointer: bit 0 marks a value,
+ * bit 1 "never trace" (debugger code), bits 2-3 the decision, the rest the
+ * state version it was computed for. Nothing to allocate, nothing to free,
+ * and reading it is a plain load: no reference is taken. */
+#define DAPPER_EXTRA_TAG 1u
+#define DAPPER_EXTRA_NEVER 2u
+
+static inline void *dapper_pack_extra(unsigned long long version, int decision, int never) {
+    uintptr_t v = ((uintptr_t)version << 4) | ((uintptr_t)(decision & 3) << 2)
+                  | (never ? DAPPER_EXTRA_NEVER : 0) | DAPPER_EXTRA_TAG;
+    return (void *)v;
+}
+static inline int dapper_extra_valid(void *e) { return ((uintptr_t)e & DAPPER_EXTRA_TAG) != 0; }
+static inline int dapper_extra_never(void *e) { return ((uintptr_t)e & DAPPER_EXTRA_NEVER) != 0; }
+static inline int dapper_extra_decision(void *e) { return (int)(((uintptr_t)e >> 2) & 3); }
+static inline unsigned long long dapper_extra_version(void *e) {
+    return (unsigned long long)((uintptr_t)e >> 4);
+}
+
+/* Per-thread hook state: re-entrancy guard and the selected frames (3.11). */
+#define DAPPER_MAX_SELECTED 128
+typedef struct {
+    int in_hook;      /* the hook is running its own Python work on this thread */
+    int in_dispatch;  /* the trace function is delivering an event */
+    int depth;        /* selected frames currently running (may exceed the array) */
+    dapper_iframe *frames[DAPPER_MAX_SELECTED];
+    unsigned char modes[DAPPER_MAX_SELECTED];
+} dapper_thread_state;
+
+static _Thread_local dapper_thread_state dapper_tls;
+
+static inline dapper_thread_state *dapper_thread(void) { return &dapper_tls; }
+
+/* Mode of a selected interpreter frame on this thread, 0 when not selected. */
+static inline int dapper_selected_mode(dapper_thread_state *ts, dapper_iframe *f) {
+    int n = ts->depth < DAPPER_MAX_SELECTED ? ts->depth : DAPPER_MAX_SELECTED;
+    for (int i = n - 1; i >= 0; i--) {
+        if (ts->frames[i] == f) return ts->modes[i];
+    }
+    return 0;
+}
+
+static inline void dapper_push_selected(dapper_thread_state *ts, dapper_iframe *f, int mode) {
+    if (ts->depth < DAPPER_MAX_SELECTED) {
+        ts->frames[ts->depth] = f;
+        ts->modes[ts->depth] = (unsigned char)mode;
+    }
+    ts->depth++;
+}
+
+static inline void dapper_pop_selected(dapper_thread_state *ts) {
+    if (ts->depth > 0) ts->depth--;
+}
+
+/* Trace function control for one thread state (3.11 scoped line events). */
+static inline int dapper_set_trace(PyThreadState *tstate, Py_tracefunc func) {
+#if PY_VERSION_HEX >= 0x030C0000
+    (void)tstate;
+    (void)func;
+    return 0; /* 3.12+ uses sys.monitoring local events instead */
+#else
+    return _PyEval_SetTrace(tstate, func, NULL);
+#endif
+}
+
+static inline Py_tracefunc dapper_get_trace(PyThreadState *tstate) {
+    return tstate->c_tracefunc;
+}
+
+/* 3.11: set the trace function of another thread (frames already running there). */
+static int dapper_enable_trace_for(unsigned long ident, Py_tracefunc f) {
+#if PY_VERSION_HEX < 0x030C0000
+    PyThreadState *t = PyInterpreterState_ThreadHead(PyInterpreterState_Get());
+    for (; t != NULL; t = PyThreadState_Next(t)) {
+        if (t->thread_id == ident && t->c_tracefunc != f) {
+            return _PyEval_SetTrace(t, f, NULL) == 0 ? 1 : -1;
+        }
+    }
+#else
+    (void)ident;
+    (void)f;
+#endif
+    return 0;
+}
+
+/* 3.11: remove ``f`` from every thread that has it. */
+static void dapper_disable_trace_all(Py_tracefunc f) {
+#if PY_VERSION_HEX < 0x030C0000
+    PyThreadState *t = PyInterpreterState_ThreadHead(PyInterpreterState_Get());
+    for (; t != NULL; t = PyThreadState_Next(t)) {
+        if (t->c_tracefunc == f) {
+            _PyEval_SetTrace(t, NULL, NULL);
+        }
+    }
+#else
+    (void)f;
+#endif
+}
+
+#endif /* DAPPER_FRAME_EVALUATOR_COMPAT_H */

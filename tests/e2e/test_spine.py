@@ -1,0 +1,369 @@
+"""The spine end to end: launch/attach, process lifetime, output, exit codes,
+bad input. Each test drives a real adapter over stdio with a real debuggee."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from dapper.protocol.framing import MessageReader, encode_message
+from tests.e2e.conftest import fixture_path
+from tests.e2e.dap_client import REPO_ROOT, TIMEOUT, DapClient, validate
+
+HELLO = fixture_path("hello.py")
+SPIN = fixture_path("spin.py")
+EXIT_CODE = fixture_path("exit_code.py")
+
+
+def test_launch_breakpoint_output_and_exit(dap, frame_eval):
+    dap.launch(program=HELLO, frameEval=frame_eval, breakpoints={HELLO: [{"line": 5}]})
+    process = dap.wait_event("process")
+    assert process["body"]["startMethod"] == "launch"
+    stopped = dap.wait_stopped("breakpoint")
+    assert stopped["body"]["allThreadsStopped"] is True
+    frame = dap.top_frame(stopped["body"]["threadId"])
+    assert frame["line"] == 5 and frame["source"]["path"] == os.path.realpath(HELLO)
+    # Breakpoints sent before configurationDone held before any later line ran.
+    assert "value is" not in dap.output("stdout")
+    dap.request("continue", {"threadId": stopped["body"]["threadId"]})
+    assert dap.wait_exit() == 0
+    assert "hello from the debuggee\n" in dap.output("stdout")
+    assert "value is 42\n" in dap.output("stdout")
+    assert dap.output("stderr") == "to stderr\n"
+    names = [m.get("event") for m in dap.messages if m["type"] == "event"]
+    assert names.index("exited") < names.index("terminated")
+    assert names.index("initialized") < names.index("stopped")
+
+
+def test_status_reports_the_requested_backend(dap, frame_eval):
+    dap.launch(program=HELLO, frameEval=frame_eval, breakpoints={HELLO: [{"line": 5}]})
+    stopped = dap.wait_stopped("breakpoint")
+    status = dap.request("dapper/status")["body"]
+    expected = frame_eval.get("tracing_backend") if frame_eval["backend"] == "tracing" else "eval_frame"
+    assert status["status"]["backend"] == expected
+    assert isinstance(status["stats"], dict)
+    dap.request("continue", {"threadId": stopped["body"]["threadId"]})
+    assert dap.wait_exit() == 0
+
+
+@pytest.mark.parametrize(
+    ("mode", "code", "text"),
+    [
+        ("raise", 1, "ValueError: boom"),
+        ("exit3", 3, "about to exit exit3"),
+        ("kill", 137, "last words"),
+        ("os_exit", 5, "unflushed before os._exit"),
+        ("normal", 0, "about to exit normal"),
+    ],
+)
+def test_exit_codes_and_no_lost_output(dap, mode, code, text):
+    dap.launch(program=EXIT_CODE, args=[mode], exception_filters=[])
+    assert dap.wait_exit() == code
+    assert text in dap.output()
+
+
+def test_uncaught_exception_stops_then_exits_1(dap):
+    dap.launch(program=EXIT_CODE, args=["raise"])
+    stopped = dap.wait_stopped("exception")
+    assert "boom" in stopped["body"].get("text", "")
+    frame = dap.top_frame(stopped["body"]["threadId"])
+    assert frame["line"] == 7
+    dap.request("continue", {"threadId": stopped["body"]["threadId"]})
+    assert dap.wait_exit() == 1
+    assert "ValueError: boom" in dap.output("stderr")
+    assert "dapper" not in dap.output("stderr").lower()  # no launcher frames in the traceback
+
+
+def test_stop_on_entry(dap, frame_eval):
+    dap.launch(program=HELLO, stopOnEntry=True, frameEval=frame_eval)
+    stopped = dap.wait_stopped("entry")
+    assert dap.top_frame(stopped["body"]["threadId"])["line"] == 1
+    assert dap.output("stdout") == ""
+    dap.request("continue", {"threadId": stopped["body"]["threadId"]})
+    assert dap.wait_exit() == 0
+
+
+def test_pause_threads_continue_and_disconnect_terminates(dap, frame_eval):
+    dap.launch(program=SPIN, frameEval=frame_eval)
+    dap.wait_for(lambda m: "spinning" in dap.output("stdout"), what="spinning output")
+    threads = dap.request("threads")["body"]["threads"]
+    assert [t["name"] for t in threads] == ["MainThread"]
+    dap.request("pause", {"threadId": threads[0]["id"]})
+    stopped = dap.wait_stopped("pause")
+    frame = dap.top_frame(stopped["body"]["threadId"])
+    assert frame["name"] == "spin" and 6 <= frame["line"] <= 8
+    dap.request("continue", {"threadId": stopped["body"]["threadId"]})
+    response = dap.request("disconnect", {"terminateDebuggee": True})
+    assert response["success"]
+    assert dap.events("exited") and dap.events("terminated")
+    assert dap.events("exited")[0]["body"]["exitCode"] != 0
+
+
+def test_disconnect_without_terminating_lets_program_finish(dap, tmp_path):
+    out = tmp_path / "done.txt"
+    dap.launch(program=fixture_path("write_at_end.py"), args=[str(out)])
+    dap.request("disconnect", {"terminateDebuggee": False})
+    deadline = time.monotonic() + TIMEOUT
+    while not out.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert out.read_text() == "ran to the end"
+
+
+def test_terminate_request(dap):
+    dap.launch(program=SPIN)
+    dap.wait_for(lambda m: "spinning" in dap.output("stdout"), what="spinning output")
+    dap.request("terminate")
+    code = dap.wait_exit()
+    assert code in (143, 137)
+
+
+def test_restart_keeps_breakpoints(dap):
+    dap.launch(program=HELLO, breakpoints={HELLO: [{"line": 5}]})
+    first = dap.wait_stopped("breakpoint")
+    dap.request("restart", {"arguments": {"program": HELLO}})
+    second = dap.wait_stopped("breakpoint")
+    assert dap.top_frame(second["body"]["threadId"])["line"] == 5
+    assert first["seq"] < second["seq"]
+    dap.request("continue", {"threadId": second["body"]["threadId"]})
+    assert dap.wait_exit() == 0
+    assert len(dap.events("terminated")) == 1
+
+
+def test_debuggee_exiting_while_stopped(dap):
+    program = fixture_path("stop_then_exit.py")
+    dap.launch(program=program, breakpoints={program: [{"line": 13}]})
+    dap.wait_stopped("breakpoint")
+    assert dap.wait_exit() == 7
+
+
+def test_module_and_code_launch(dap):
+    dap.launch(code="import sys\nprint('from code', sys.argv[1:])", args=["x"])
+    assert dap.wait_exit() == 0
+    assert "from code ['x']" in dap.output("stdout")
+
+
+def test_module_that_does_not_import(dap):
+    dap.initialize()
+    seq = dap.send_request("launch", {"module": "no_such_module_anywhere"})
+    dap.wait_for(
+        lambda m: (m.get("event") == "initialized") or (m.get("request_seq") == seq), what="launch outcome"
+    )
+    assert dap.wait_exit() == 1
+    assert "No module named" in dap.output("stderr")
+
+
+def test_console_falls_back_to_internal_with_a_note(dap):
+    dap.launch(program=HELLO, console="integratedTerminal")
+    assert dap.wait_exit() == 0
+    assert "internal console" in dap.output("console")
+    assert "hello from the debuggee" in dap.output("stdout")
+
+
+def test_run_in_terminal_reverse_request(dap):
+    dap.initialize(supportsRunInTerminalRequest=True)
+    seq = dap.send_request("launch", {"program": HELLO, "console": "integratedTerminal"})
+    request = dap.wait_for(lambda m: m.get("type") == "request" and m.get("command") == "runInTerminal", what="runInTerminal")
+    args = request["arguments"]
+    env = dict(os.environ, **args.get("env", {}))
+    out = subprocess.Popen(args["args"], cwd=args["cwd"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    dap.send({"type": "response", "request_seq": request["seq"], "success": True, "command": "runInTerminal", "body": {"processId": out.pid}})
+    dap.wait_event("initialized")
+    dap.configure()
+    assert dap.wait_response(seq)["success"]
+    assert out.wait(timeout=TIMEOUT) == 0
+    assert b"hello from the debuggee" in out.stdout.read()
+    out.stdout.close()
+
+
+# ---------------------------------------------------------------- attach
+
+
+def _listen(program: str, *args: str, env_extra: dict | None = None) -> tuple[subprocess.Popen, int]:
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), **(env_extra or {}))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dapper", "--listen", "127.0.0.1:0", "--wait-for-client", program, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    line = proc.stderr.readline().decode()
+    match = re.search(r"listening on [\d.]+:(\d+)", line)
+    assert match, f"launcher said {line!r}"
+    return proc, int(match.group(1))
+
+
+def test_attach_detach_and_attach_again(tmp_path):
+    out = tmp_path / "finished.txt"
+    program = fixture_path("attach_target.py")
+    proc, port = _listen(program, str(out))
+    try:
+        first = DapClient()
+        try:
+            first.initialize()
+            seq = first.send_request("attach", {"connect": {"host": "127.0.0.1", "port": port}})
+            first.wait_event("initialized")
+            first.configure(breakpoints={program: [{"line": 6}]})
+            assert first.wait_response(seq)["success"]
+            stopped = first.wait_stopped("breakpoint")
+            first.request("disconnect", {})
+            assert first.invalid == []
+        finally:
+            first.close()
+        second = DapClient()
+        try:
+            second.initialize()
+            seq = second.send_request("attach", {"host": "127.0.0.1", "port": port})
+            second.wait_event("initialized")
+            second.configure(breakpoints={program: [{"line": 6}]})
+            assert second.wait_response(seq)["success"]
+            stopped = second.wait_stopped("breakpoint")
+            tick = second.request("evaluate", {"expression": "tick", "frameId": second.top_frame(stopped["body"]["threadId"])["id"], "context": "watch"})
+            assert int(tick["body"]["result"]) > 0
+            second.request("setBreakpoints", {"source": {"path": program}, "breakpoints": []})
+            second.request("continue", {"threadId": stopped["body"]["threadId"]})
+            assert second.wait_event("exited")["body"]["exitCode"] == 0
+            second.wait_event("terminated")
+            assert second.invalid == []
+        finally:
+            second.close()
+        assert proc.wait(timeout=TIMEOUT) == 0
+        assert out.read_text() == "finished"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+def test_attach_to_nothing_is_a_clear_error(dap):
+    dap.initialize()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    response = dap.request("attach", {"connect": {"host": "127.0.0.1", "port": port}}, ok=False)
+    assert not response["success"] and "cannot attach" in response["message"]
+
+
+def test_listen_on_a_taken_port_fails_clearly():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "dapper", "--listen", str(port), HELLO],
+            env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)),
+            capture_output=True,
+            timeout=TIMEOUT,
+        )
+    assert result.returncode == 2
+    assert b"cannot listen on 127.0.0.1" in result.stderr
+
+
+# ---------------------------------------------------------------- bad input
+
+
+def test_bad_messages_get_errors_and_session_survives(dap):
+    dap.initialize()
+    dap.send_raw(b"Content-Length: 9\r\n\r\n{not json")
+    dap.send_raw(b"X-Other: 1\r\n\r\n")  # no Content-Length
+    bad_type = dap.request("launch", {"program": 42}, ok=False)
+    assert "'program' must be a string" in bad_type["message"]
+    missing = dap.request("launch", {}, ok=False)
+    assert "exactly one of 'program', 'module' or 'code'" in missing["message"]
+    nowhere = dap.request("launch", {"program": "/no/such/file.py"}, ok=False)
+    assert "does not exist" in nowhere["message"]
+    bad_eval = dap.request("launch", {"program": HELLO, "frameEval": {"backend": "warp"}}, ok=False)
+    assert "backend" in bad_eval["message"]
+    unknown = dap.request("flyToTheMoon", {}, ok=False)
+    assert "flyToTheMoon" in unknown["message"]
+    assert "bad message" in dap.output("console")
+    # The session still works after all that.
+    dap.launch(program=HELLO)
+    assert dap.wait_exit() == 0
+
+
+def test_wrong_argument_types_to_engine_requests(dap):
+    dap.launch(program=HELLO, breakpoints={HELLO: [{"line": 5}]})
+    stopped = dap.wait_stopped("breakpoint")
+    response = dap.request("stackTrace", {"threadId": "one"}, ok=False)
+    assert "'threadId' must be an integer" in response["message"]
+    response = dap.request("variables", {}, ok=False)
+    assert "variablesReference" in response["message"]
+    response = dap.request("setBreakpoints", {"source": {}}, ok=False)
+    assert "source.path" in response["message"]
+    dap.request("continue", {"threadId": stopped["body"]["threadId"]})
+    assert dap.wait_exit() == 0
+
+
+def test_lying_content_length_does_not_hang(dap):
+    dap.initialize()
+    body = b'{"seq": 50, "type": "request", "command": "threads"}'
+    dap.send_raw(b"Content-Length: %d\r\n\r\n" % (len(body) - 10) + body)
+    response = dap.request("threads", ok=False)  # no debuggee yet: a clear error, not a hang
+    assert response["success"] is False
+
+
+def test_client_vanishing_kills_launched_debuggee(tmp_path):
+    client = DapClient()
+    try:
+        client.launch(program=SPIN)
+        pid = client.wait_event("process")["body"]["systemProcessId"]
+        client.wait_for(lambda m: "spinning" in client.output("stdout"), what="spinning")
+        client.process.stdin.close()
+        assert client.process.wait(timeout=TIMEOUT) == 0
+        deadline = time.monotonic() + TIMEOUT
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(pid)
+    finally:
+        client.close()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_tcp_mode_serves_one_session_per_connection_and_keeps_serving(tmp_path):
+    log_file = tmp_path / "trace.log"
+    adapter = subprocess.Popen(
+        [sys.executable, "-m", "dapper.adapter", "--port", "0", "--log-file", str(log_file)],
+        stderr=subprocess.PIPE,
+        env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)),
+    )
+    try:
+        line = adapter.stderr.readline().decode()
+        port = int(re.search(r"listening on [\d.]+:(\d+)", line).group(1))
+        for _ in range(2):
+            with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as sock:
+                sock.sendall(encode_message({"seq": 1, "type": "request", "command": "initialize", "arguments": {"adapterID": "x"}}))
+                reader = MessageReader(sock.makefile("rb"))
+                response = reader.read()
+                validate(response)
+                assert response["success"] and response["body"]["supportsConfigurationDoneRequest"]
+        assert '"command":"initialize"' in log_file.read_text().replace(" ", "")
+    finally:
+        adapter.kill()
+        adapter.wait()
+        adapter.stderr.close()
+
+
+def test_thread_events_and_names(dap):
+    code = "import threading\nt = threading.Thread(target=lambda: None, name='worker-1')\nt.start(); t.join()\nprint('joined')"
+    dap.launch(code=code)
+    assert dap.wait_exit() == 0
+    started = [e for e in dap.events("thread") if e["body"]["reason"] == "started"]
+    exited = [e for e in dap.events("thread") if e["body"]["reason"] == "exited"]
+    assert len(started) == 1 and len(exited) == 1
+    assert started[0]["body"]["threadId"] == exited[0]["body"]["threadId"] != 1
+
