@@ -49,6 +49,8 @@ class Debugger:
         self.variables = VariableStore()
         self.backend: FrameEvalBackend | None = None
         self._lock = threading.RLock()
+        #: notified whenever a thread parks in a stop
+        self._parked = threading.Condition(self._lock)
         self._steps: dict[int, Step] = {}
         self._step_reasons: dict[int, tuple[str, list[int]]] = {}
         self._suspended: dict[int, Suspension] = {}
@@ -286,6 +288,7 @@ class Debugger:
         with self._lock:
             self._clear_step(ident)
             self._suspended[ident] = suspension
+            self._parked.notify_all()
             if not self._suspend_all or reason is not None:
                 self._suspend_all = True
                 for thread in self.threads.live_threads():
@@ -342,6 +345,7 @@ class Debugger:
                 frame = suspension.frame
                 self._return_values.pop(step_ident, None)
             self._suspend_all = False
+            self._parked.notify_all()
             self._pause_requested = False
             for ident in list(self._suspended) + [t.ident for t in self.threads.live_threads()]:
                 if ident not in self._steps:
@@ -391,9 +395,17 @@ class Debugger:
     def stopped_threads(self) -> list[Suspension]:
         return list(self._suspended.values())
 
-    def suspension_for(self, dap_thread_id: int) -> Suspension:
+    def suspension_for(self, dap_thread_id: int, catch_up: float = 2.0) -> Suspension:
+        """The stop of a thread. While all threads are stopping, a thread that
+        was told to stop but has not reached its next line yet gets ``catch_up``
+        seconds to park (the client was already told every thread stopped)."""
         ident = self.threads.ident(dap_thread_id)
-        suspension = self._suspended.get(ident) if ident is not None else None
+        with self._lock:
+            if ident is not None and self._suspend_all and ident not in self._suspended:
+                self._parked.wait_for(
+                    lambda: ident in self._suspended or not self._suspend_all, catch_up
+                )
+            suspension = self._suspended.get(ident) if ident is not None else None
         if suspension is None:
             raise RequestError(f"thread {dap_thread_id} is not stopped", error_id=ERR_NOT_STOPPED)
         return suspension

@@ -48,6 +48,7 @@ def test_next_in_one_thread_never_steps_another(dap, frame_eval):
     stepping = stop["body"]["threadId"]
     for _ in range(6):
         dap.request("next", {"threadId": stepping})
+        dap.discard_pending("stopped")  # both workers may have reported a stop before it
         event = dap.wait_stopped()
         body = event["body"]
         if body["reason"] == "step":
