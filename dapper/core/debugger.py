@@ -199,10 +199,7 @@ class Debugger:
             with self._lock:
                 claim = self._pause_requested
                 self._pause_requested = False
-            if claim:
-                self._stop(ident, frame, "pause")
-            else:
-                self._stop(ident, frame, None)
+            self._stop(ident, frame, "pause" if claim else None, at_line=True)
             return
         lines = self.state.line_breakpoints.get(canonical_path(frame.f_code.co_filename))
         if lines and frame.f_lineno in lines:
@@ -214,7 +211,9 @@ class Debugger:
                     {"category": "stderr", "output": f"Breakpoint condition error: {error}\n"},
                 )
             if decision.stop:
-                self._stop(ident, frame, "breakpoint", hit_ids=decision.breakpoint_ids)
+                self._stop(
+                    ident, frame, "breakpoint", hit_ids=decision.breakpoint_ids, at_line=True
+                )
                 return
         step = self._steps.get(ident)
         if step is not None and step.should_stop_at_line(frame):
@@ -222,7 +221,7 @@ class Debugger:
             if ident in self._entry_threads:
                 self._entry_threads.discard(ident)
                 reason = "entry"
-            self._stop(ident, frame, reason, hit_ids=ids)
+            self._stop(ident, frame, reason, hit_ids=ids, at_line=True)
 
     def on_return(self, frame: FrameType, value: Any) -> None:
         ident = threading.get_ident()
@@ -278,6 +277,7 @@ class Debugger:
         text: str | None = None,
         frames: list[FrameType] | None = None,
         lines: dict[int, int] | None = None,
+        at_line: bool = False,
     ) -> None:
         """Block this thread until resumed; ``reason`` None stops silently
         (a thread caught up in another thread's stop)."""
@@ -285,6 +285,7 @@ class Debugger:
             ident, frame, frames if frames is not None else visible_frames(frame)
         )
         suspension.lines = lines or {}
+        suspension.at_line = at_line
         with self._lock:
             self._clear_step(ident)
             self._suspended[ident] = suspension
@@ -335,7 +336,9 @@ class Debugger:
 
     # ------------------------------------------------------------ resume
 
-    def resume_all(self, step_ident: int | None = None, step_kind: str | None = None) -> None:
+    def resume_all(
+        self, step_ident: int | None = None, step_kind: str | None = None, target: str | None = None
+    ) -> None:
         """Resume every stopped thread; optionally start a step on one of them."""
         with self._lock:
             if step_ident is not None and step_kind is not None:
@@ -351,12 +354,25 @@ class Debugger:
                 if ident not in self._steps:
                     self._request(ident, None)
             if step_ident is not None and step_kind is not None:
-                self._set_step(step_ident, Step(step_kind, frame, self.state.just_my_code))
+                self._set_step(step_ident, Step(step_kind, frame, self.state.just_my_code, target))
             self.frames.clear()
             self.variables.clear()
             suspended = list(self._suspended.values())
         for suspension in suspended:
             suspension.resume()
+
+    def goto(self, dap_thread_id: int, line: int) -> None:
+        """Move the stopped thread's top frame to ``line`` (it stays stopped)."""
+        from dapper.core.jumps import jump
+
+        suspension = self.suspension_for(dap_thread_id)
+        if not suspension.at_line or suspension.frame is None:
+            raise RequestError(
+                "goto needs a thread stopped at a line (not at an exception or a function entry)"
+            )
+        frame = suspension.frame
+        self.run_on(suspension, lambda: jump(frame, line))
+        self.variables.clear()
 
     def pause(self) -> None:
         with self._lock:
