@@ -147,7 +147,9 @@ class Debugger:
         # Called for every audit event in the process: keep the common case tiny.
         if event == "compile":
             if len(args) == 2 and isinstance(args[1], str) and args[1].startswith("<"):
-                self.sources.remember_compiled(args[1], args[0])
+                caller = sys._getframe(1)
+                if not is_debugger_frame(caller):
+                    self.sources.remember_compiled(args[1], args[0])
             return
         if event != "exec" or not self._watching_loads:
             return

@@ -149,8 +149,12 @@ def test_library_frames_and_code_without_file(dap, frame_eval):
     library = [f for f in frames if "json" in f["source"].get("path", "")]
     assert library and all(f.get("presentationHint") == "subtle" for f in library)
     assert frames[-1].get("presentationHint") != "subtle"
+    scope = dap.request("scopes", {"frameId": frames[0]["id"]})["body"]["scopes"][0]
+    assert "d" in _variables(dap, scope["variablesReference"])
     dap.request("continue", {"threadId": tid})
     dap.wait_stopped("breakpoint")
+    stale = dap.request("variables", {"variablesReference": scope["variablesReference"]}, ok=False)
+    assert not stale["success"], "references end when the program resumes"
     dap.request("stepIn", {"threadId": tid})
     dap.wait_stopped("step")
     top = _frames(dap, tid)["stackFrames"][0]
