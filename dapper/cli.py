@@ -19,7 +19,16 @@ def main(argv: list[str] | None = None) -> int:
         help="run the DAP adapter on stdio (same as python -m dapper.adapter)",
         add_help=False,
     )
-    args, rest = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
+    sub.add_parser(
+        "debug", help="debug a program in the terminal with pdb's commands", add_help=False
+    )
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["debug"]:
+        # Everything after 'debug' belongs to it (and to the program it runs).
+        from dapper.terminal.app import main as debug_main
+
+        return debug_main(argv[1:])
+    args, rest = parser.parse_known_args(argv)
     if args.command == "doctor":
         from dapper._frame_eval.doctor import run_doctor
 

@@ -12,6 +12,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
+from dapper._frame_eval.config import FrameEvalConfig
 from dapper.protocol.messages import RequestError
 
 CONSOLES = ("internalConsole", "integratedTerminal", "externalTerminal")
@@ -90,7 +91,12 @@ def parse_launch(arguments: dict[str, Any]) -> LaunchConfig:
         )
     for key in ("stopOnEntry", "justMyCode", "noDebug"):
         _typed(arguments, key, bool, "a boolean")
-    _typed(arguments, "frameEval", dict, "an object")
+    frame_eval = _typed(arguments, "frameEval", dict, "an object")
+    if frame_eval is not None:
+        try:
+            FrameEvalConfig.from_dict(frame_eval)
+        except ValueError as exc:
+            raise RequestError(f"invalid launch argument 'frameEval': {exc}") from None
 
     if program:
         base = cwd or os.getcwd()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import socket
 import sys
 import tempfile
@@ -30,6 +31,8 @@ log = logging.getLogger("dapper.adapter")
 CONNECT_TIMEOUT = 30.0
 #: Requests the adapter replays to a restarted debuggee, in this order.
 _REPLAYED = ("setBreakpoints", "setFunctionBreakpoints", "setExceptionBreakpoints")
+#: Requests handled off the client reader thread.
+_SLOW = ("launch", "attach", "restart")
 _DAPPER_PARENT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
@@ -51,6 +54,8 @@ class AdapterSession:
         self._exit_reported = threading.Event()
         self._restarting = False
         self._keep_debuggee = False
+        self.terminal_pid: int | None = None
+        self._shim_dir: str | None = None
         self._lock = threading.Lock()
         self._done = threading.Event()
 
@@ -88,6 +93,16 @@ class AdapterSession:
                 "console", "Dapper adapter: ignored a message that is not a well-formed request\n"
             )
             return
+        if message["command"] in _SLOW:
+            # These wait on the debuggee (and maybe on the client, for
+            # runInTerminal): keep reading client messages meanwhile.
+            threading.Thread(
+                target=self._handle, args=(message,), name="dapper.start", daemon=True
+            ).start()
+        else:
+            self._handle(message)
+
+    def _handle(self, message: dict) -> None:
         command = message["command"]
         handler = getattr(self, f"_client_{command}", None)
         try:
@@ -223,17 +238,11 @@ class AdapterSession:
         finally:
             listener.close()
         self._connect_engine(socket_connection(sock, name="engine", trace=self.client._trace))
-        self.client.send(
-            messages.event(
-                "process",
-                {
-                    "name": config.target,
-                    "systemProcessId": self.process.pid if self.process else None,
-                    "isLocalProcess": True,
-                    "startMethod": "launch",
-                },
-            )
-        )
+        body = {"name": config.target, "isLocalProcess": True, "startMethod": "launch"}
+        pid = self.process.pid if self.process else self.terminal_pid
+        if pid is not None:
+            body["systemProcessId"] = pid
+        self.client.send(messages.event("process", body))
 
     def _debuggee_env(self, config: LaunchConfig) -> dict[str, str]:
         env = dict(os.environ)
@@ -246,7 +255,9 @@ class AdapterSession:
         env.setdefault("PYTHONIOENCODING", "utf-8")
         if config.python != [sys.executable]:
             # Another interpreter must still find this copy of Dapper, and only it.
-            shim = tempfile.mkdtemp(prefix="dapper-path-")
+            shim = self._shim_dir = self._shim_dir or tempfile.mkdtemp(prefix="dapper-path-")
+            if os.path.lexists(os.path.join(shim, "dapper")):
+                os.unlink(os.path.join(shim, "dapper"))
             os.symlink(os.path.join(_DAPPER_PARENT, "dapper"), os.path.join(shim, "dapper"))
             env["PYTHONPATH"] = os.pathsep.join(filter(None, [shim, env.get("PYTHONPATH")]))
         else:
@@ -273,14 +284,16 @@ class AdapterSession:
                 "env": {k: v for k, v in env.items() if os.environ.get(k) != v},
             },
         )
-        sent = self.client.send(request)
-        with self._pending_lock:
+        with self._pending_lock:  # the answer may come back before send() returns
+            sent = self.client.send(request)
             self._pending[-sent["seq"]] = on_response
         if not answered.wait(CONNECT_TIMEOUT) or not result.get("success"):
             raise RequestError(
                 f"the client could not run the program in a terminal: {result.get('message', 'no answer')}",
                 error_id=messages.ERR_LAUNCH_FAILED,
             )
+        pid = (result.get("body") or {}).get("processId")
+        self.terminal_pid = pid if isinstance(pid, int) else None
 
     def _accept_engine(self, listener: socket.socket) -> socket.socket:
         listener.settimeout(0.2)
@@ -362,6 +375,7 @@ class AdapterSession:
             message = outcome.get("error") or (response or {}).get("message") or f"{command} failed"
             if self.mode == "launch":
                 self._kill_debuggee()
+            self.mode = None
             raise RequestError(message, error_id=messages.ERR_LAUNCH_FAILED)
         self.client.send(messages.response(client_request, response.get("body")))
 
@@ -394,9 +408,9 @@ class AdapterSession:
                 key += ":" + str(((request.get("arguments") or {}).get("source") or {}).get("path"))
             self._replay[key] = request
         if self.engine is None or self.engine.closed:
+            state = "no debuggee is running" if self.mode is None else "the debuggee has exited"
             raise RequestError(
-                "no debuggee is running" if self.mode is None else "the debuggee has exited",
-                error_id=messages.ERR_NOT_STOPPED,
+                f"cannot handle '{request['command']}': {state}", error_id=messages.ERR_NOT_STOPPED
             )
         forwarded = {k: v for k, v in request.items() if k != "seq"}
 
@@ -423,7 +437,7 @@ class AdapterSession:
                 if callback is not None:
                     callback(message)
             elif kind == "event":
-                if message.get("event") in ("exited", "terminated") and self.mode == "launch":
+                if message.get("event") in ("exited", "terminated") and self.process is not None:
                     continue  # the adapter reports the real process exit itself
                 message.pop("seq", None)
                 if message.get("event") == "terminated":
@@ -448,7 +462,7 @@ class AdapterSession:
                     },
                 }
             )
-        if self.mode == "attach" and self.engine is engine:
+        if self.process is None and self.engine is engine:
             self._send_terminated()
 
     def _send_terminated(self) -> None:
@@ -471,3 +485,5 @@ class AdapterSession:
         if self.engine is not None:
             self.engine.close()
         self.client.close()
+        if self._shim_dir is not None:
+            shutil.rmtree(self._shim_dir, ignore_errors=True)

@@ -168,10 +168,9 @@ class Debugger:
         for bp in changed:
             self.emit("breakpoint", {"reason": "changed", "breakpoint": bp})
 
-    def on_thread_event(self, reason: str, thread: threading.Thread) -> None:
+    def on_thread_event(self, reason: str, ident: int) -> None:
         """A user thread started or exited (from ``thread_events``)."""
-        ident = thread.ident
-        if ident is None or ident in self.threads.ignored:
+        if ident in self.threads.ignored:
             return
         self.emit("thread", {"reason": reason, "threadId": self.threads.dap_id(ident)})
         if reason == "exited":

@@ -6,23 +6,25 @@ import threading
 from collections.abc import Callable
 
 _original_bootstrap = threading.Thread._bootstrap_inner  # type: ignore[attr-defined]
-_listener: Callable[[str, threading.Thread], None] | None = None
+_listener: Callable[[str, int], None] | None = None
 
 
 def _bootstrap_inner(self: threading.Thread) -> None:
+    # Runs on the new thread, before Thread records its own ident.
+    ident = threading.get_ident()
     listener = _listener
     if listener is not None:
-        listener("started", self)
+        listener("started", ident)
     try:
         _original_bootstrap(self)
     finally:
         listener = _listener
         if listener is not None:
-            listener("exited", self)
+            listener("exited", ident)
 
 
-def install(listener: Callable[[str, threading.Thread], None]) -> None:
-    """Report every thread started from now on to ``listener(reason, thread)``."""
+def install(listener: Callable[[str, int], None]) -> None:
+    """Report every thread started from now on to ``listener(reason, ident)``."""
     global _listener
     _listener = listener
     threading.Thread._bootstrap_inner = _bootstrap_inner  # type: ignore[attr-defined]

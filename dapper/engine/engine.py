@@ -145,7 +145,7 @@ class Engine:
     def finish(self, exit_code: int) -> None:
         """The program ended: tell a directly attached client, then let go."""
         session = self.session
-        if session is not None and not self.launched_by_adapter:
+        if session is not None:
             session.send_event("exited", {"exitCode": exit_code})
             session.send_event("terminated")
         self.shutdown()

@@ -66,6 +66,10 @@ class MessageReader:
                 return None
         header = bytes(self._buf[:end])
         del self._buf[: end + 4]
+        # Garbage left by an earlier bad frame: start at the last Content-Length.
+        start = header.lower().rfind(self._HEADER)
+        if start > 0:
+            header = header[start:]
         length = _content_length(header)
         while len(self._buf) < length:
             if not self._fill():
@@ -79,19 +83,34 @@ class MessageReader:
         try:
             message = json.loads(body.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            self._resync(body)
-            raise ProtocolError(
-                f"message body is not valid JSON: {exc}", recoverable=True
-            ) from None
+            message = self._salvage(body)
+            if message is None:
+                raise ProtocolError(
+                    f"message body is not valid JSON: {exc}", recoverable=True
+                ) from None
         if not isinstance(message, dict):
             raise ProtocolError("message body is not a JSON object", recoverable=True)
         return message
 
-    def _resync(self, body: bytes) -> None:
-        """A body that swallowed the next header: push that header back."""
+    def _salvage(self, body: bytes) -> Any:
+        """Recover from a lying Content-Length.
+
+        Too long: the body is a whole message followed by the start of the next
+        frame; keep the message and push the rest back. Too short, or garbage:
+        push back from the next header, if the body holds one.
+        """
+        text = body.decode("utf-8", "replace")
+        try:
+            message, end = json.JSONDecoder().raw_decode(text)
+        except json.JSONDecodeError:
+            message = None
+        if isinstance(message, dict):
+            self._buf[:0] = text[end:].encode("utf-8")
+            return message
         index = body.lower().find(self._HEADER)
         if index >= 0:
             self._buf[:0] = body[index:]
+        return None
 
 
 def _content_length(header: bytes) -> int:

@@ -126,20 +126,23 @@ class DapClient:
         self.process.stdin.write(data)
         self.process.stdin.flush()
 
-    def send(self, message: dict[str, Any]) -> int:
+    def send(self, message: dict[str, Any], *, check: bool = True) -> int:
+        """Send one message; ``check=False`` lets a test send schema-breaking input."""
         with self._lock:
             self._seq += 1
             message = {"seq": self._seq, **message}
-            if message.get("type") == "request":
+            if check and message.get("type") == "request":
                 validate(message)
             self.send_raw(encode_message(message))
             return self._seq
 
-    def send_request(self, command: str, arguments: dict[str, Any] | None = None) -> int:
+    def send_request(
+        self, command: str, arguments: dict[str, Any] | None = None, *, check: bool = True
+    ) -> int:
         message: dict[str, Any] = {"type": "request", "command": command}
         if arguments is not None:
             message["arguments"] = arguments
-        return self.send(message)
+        return self.send(message, check=check)
 
     # ------------------------------------------------------------ waiting
 
@@ -197,8 +200,9 @@ class DapClient:
         *,
         ok: bool = True,
         timeout: float = TIMEOUT,
+        check: bool = True,
     ) -> dict[str, Any]:
-        response = self.wait_response(self.send_request(command, arguments), timeout)
+        response = self.wait_response(self.send_request(command, arguments, check=check), timeout)
         if ok and not response["success"]:
             raise DapError(f"{command} failed: {response.get('message')}")
         return response

@@ -45,7 +45,9 @@ def test_status_reports_the_requested_backend(dap, frame_eval):
     dap.launch(program=HELLO, frameEval=frame_eval, breakpoints={HELLO: [{"line": 5}]})
     stopped = dap.wait_stopped("breakpoint")
     status = dap.request("dapper/status")["body"]
-    expected = frame_eval.get("tracing_backend") if frame_eval["backend"] == "tracing" else "eval_frame"
+    expected = (
+        frame_eval.get("tracing_backend") if frame_eval["backend"] == "tracing" else "eval_frame"
+    )
     assert status["status"]["backend"] == expected
     assert isinstance(status["stats"], dict)
     dap.request("continue", {"threadId": stopped["body"]["threadId"]})
@@ -97,7 +99,7 @@ def test_pause_threads_continue_and_disconnect_terminates(dap, frame_eval):
     dap.request("pause", {"threadId": threads[0]["id"]})
     stopped = dap.wait_stopped("pause")
     frame = dap.top_frame(stopped["body"]["threadId"])
-    assert frame["name"] == "spin" and 6 <= frame["line"] <= 8
+    assert frame["name"] == "spin" and 6 <= frame["line"] <= 9
     dap.request("continue", {"threadId": stopped["body"]["threadId"]})
     response = dap.request("disconnect", {"terminateDebuggee": True})
     assert response["success"]
@@ -126,7 +128,8 @@ def test_terminate_request(dap):
 def test_restart_keeps_breakpoints(dap):
     dap.launch(program=HELLO, breakpoints={HELLO: [{"line": 5}]})
     first = dap.wait_stopped("breakpoint")
-    dap.request("restart", {"arguments": {"program": HELLO}})
+    # The schema's restart arguments are an ambiguous oneOf: skip request validation.
+    dap.request("restart", {"arguments": {"program": HELLO}}, check=False)
     second = dap.wait_stopped("breakpoint")
     assert dap.top_frame(second["body"]["threadId"])["line"] == 5
     assert first["seq"] < second["seq"]
@@ -137,9 +140,9 @@ def test_restart_keeps_breakpoints(dap):
 
 def test_debuggee_exiting_while_stopped(dap):
     program = fixture_path("stop_then_exit.py")
-    dap.launch(program=program, breakpoints={program: [{"line": 13}]})
+    dap.launch(program=program, breakpoints={program: [{"line": 10}]})
     dap.wait_stopped("breakpoint")
-    assert dap.wait_exit() == 7
+    assert dap.wait_exit() == 137
 
 
 def test_module_and_code_launch(dap):
@@ -149,11 +152,7 @@ def test_module_and_code_launch(dap):
 
 
 def test_module_that_does_not_import(dap):
-    dap.initialize()
-    seq = dap.send_request("launch", {"module": "no_such_module_anywhere"})
-    dap.wait_for(
-        lambda m: (m.get("event") == "initialized") or (m.get("request_seq") == seq), what="launch outcome"
-    )
+    dap.launch(module="no_such_module_anywhere")
     assert dap.wait_exit() == 1
     assert "No module named" in dap.output("stderr")
 
@@ -168,26 +167,51 @@ def test_console_falls_back_to_internal_with_a_note(dap):
 def test_run_in_terminal_reverse_request(dap):
     dap.initialize(supportsRunInTerminalRequest=True)
     seq = dap.send_request("launch", {"program": HELLO, "console": "integratedTerminal"})
-    request = dap.wait_for(lambda m: m.get("type") == "request" and m.get("command") == "runInTerminal", what="runInTerminal")
+    request = dap.wait_for(
+        lambda m: m.get("type") == "request" and m.get("command") == "runInTerminal",
+        what="runInTerminal",
+    )
     args = request["arguments"]
     env = dict(os.environ, **args.get("env", {}))
-    out = subprocess.Popen(args["args"], cwd=args["cwd"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    dap.send({"type": "response", "request_seq": request["seq"], "success": True, "command": "runInTerminal", "body": {"processId": out.pid}})
+    out = subprocess.Popen(
+        args["args"], cwd=args["cwd"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    dap.send(
+        {
+            "type": "response",
+            "request_seq": request["seq"],
+            "success": True,
+            "command": "runInTerminal",
+            "body": {"processId": out.pid},
+        }
+    )
     dap.wait_event("initialized")
     dap.configure()
     assert dap.wait_response(seq)["success"]
     assert out.wait(timeout=TIMEOUT) == 0
     assert b"hello from the debuggee" in out.stdout.read()
     out.stdout.close()
+    assert dap.wait_exit() == 0
 
 
 # ---------------------------------------------------------------- attach
 
 
-def _listen(program: str, *args: str, env_extra: dict | None = None) -> tuple[subprocess.Popen, int]:
+def _listen(
+    program: str, *args: str, env_extra: dict | None = None
+) -> tuple[subprocess.Popen, int]:
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), **(env_extra or {}))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "dapper", "--listen", "127.0.0.1:0", "--wait-for-client", program, *args],
+        [
+            sys.executable,
+            "-m",
+            "dapper",
+            "--listen",
+            "127.0.0.1:0",
+            "--wait-for-client",
+            program,
+            *args,
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=env,
@@ -223,7 +247,14 @@ def test_attach_detach_and_attach_again(tmp_path):
             second.configure(breakpoints={program: [{"line": 6}]})
             assert second.wait_response(seq)["success"]
             stopped = second.wait_stopped("breakpoint")
-            tick = second.request("evaluate", {"expression": "tick", "frameId": second.top_frame(stopped["body"]["threadId"])["id"], "context": "watch"})
+            tick = second.request(
+                "evaluate",
+                {
+                    "expression": "tick",
+                    "frameId": second.top_frame(stopped["body"]["threadId"])["id"],
+                    "context": "watch",
+                },
+            )
             assert int(tick["body"]["result"]) > 0
             second.request("setBreakpoints", {"source": {"path": program}, "breakpoints": []})
             second.request("continue", {"threadId": stopped["body"]["threadId"]})
@@ -273,7 +304,7 @@ def test_bad_messages_get_errors_and_session_survives(dap):
     dap.initialize()
     dap.send_raw(b"Content-Length: 9\r\n\r\n{not json")
     dap.send_raw(b"X-Other: 1\r\n\r\n")  # no Content-Length
-    bad_type = dap.request("launch", {"program": 42}, ok=False)
+    bad_type = dap.request("launch", {"program": 42}, ok=False, check=False)
     assert "'program' must be a string" in bad_type["message"]
     missing = dap.request("launch", {}, ok=False)
     assert "exactly one of 'program', 'module' or 'code'" in missing["message"]
@@ -292,11 +323,11 @@ def test_bad_messages_get_errors_and_session_survives(dap):
 def test_wrong_argument_types_to_engine_requests(dap):
     dap.launch(program=HELLO, breakpoints={HELLO: [{"line": 5}]})
     stopped = dap.wait_stopped("breakpoint")
-    response = dap.request("stackTrace", {"threadId": "one"}, ok=False)
+    response = dap.request("stackTrace", {"threadId": "one"}, ok=False, check=False)
     assert "'threadId' must be an integer" in response["message"]
-    response = dap.request("variables", {}, ok=False)
+    response = dap.request("variables", {}, ok=False, check=False)
     assert "variablesReference" in response["message"]
-    response = dap.request("setBreakpoints", {"source": {}}, ok=False)
+    response = dap.request("setBreakpoints", {"source": {}}, ok=False, check=False)
     assert "source.path" in response["message"]
     dap.request("continue", {"threadId": stopped["body"]["threadId"]})
     assert dap.wait_exit() == 0
@@ -346,7 +377,16 @@ def test_tcp_mode_serves_one_session_per_connection_and_keeps_serving(tmp_path):
         port = int(re.search(r"listening on [\d.]+:(\d+)", line).group(1))
         for _ in range(2):
             with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as sock:
-                sock.sendall(encode_message({"seq": 1, "type": "request", "command": "initialize", "arguments": {"adapterID": "x"}}))
+                sock.sendall(
+                    encode_message(
+                        {
+                            "seq": 1,
+                            "type": "request",
+                            "command": "initialize",
+                            "arguments": {"adapterID": "x"},
+                        }
+                    )
+                )
                 reader = MessageReader(sock.makefile("rb"))
                 response = reader.read()
                 validate(response)
@@ -367,3 +407,29 @@ def test_thread_events_and_names(dap):
     assert len(started) == 1 and len(exited) == 1
     assert started[0]["body"]["threadId"] == exited[0]["body"]["threadId"] != 1
 
+
+def test_launch_arguments_cwd_env_python_and_unknown_keys(dap, tmp_path):
+    code = (
+        "import os, sys\n"
+        "print('cwd', os.getcwd())\n"
+        "print('env', os.environ.get('DAPPER_TEST_VALUE'))\n"
+        "print('dev', sys.flags.dev_mode)\n"
+        "print('argv', sys.argv[1:])\n"
+    )
+    dap.launch(
+        code=code,
+        args=["a b", "c"],
+        cwd=str(tmp_path),
+        env={"DAPPER_TEST_VALUE": "from-launch"},
+        python=[sys.executable, "-X", "dev"],
+        type="dapper",
+        request="launch",
+        name="a user's launch.json entry",
+        preLaunchTask="build",
+    )
+    assert dap.wait_exit() == 0
+    out = dap.output("stdout")
+    assert f"cwd {os.path.realpath(tmp_path)}\n" in out
+    assert "env from-launch\n" in out
+    assert "dev True\n" in out
+    assert "argv ['a b', 'c']\n" in out

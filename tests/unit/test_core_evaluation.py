@@ -316,3 +316,37 @@ def test_exception_info_with_cause_and_context():
     suppressed.__context__ = KeyError("hidden")
     suppressed.__suppress_context__ = True
     assert "innerException" not in exception_info(suppressed)["details"]
+
+
+def test_module_level_frame_repl_and_scopes():
+    namespace: dict = {"__name__": "parked_module"}
+    call = StoppedCall(lambda stop: exec("counter = 1\nstop()\nresult = counter", namespace))
+    namespace["stop"] = lambda: call.stop()
+    call.thread.start()
+    frame = call.wait_stopped()
+    while frame.f_code.co_name != "<module>":
+        frame = frame.f_back
+    store = VariableStore()
+    local_ref = store.scopes(frame)[0]["variablesReference"]
+    names = {row["name"] for row in store.variables(local_ref)}
+    assert "counter" in names and "__name__" not in names
+    assert evaluate(frame, "counter += 41", "repl").ok
+    call.resume()
+    assert namespace["result"] == 42
+
+
+def test_interrupts_are_not_swallowed():
+    class Interrupting:
+        def __repr__(self) -> str:
+            raise KeyboardInterrupt
+
+    def target(stop):
+        stop()
+
+    with StoppedCall(target) as call:
+        stdout = sys.stdout
+        with pytest.raises(KeyboardInterrupt):
+            evaluate(call.frame, "raise KeyboardInterrupt", "repl")
+        assert sys.stdout is stdout  # capture was undone
+        with pytest.raises(KeyboardInterrupt):
+            VariableStore().variable("x", [Interrupting()], "x")

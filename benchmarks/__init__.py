@@ -1,0 +1,1 @@
+"""Dapper's overhead and latency benchmarks: ``python -m benchmarks.overhead``."""

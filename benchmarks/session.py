@@ -1,0 +1,250 @@
+"""Running one program under one debugger through a real DAP session.
+
+The handshake is the one editors use: initialize → launch (answered later) →
+``initialized`` → breakpoints → ``configurationDone`` → launch response →
+``terminated``. Times are taken from the adapter's spawn.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from benchmarks.dap_client import DapClient, DapError
+from benchmarks.debuggers import Debugger, debuggee_env
+from benchmarks.workloads import DONE_MARKER, RESULT_ENV
+
+#: Longest a single benchmark program may run under a debugger.
+RUN_TIMEOUT = 300.0
+
+
+@dataclass(frozen=True)
+class Breakpoint:
+    path: str
+    line: int
+    condition: str | None = None
+
+
+@dataclass
+class Plan:
+    """What to run and which breakpoints / exception filters to set."""
+
+    program: str
+    args: list[str] = field(default_factory=list)
+    breakpoints: list[Breakpoint] = field(default_factory=list)
+    raised: bool = False
+    env: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Outcome:
+    """What one run reported: the debuggee's own timing plus session times."""
+
+    result: dict[str, Any]
+    configured: float | None = None  # spawn → configurationDone answered
+    finished: float | None = None  # spawn → terminated (not taken for debugged overhead runs)
+    stops: int = 0
+
+
+class DebugSession:
+    """One adapter process and the client talking to it."""
+
+    def __init__(self, debugger: Debugger, plan: Plan, *, auto_continue: bool = False) -> None:
+        self.debugger = debugger
+        self.plan = plan
+        self.stops = 0
+        self.started = time.perf_counter()
+        self.process = subprocess.Popen(
+            debugger.adapter_argv(),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=debuggee_env({}),
+            cwd=os.path.dirname(plan.program),
+        )
+        self.client = DapClient.over_process(self.process)
+        self.reported = threading.Event()
+        self.client.on_event("output", self._watch_output)
+        if auto_continue:
+            self.client.on_event("stopped", self._continue)
+        self._launch_seq: int | None = None
+
+    def _continue(self, event: dict[str, Any]) -> bool:
+        self.stops += 1
+        thread = event.get("body", {}).get("threadId")
+        self.client.send("continue", {"threadId": thread})
+        return True
+
+    def _watch_output(self, event: dict[str, Any]) -> bool:
+        if DONE_MARKER in event.get("body", {}).get("output", ""):
+            self.reported.set()
+        return True  # nobody reads program output; do not queue it
+
+    def wait_reported(self, timeout: float = RUN_TIMEOUT) -> None:
+        """Wait until the program has written its result."""
+        if not self.reported.wait(timeout):
+            raise DapError(f"{self.debugger.name}: no result after {timeout:.0f} s")
+
+    def configure(self) -> float:
+        """Handshake up to ``configurationDone``; returns seconds since spawn."""
+        client = self.client
+        client.request(
+            "initialize",
+            {
+                "clientID": "dapper-bench",
+                "adapterID": "python",
+                "linesStartAt1": True,
+                "columnsStartAt1": True,
+                "pathFormat": "path",
+            },
+        )
+        self._launch_seq = client.send(
+            "launch",
+            {
+                "name": "bench",
+                "type": "python",
+                "request": "launch",
+                "program": self.plan.program,
+                "args": list(self.plan.args),
+                "cwd": os.path.dirname(self.plan.program),
+                "env": debuggee_env(self.plan.env),
+                "console": "internalConsole",
+                "justMyCode": True,
+                "stopOnEntry": False,
+                **self.debugger.launch_extras(),
+            },
+        )
+        client.event("initialized")
+        by_file: dict[str, list[Breakpoint]] = {}
+        for bp in self.plan.breakpoints:
+            by_file.setdefault(bp.path, []).append(bp)
+        for path, bps in by_file.items():
+            client.request(
+                "setBreakpoints",
+                {
+                    "source": {"path": path},
+                    "breakpoints": [
+                        {"line": bp.line, **({"condition": bp.condition} if bp.condition else {})}
+                        for bp in bps
+                    ],
+                },
+            )
+        client.request(
+            "setExceptionBreakpoints", self.debugger.exception_arguments(self.plan.raised)
+        )
+        client.request("configurationDone")
+        configured = time.perf_counter() - self.started
+        client.response(self._launch_seq)
+        return configured
+
+    def wait_terminated(self, timeout: float = RUN_TIMEOUT) -> float:
+        """Wait for the program to end; returns seconds since spawn."""
+        self.client.event("terminated", timeout)
+        return time.perf_counter() - self.started
+
+    def close(self) -> None:
+        """Disconnect and make sure the adapter (and so the debuggee) is gone."""
+        try:
+            if self.process.poll() is None:
+                try:
+                    seq = self.client.send("disconnect", {"terminateDebuggee": True})
+                    self.client.response(seq, timeout=5)
+                except DapError:
+                    pass
+                self.process.stdin.close()  # adapters serve until their client goes away
+                self.process.wait(timeout=10)
+        except (subprocess.TimeoutExpired, OSError):
+            self.process.kill()
+            self.process.wait()
+        finally:
+            self.client.close()
+            for stream in (self.process.stdin, self.process.stdout):
+                try:
+                    stream.close()
+                except OSError:
+                    pass
+
+    def __enter__(self) -> DebugSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _result_file() -> str:
+    handle, path = tempfile.mkstemp(prefix="dapper-bench-", suffix=".json")
+    os.close(handle)
+    os.unlink(path)
+    return path
+
+
+def _read_result(path: str, what: str) -> dict[str, Any]:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except (OSError, ValueError):
+        raise DapError(f"{what} did not report a result") from None
+    finally:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+
+def run_plain(plan: Plan) -> Outcome:
+    """Run the program with no debugger at all."""
+    path = _result_file()
+    started = time.perf_counter()
+    completed = subprocess.run(
+        [sys.executable, plan.program, *plan.args],
+        env=debuggee_env({**plan.env, RESULT_ENV: path}),
+        cwd=os.path.dirname(plan.program),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        timeout=RUN_TIMEOUT,
+    )
+    finished = time.perf_counter() - started
+    if completed.returncode != 0:
+        raise DapError(
+            f"plain run of {plan.program} failed: {completed.stderr.decode(errors='replace')[-500:]}"
+        )
+    return Outcome(_read_result(path, "plain run"), finished=finished)
+
+
+def run_plain_untimed(plan: Plan) -> Outcome:
+    """Run a program that reports nothing with no debugger; only wall time."""
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, plan.program, *plan.args],
+        env=debuggee_env(plan.env),
+        cwd=os.path.dirname(plan.program),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        timeout=RUN_TIMEOUT,
+        check=True,
+    )
+    return Outcome({}, finished=time.perf_counter() - started)
+
+
+def run_debugged(debugger: Debugger, plan: Plan) -> Outcome:
+    """Run the program under ``debugger`` to the end, continuing any stop."""
+    path = _result_file()
+    plan = Plan(
+        plan.program, plan.args, plan.breakpoints, plan.raised, {**plan.env, RESULT_ENV: path}
+    )
+    with DebugSession(debugger, plan, auto_continue=True) as session:
+        configured = session.configure()
+        session.wait_reported()
+        stops = session.stops
+    return Outcome(_read_result(path, debugger.name), configured, None, stops)
+
+
+def run(debugger: Debugger, plan: Plan) -> Outcome:
+    return run_plain(plan) if debugger.is_plain else run_debugged(debugger, plan)

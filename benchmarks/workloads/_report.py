@@ -1,0 +1,33 @@
+"""Reports a workload's timed region back to the benchmark runner.
+
+The runner passes a file path in ``DAPPER_BENCH_RESULT``; without it the
+result is printed, so a workload can also be run by hand.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+RESULT_ENV = "DAPPER_BENCH_RESULT"
+#: Printed once the result is written, so the runner need not wait for a
+#: debugger's shutdown to collect it.
+DONE_MARKER = "DAPPER_BENCH_DONE"
+
+
+def size_from_argv(default: float = 1.0) -> float:
+    """The size factor: the first program argument, 1.0 when absent."""
+    return float(sys.argv[1]) if len(sys.argv) > 1 else default
+
+
+def report(seconds: float, evaluations: int, **extra: object) -> None:
+    """Hand over the timed seconds and how often the hottest line ran."""
+    result = {"seconds": seconds, "evaluations": evaluations, **extra}
+    path = os.environ.get(RESULT_ENV)
+    if path:
+        with open(path, "w", encoding="utf-8") as handle:
+            json.dump(result, handle)
+        print(DONE_MARKER, flush=True)
+    else:
+        print(json.dumps(result))

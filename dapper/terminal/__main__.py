@@ -1,0 +1,7 @@
+"""``python -m dapper.terminal FILE`` is ``dapper debug FILE``."""
+
+import sys
+
+from dapper.terminal.app import main
+
+sys.exit(main())

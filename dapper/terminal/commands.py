@@ -1,0 +1,562 @@
+"""What each pdb-style command does, in terms of DAP requests.
+
+Every handler takes the text after the command word. A handler that resumes
+the program leaves ``session.stopped`` false; the caller then waits for the
+next stop. Problems are raised as ``CommandError`` / ``RequestFailed`` and
+printed as one line by the caller.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+
+from dapper.terminal.client import RequestFailed
+from dapper.terminal.parser import (
+    ALIASES,
+    ParseError,
+    parse_command,
+    parse_count,
+    parse_location,
+    parse_numbers,
+)
+from dapper.terminal.render import frame_path, listing_line
+from dapper.terminal.session import DebugSession
+from dapper.terminal.source import enclosing_function, list_window
+
+_EXCEPTION_FILTERS = ("raised", "uncaught", "userUnhandled")
+
+
+class CommandError(Exception):
+    """A command that cannot be carried out, with the reason for the user."""
+
+
+class QuitRequested(Exception):
+    """``quit``: end the session now."""
+
+
+#: Reads the lines of a ``commands`` list (prompt in, line or None out).
+LineReader = Callable[[str], "str | None"]
+
+
+class Commands:
+    """The command set, bound to one session."""
+
+    def __init__(self, session: DebugSession, read_line: LineReader) -> None:
+        self.session = session
+        self.console = session.console
+        self.read_line = read_line
+
+    def run(self, line: str) -> None:
+        command = parse_command(line)
+        try:
+            if command.name is None:
+                self.do_python(command.arg)
+            else:
+                getattr(self, "do_" + command.name)(command.arg)
+        except (CommandError, ParseError, RequestFailed, KeyError) as exc:
+            message = exc.args[0] if exc.args else str(exc)
+            self.console.error(str(message))
+
+    # ------------------------------------------------------------ breakpoints
+
+    def do_break(self, arg: str, *, temporary: bool = False) -> None:
+        if not arg:
+            self._list_breakpoints()
+            return
+        location = parse_location(arg)
+        session = self.session
+        if location.function:
+            bp = session.breakpoints.add(
+                file=None,
+                line=None,
+                function=location.function,
+                condition=location.condition,
+                temporary=temporary,
+            )
+        else:
+            file = session.resolve_file(location.file) if location.file else session.current_file()
+            bp = session.breakpoints.add(
+                file=file, line=location.line, condition=location.condition, temporary=temporary
+            )
+        try:
+            session.sync(bp)
+        except RequestFailed:
+            session.breakpoints.remove(bp.number)
+            raise
+        if bp.file and not bp.verified:
+            session.delete_breakpoint(bp)
+            raise CommandError(
+                f"cannot set a breakpoint at {arg.split(',')[0].strip()}: {bp.message or 'not a line with code'}"
+            )
+        kind = "Temporary breakpoint" if temporary else "Breakpoint"
+        pending = "" if bp.verified else f" (pending: {bp.message})" if bp.message else " (pending)"
+        self.console.say(f"{kind} {bp.number} at {bp.where()}{pending}")
+
+    def do_tbreak(self, arg: str) -> None:
+        if not arg:
+            raise CommandError(
+                "tbreak needs a location: tbreak [FILE:]LINE | FUNCTION [, CONDITION]"
+            )
+        self.do_break(arg, temporary=True)
+
+    def _list_breakpoints(self) -> None:
+        items = list(self.session.breakpoints.items.values())
+        if not items:
+            self.console.say("No breakpoints.")
+            return
+        self.console.say("Num Type         Disp Enb   Where")
+        for bp in items:
+            disp = "del " if bp.temporary else "keep"
+            self.console.say(
+                f"{bp.number:<3} breakpoint   {disp} {'yes' if bp.enabled else 'no ':<5} at {bp.where()}"
+            )
+            if bp.condition:
+                self.console.say(f"\tstop only if {bp.condition}")
+            if bp.ignore:
+                self.console.say(f"\tignore next {bp.ignore} hits")
+            if bp.hits:
+                self.console.say(
+                    f"\tbreakpoint already hit {bp.hits} time{'s' if bp.hits != 1 else ''}"
+                )
+            for line in bp.commands:
+                self.console.say(f"\t{line}")
+
+    def do_clear(self, arg: str) -> None:
+        table = self.session.breakpoints
+        if not arg:
+            for bp in list(table.items.values()):
+                self.session.delete_breakpoint(bp)
+                self.console.say(f"Deleted breakpoint {bp.number} at {bp.where()}")
+            return
+        if ":" in arg and not arg.replace(" ", "").isdigit():
+            location = parse_location(arg)
+            file = self.session.resolve_file(location.file or "")
+            targets = [
+                bp for bp in table.items.values() if bp.file == file and bp.line == location.line
+            ]
+            if not targets:
+                raise CommandError(f"there is no breakpoint at {arg}")
+        else:
+            targets = [table.get(number) for number in parse_numbers(arg)]
+        for bp in targets:
+            self.session.delete_breakpoint(bp)
+            self.console.say(f"Deleted breakpoint {bp.number} at {bp.where()}")
+
+    def _set_enabled(self, arg: str, enabled: bool) -> None:
+        if not arg:
+            raise CommandError(f"{'enable' if enabled else 'disable'} needs breakpoint numbers")
+        for number in parse_numbers(arg):
+            bp = self.session.breakpoints.get(number)
+            bp.enabled = enabled
+            self.session.sync(bp)
+            self.console.say(
+                f"{'Enabled' if enabled else 'Disabled'} breakpoint {number} at {bp.where()}"
+            )
+
+    def do_enable(self, arg: str) -> None:
+        self._set_enabled(arg, True)
+
+    def do_disable(self, arg: str) -> None:
+        self._set_enabled(arg, False)
+
+    def do_condition(self, arg: str) -> None:
+        number_text, _, condition = arg.strip().partition(" ")
+        (number,) = parse_numbers(number_text) or [None]
+        if number is None:
+            raise CommandError("condition needs a breakpoint number: condition N [EXPRESSION]")
+        bp = self.session.breakpoints.get(number)
+        old = bp.condition
+        bp.condition = condition.strip() or None
+        try:
+            self.session.sync(bp)
+        except RequestFailed:
+            bp.condition = old
+            self.session.sync(bp)
+            raise
+        if bp.condition:
+            self.console.say(f"New condition set for breakpoint {number}.")
+        else:
+            self.console.say(f"Breakpoint {number} is now unconditional.")
+
+    def do_ignore(self, arg: str) -> None:
+        parts = arg.split()
+        if len(parts) not in (1, 2):
+            raise CommandError("ignore needs a breakpoint number and a count: ignore N COUNT")
+        numbers = parse_numbers(" ".join(parts), "number")
+        bp = self.session.breakpoints.get(numbers[0])
+        bp.ignore = numbers[1] if len(numbers) > 1 else 0
+        if bp.ignore:
+            self.console.say(
+                f"Will ignore next {bp.ignore} crossing{'s' if bp.ignore != 1 else ''} of breakpoint {bp.number}."
+            )
+        else:
+            self.console.say(f"Will stop next time breakpoint {bp.number} is reached.")
+
+    def do_commands(self, arg: str) -> None:
+        table = self.session.breakpoints
+        if arg:
+            (number,) = parse_numbers(arg)
+        elif table.items:
+            number = max(table.items)
+        else:
+            raise CommandError("there are no breakpoints to attach commands to")
+        bp = table.get(number)
+        lines: list[str] = []
+        while True:
+            line = self.read_line("(com) ")
+            if line is None or line.strip() == "end":
+                break
+            if line.strip():
+                lines.append(line.strip())
+        bp.commands = lines
+
+    # ------------------------------------------------------------ execution
+
+    def do_continue(self, arg: str) -> None:
+        self._require_stopped()
+        self.session.resume("continue")
+
+    def do_next(self, arg: str) -> None:
+        self._require_stopped()
+        self.session.resume("next")
+
+    def do_step(self, arg: str) -> None:
+        self._require_stopped()
+        self.session.resume("stepIn")
+
+    def do_return(self, arg: str) -> None:
+        self._require_stopped()
+        self.session.resume("stepOut")
+
+    def do_until(self, arg: str) -> None:
+        """Step over until a line greater than the current one (or ``arg``) is
+        reached in this frame, or the frame returns, or something else stops."""
+        frame = self._require_stopped()
+        target = (
+            parse_count(arg, default=(frame.get("line") or 0) + 1)
+            if arg
+            else (frame.get("line") or 0) + 1
+        )
+        if arg and target <= (frame.get("line") or 0):
+            raise CommandError(
+                f"until {target}: that line is not after the current line {frame.get('line')}"
+            )
+        session = self.session
+        depth = len(session.frames)
+        while True:
+            session.resume("next")
+            if not self._wait_quietly():
+                return
+            top = session.frames[0] if session.frames else None
+            if (
+                top is None
+                or len(session.frames) < depth
+                or (top.get("line") or 0) >= target
+                or session.last_reason != "step"
+            ):
+                break
+        session.show_location()
+        session.show_displays()
+
+    def _wait_quietly(self) -> bool:
+        session = self.session
+        session.quiet = True
+        try:
+            return session.wait_for_stop()
+        finally:
+            session.quiet = False
+
+    def do_jump(self, arg: str) -> None:
+        frame = self._require_stopped()
+        if not self.session.capabilities.get("supportsGotoTargetsRequest"):
+            raise CommandError(
+                "jump is not available: this Dapper engine does not support the DAP 'goto' request yet"
+            )
+        line = parse_count(arg) if arg.strip() else None
+        if line is None:
+            raise CommandError("jump needs a line number")
+        targets = self.session.client.request(
+            "gotoTargets", {"source": frame.get("source") or {}, "line": line}
+        ).get("targets", [])
+        if not targets:
+            raise CommandError(f"cannot jump to line {line}")
+        self.session.client.request(
+            "goto", {"threadId": self.session.thread_id, "targetId": targets[0]["id"]}
+        )
+        self.session.stopped = False
+
+    # ------------------------------------------------------------ stack
+
+    def do_where(self, arg: str) -> None:
+        self._require_stopped()
+        session = self.session
+        for index in range(len(session.frames) - 1, -1, -1):
+            session.show_location(
+                session.frames[index], ">" if index == session.frame_index else " "
+            )
+
+    def do_up(self, arg: str) -> None:
+        self._move(parse_count(arg))
+
+    def do_down(self, arg: str) -> None:
+        self._move(-parse_count(arg))
+
+    def _move(self, delta: int) -> None:
+        self._require_stopped()
+        session = self.session
+        target = session.frame_index + delta
+        if target >= len(session.frames):
+            raise CommandError("Oldest frame")
+        if target < 0:
+            raise CommandError("Newest frame")
+        session.frame_index = target
+        session.last_listed = None
+        session.show_location()
+
+    # ------------------------------------------------------------ source
+
+    def do_list(self, arg: str) -> None:
+        frame = self._require_stopped()
+        lines = self._lines(frame)
+        current = frame.get("line") or 1
+        try:
+            first, last = list_window(arg, current, self.session.last_listed, len(lines))
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        if first > len(lines):
+            raise CommandError("end of file")
+        self._print_lines(frame, lines, first, last)
+        self.session.last_listed = last
+
+    def do_longlist(self, arg: str) -> None:
+        frame = self._require_stopped()
+        lines = self._lines(frame)
+        span = enclosing_function(lines, frame.get("line") or 1)
+        first, last = (span.first, span.last) if span else (1, len(lines))
+        self._print_lines(frame, lines, first, last)
+
+    def _lines(self, frame: dict) -> list[str]:
+        lines = self.session.sources.lines(frame.get("source") or {})
+        if lines is None:
+            raise CommandError(f"no source is available for {frame_path(frame)}")
+        return lines
+
+    def _print_lines(self, frame: dict, lines: list[str], first: int, last: int) -> None:
+        path = frame_path(frame)
+        marks = {}
+        for bp in self.session.breakpoints.items.values():
+            if bp.file == path and bp.line is not None:
+                marks[bp.line] = "B" if bp.enabled else "b"
+        current = frame.get("line")
+        for number in range(first, last + 1):
+            self.console.say(
+                listing_line(
+                    number,
+                    lines[number - 1],
+                    current=number == current,
+                    breakpoint=marks.get(number, ""),
+                    palette=self.console.palette,
+                )
+            )
+
+    # ------------------------------------------------------------ values
+
+    def do_p(self, arg: str) -> None:
+        if not arg:
+            raise CommandError("p needs an expression")
+        self.console.say(self.session.evaluate(arg, "clipboard"))
+
+    def do_pp(self, arg: str) -> None:
+        if not arg:
+            raise CommandError("pp needs an expression")
+        text = self.session.evaluate(f"__import__('pprint').pformat(({arg}))", "clipboard")
+        try:
+            text = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            pass
+        self.console.say(str(text))
+
+    def do_display(self, arg: str) -> None:
+        session = self.session
+        if not arg:
+            if not session.displays:
+                self.console.say("No expressions are displayed.")
+            for expression, value in session.displays.items():
+                self.console.say(f"display {expression}: {value}")
+            return
+        self._require_stopped()
+        value = session.evaluate(arg, "watch")
+        session.displays[arg] = value
+        self.console.say(f"display {arg}: {value}")
+
+    def do_undisplay(self, arg: str) -> None:
+        if not arg:
+            self.session.displays.clear()
+            return
+        if self.session.displays.pop(arg, None) is None and arg not in self.session.displays:
+            raise CommandError(f"{arg!r} is not being displayed")
+
+    def do_args(self, arg: str) -> None:
+        frame = self._require_stopped()
+        lines = self.session.sources.lines(frame.get("source") or {}) or []
+        span = enclosing_function(lines, frame.get("line") or 1)
+        for name in span.parameters if span else ():
+            try:
+                value = self.session.evaluate(name, "watch")
+            except RequestFailed as exc:
+                value = f"<{exc}>"
+            self.console.say(f"{name} = {value}")
+
+    def do_retval(self, arg: str) -> None:
+        frame = self._require_stopped()
+        scopes = self.session.client.request("scopes", {"frameId": frame["id"]}).get("scopes", [])
+        for scope in scopes:
+            if (
+                scope.get("presentationHint") != "locals"
+                and "return" not in scope.get("name", "").lower()
+            ):
+                continue
+            variables = self.session.client.request(
+                "variables", {"variablesReference": scope["variablesReference"]}
+            ).get("variables", [])
+            for variable in variables:
+                if "return" in variable.get("name", "").lower() and variable.get(
+                    "name", ""
+                ).startswith("("):
+                    self.console.say(variable.get("value", ""))
+                    return
+        raise CommandError("no return value is known here (step out of a function with 'r' first)")
+
+    def do_python(self, code: str) -> None:
+        if not code:
+            return
+        self._require_stopped()
+        result = self.session.evaluate(code, "repl")
+        if result:
+            self.console.say(result)
+
+    # ------------------------------------------------------------ threads
+
+    def do_threads(self, arg: str) -> None:
+        threads = self.session.client.request("threads").get("threads", [])
+        for thread in threads:
+            mark = "*" if thread["id"] == self.session.thread_id else " "
+            self.console.say(f"{mark} {thread['id']:>3} {thread.get('name', '')}")
+
+    def do_thread(self, arg: str) -> None:
+        if not arg:
+            self.do_threads(arg)
+            return
+        (number,) = parse_numbers(arg, "thread id")
+        known = {t["id"] for t in self.session.client.request("threads").get("threads", [])}
+        if number not in known:
+            raise CommandError(f"there is no thread {number} (see 'threads')")
+        self.session.thread_id = number
+        self.session.refresh_stack()
+        self.session.show_location()
+
+    # ------------------------------------------------------------ exceptions
+
+    def do_catch(self, arg: str) -> None:
+        session = self.session
+        words = arg.split(maxsplit=1)
+        if not words:
+            if not session.exception_filters:
+                self.console.say("Not stopping on exceptions.")
+            for name, condition in session.exception_filters.items():
+                self.console.say(
+                    f"Stopping on {name} exceptions{' of type ' + condition if condition else ''}."
+                )
+            return
+        if words[0] == "off":
+            names = words[1].split() if len(words) > 1 else list(session.exception_filters)
+            for name in names:
+                session.exception_filters.pop(name, None)
+        else:
+            if words[0] not in _EXCEPTION_FILTERS:
+                raise CommandError(
+                    f"catch takes one of {', '.join(_EXCEPTION_FILTERS)} (or 'off'), not {words[0]!r}"
+                )
+            session.exception_filters[words[0]] = words[1].strip() if len(words) > 1 else ""
+        session.client.request("setExceptionBreakpoints", session.exception_arguments())
+        self.do_catch("")
+
+    # ------------------------------------------------------------ other
+
+    def do_backend(self, arg: str) -> None:
+        body = self.session.client.request("dapper/status")
+        status = body.get("status") or {}
+        self.console.say(
+            f"Backend: {status.get('backend')} (hook installed: {'yes' if status.get('hook_installed') else 'no'})"
+        )
+        if status.get("reason"):
+            self.console.say(f"Why: {status['reason']}")
+        if status.get("fallback_from"):
+            self.console.say(f"Fell back from: {status['fallback_from']}")
+        stats = body.get("stats") or {}
+        if stats:
+            self.console.say("Counters:")
+            width = max(len(k) for k in stats)
+            for key, value in stats.items():
+                self.console.say(f"  {key:<{width}} {value}")
+
+    def do_help(self, arg: str) -> None:
+        if arg:
+            name = ALIASES.get(arg.strip())
+            if name is None:
+                raise CommandError(f"no help for {arg.strip()!r}: not a command")
+            self.console.say(f"{'/'.join(_spellings(name))} {HELP[name]}")
+            return
+        self.console.say("Commands (type 'help COMMAND' for one):")
+        for name in HELP:
+            self.console.say(f"  {'/'.join(_spellings(name)):<24} {HELP[name]}")
+        self.console.say("Anything else (or !statement) runs as Python in the current frame.")
+
+    def do_quit(self, arg: str) -> None:
+        raise QuitRequested
+
+    def _require_stopped(self) -> dict:
+        return self.session.require_frame()
+
+
+def _spellings(name: str) -> list[str]:
+    return sorted((s for s, n in ALIASES.items() if n == name), key=len)
+
+
+#: Commands that let the program run; after one, the rest of a breakpoint's command list is dropped.
+RESUMING = {"continue", "next", "step", "return", "until", "jump", "quit"}
+
+HELP: dict[str, str] = {
+    "break": "[FILE:]LINE | FUNCTION [, CONDITION]   set a breakpoint; with no argument, list them",
+    "tbreak": "[FILE:]LINE | FUNCTION [, CONDITION]   a breakpoint removed when first hit",
+    "clear": "[N ... | FILE:LINE]   delete breakpoints (all when no argument)",
+    "disable": "N ...   disable breakpoints",
+    "enable": "N ...   enable breakpoints",
+    "condition": "N [EXPRESSION]   set (or remove) a breakpoint's condition",
+    "ignore": "N COUNT   pass breakpoint N the next COUNT times",
+    "commands": "[N]   commands to run when breakpoint N stops, one a line, ending with 'end'",
+    "continue": "continue until a breakpoint or the end",
+    "next": "run the current line, stepping over calls",
+    "step": "run the current line, stepping into calls",
+    "return": "continue until the current function returns",
+    "until": "[LINE]   continue until a line after the current one (or LINE) in this frame",
+    "jump": "LINE   make LINE the next line to run",
+    "where": "print the stack, newest frame last",
+    "up": "[COUNT]   select an older frame",
+    "down": "[COUNT]   select a newer frame",
+    "list": "[FIRST[, LAST] | .]   list source around the current line",
+    "longlist": "list the whole current function",
+    "p": "EXPRESSION   print its value",
+    "pp": "EXPRESSION   pretty-print its value",
+    "display": "[EXPRESSION]   print it whenever the program stops and it has changed",
+    "undisplay": "[EXPRESSION]   stop displaying it (all when no argument)",
+    "args": "print the current function's arguments",
+    "retval": "print the value the last function returned",
+    "threads": "list the threads",
+    "thread": "N   select thread N",
+    "catch": "raised|uncaught|userUnhandled [TYPE ...] | off [FILTER]   stop on exceptions",
+    "help": "[COMMAND]   this help",
+    "quit": "end the program and the debugger",
+    "backend": "show the active backend and its counters (dapper/status)",
+}

@@ -1,0 +1,91 @@
+"""The terminal itself: serialised writes from the reader thread and the
+prompt, colours, and line input with readline editing and history."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from typing import TextIO
+
+from dapper.terminal.render import Palette, error_line
+
+HISTORY_FILE = os.path.join(os.path.expanduser("~"), ".dapper_history")
+
+
+class Console:
+    """Where ``dapper debug`` writes and reads."""
+
+    def __init__(
+        self,
+        stdin: TextIO | None = None,
+        stdout: TextIO | None = None,
+        stderr: TextIO | None = None,
+    ) -> None:
+        self.stdin = stdin or sys.stdin
+        self.stdout = stdout or sys.stdout
+        self.stderr = stderr or sys.stderr
+        self.palette = Palette.for_stream(self.stdout)
+        self.interactive = bool(getattr(self.stdin, "isatty", lambda: False)())
+        self._lock = threading.Lock()
+        self._readline = None
+        if self.interactive and self.stdin is sys.stdin:
+            self._readline = _setup_readline()
+
+    def write(self, text: str, *, stream: TextIO | None = None) -> None:
+        with self._lock:
+            target = stream or self.stdout
+            target.write(text)
+            target.flush()
+
+    def say(self, text: str = "") -> None:
+        self.write(text + "\n")
+
+    def error(self, text: str) -> None:
+        """One clear line about something that went wrong; the session goes on."""
+        self.write(error_line(text, self.palette) + "\n")
+
+    def read_line(self, prompt: str) -> str | None:
+        """A line without its newline, or None at end of input.
+
+        Raises ``KeyboardInterrupt`` on Ctrl-C. When stdin is not a terminal the
+        line read is echoed after the prompt, so a transcript reads like a session.
+        """
+        if self.interactive and self.stdin is sys.stdin:
+            try:
+                return input(self.palette.prompt(prompt))
+            except EOFError:
+                self.write("\n")
+                return None
+        self.write(prompt)
+        line = self.stdin.readline()
+        if not line:
+            self.write("\n")
+            return None
+        line = line.rstrip("\r\n")
+        self.write(line + "\n")
+        return line
+
+    def echo_command(self, prompt: str, line: str) -> None:
+        """Show a command that came from ``-c`` or a breakpoint's command list."""
+        self.write(prompt + line + "\n")
+
+    def save_history(self) -> None:
+        if self._readline is not None:
+            try:
+                self._readline.write_history_file(HISTORY_FILE)
+            except OSError:
+                pass
+
+
+def _setup_readline():  # type: ignore[no-untyped-def]
+    try:
+        import readline
+    except ImportError:
+        return None
+    try:
+        readline.read_history_file(HISTORY_FILE)
+    except OSError:
+        pass
+    readline.set_history_length(1000)
+    return readline

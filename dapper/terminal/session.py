@@ -1,0 +1,366 @@
+"""A debugging session as the terminal sees it: start-up in the order editors
+use, what the program is doing (running, stopped where, ended how), and the
+state the commands share (selected thread and frame, breakpoints, displays)."""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+from typing import Any
+
+from dapper.terminal.breakpoints import Breakpoint, BreakpointTable
+from dapper.terminal.client import AdapterClient, RequestFailed
+from dapper.terminal.console import Console
+from dapper.terminal.render import frame_path, location_line, source_line
+from dapper.terminal.source import SourceCache
+
+_OUTPUT_STREAMS = {
+    "stdout": "stdout",
+    "stderr": "stderr",
+    "console": "stderr",
+    "important": "stderr",
+}
+
+
+class SessionEnded(Exception):
+    """The program or the adapter is gone; ``exit_code`` says how it ended."""
+
+
+class DebugSession:
+    """Drives one launched program through ``python -m dapper.adapter``."""
+
+    def __init__(self, console: Console, launch: dict[str, Any]) -> None:
+        self.console = console
+        self.launch_arguments = launch
+        self.events: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.client = AdapterClient(self._on_event)
+        self.capabilities: dict[str, Any] = {}
+        self.breakpoints = BreakpointTable()
+        self.exception_filters: dict[str, str] = {"uncaught": ""}
+        self.displays: dict[str, str | None] = {}
+        self.sources = SourceCache(self._fetch_source)
+        self.thread_id: int | None = None
+        self.frames: list[dict[str, Any]] = []
+        self.frame_index = 0
+        self.last_listed: int | None = None
+        self.stopped = False
+        self.exit_code: int | None = None
+        self.ended = False
+        self.pending_commands: list[str] = []
+        self.silent_stop = False
+        self.quiet = False
+        self.last_reason: str | None = None
+        self.paused_by_user = False
+        #: Set by the Ctrl-C handler while the program runs; polled by ``wait_for_stop``.
+        self.interrupt_requested = threading.Event()
+
+    # ------------------------------------------------------------ events
+
+    def _on_event(self, message: dict[str, Any]) -> None:
+        """Reader thread: program output is written at once, the rest queued."""
+        if message.get("event") == "output":
+            body = message.get("body") or {}
+            category = body.get("category", "console")
+            if category == "telemetry":
+                return
+            stream = (
+                self.console.stderr
+                if _OUTPUT_STREAMS.get(category, "stdout") == "stderr"
+                else self.console.stdout
+            )
+            self.console.write(body.get("output", ""), stream=stream)
+            return
+        self.events.put(message)
+
+    # ------------------------------------------------------------ start-up
+
+    def start(self) -> None:
+        """initialize → launch (not awaited) → initialized → configuration → configurationDone."""
+        self.capabilities = self.client.request(
+            "initialize",
+            {
+                "clientID": "dapper-debug",
+                "clientName": "dapper debug",
+                "adapterID": "dapper",
+                "linesStartAt1": True,
+                "columnsStartAt1": True,
+                "pathFormat": "path",
+                "supportsRunInTerminalRequest": False,
+            },
+        )
+        launch = self.client.send("launch", self.launch_arguments)
+        while True:
+            try:
+                event = self.events.get(timeout=0.5)
+            except queue.Empty:
+                if launch.done.is_set():
+                    self.client.wait(launch, "launch")  # raises with the adapter's reason
+                    break
+                continue
+            if event.get("event") == "initialized":
+                break
+            self._note_lifecycle(event)
+            if event.get("event") in ("terminated", "adapterClosed"):
+                self.client.wait(launch, "launch", timeout=5)
+                raise RequestFailed("the program ended before the debugger could start")
+        self.client.request("setExceptionBreakpoints", self.exception_arguments())
+        self.client.request("configurationDone")
+        self.client.wait(launch, "launch")
+
+    # ------------------------------------------------------------ running
+
+    def _note_lifecycle(self, event: dict[str, Any]) -> None:
+        name = event.get("event")
+        if name == "exited":
+            self.exit_code = (event.get("body") or {}).get("exitCode")
+        elif name in ("terminated", "adapterClosed"):
+            self.ended = True
+
+    def resume(self, command: str, arguments: dict[str, Any] | None = None) -> None:
+        """Send a resuming request (continue, next, …); the program runs."""
+        args = {"threadId": self.thread_id or 1, **(arguments or {})}
+        self.stopped = False
+        try:
+            self.client.request(command, args)
+        except RequestFailed as exc:
+            if not exc.gone:
+                self.stopped = True
+                raise
+            # It ran to its end before the engine could answer: the exit
+            # events are on their way.
+        self.pending_commands.clear()
+
+    def wait_for_stop(self) -> bool:
+        """Block until the program stops (True) or ends (False).
+
+        A Ctrl-C noted meanwhile (``interrupt_requested``) asks the program to pause.
+        """
+        while not self.stopped and not self.ended:
+            if self.interrupt_requested.is_set():
+                self.interrupt_requested.clear()
+                self.interrupt()
+            try:
+                event = self.events.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            self.handle_event(event)
+        return self.stopped
+
+    def interrupt(self) -> None:
+        """Ctrl-C while running: pause every thread."""
+        self.console.write("\n")
+        self.paused_by_user = True
+        try:
+            self.client.request("pause", {"threadId": self.thread_id or 1})
+        except RequestFailed as exc:
+            self.console.error(f"cannot pause: {exc}")
+
+    def drain_events(self) -> None:
+        """Handle whatever arrived while at the prompt (the program may have ended)."""
+        while True:
+            try:
+                event = self.events.get_nowait()
+            except queue.Empty:
+                return
+            self.handle_event(event)
+
+    def handle_event(self, event: dict[str, Any]) -> None:
+        name = event.get("event")
+        if name == "stopped":
+            if not self.stopped:
+                self._on_stopped(event.get("body") or {})
+        else:
+            self._note_lifecycle(event)
+
+    def _on_stopped(self, body: dict[str, Any]) -> None:
+        self.thread_id = body.get("threadId", self.thread_id)
+        self.stopped = True
+        self.silent_stop = False
+        self.last_reason = body.get("reason")
+        self.refresh_stack()
+        for dap_id in body.get("hitBreakpointIds") or []:
+            bp = self.breakpoints.by_dap_id(dap_id)
+            if bp is None:
+                continue
+            bp.hits += 1
+            if bp.ignore > 0:
+                bp.ignore -= 1
+                self.resume("continue")
+                return
+            if bp.temporary:
+                self.delete_breakpoint(bp)
+                self.console.say(f"Deleted breakpoint {bp.number} at {bp.where()}")
+            if bp.commands:
+                self.silent_stop = bp.commands[0].strip() == "silent"
+                self.pending_commands = [c for c in bp.commands if c.strip() != "silent"]
+        if body.get("reason") == "exception":
+            self._show_exception()
+        if self.quiet:
+            return
+        if not self.silent_stop:
+            self.show_location()
+        self.show_displays()
+
+    def _show_exception(self) -> None:
+        try:
+            info = self.client.request("exceptionInfo", {"threadId": self.thread_id})
+        except RequestFailed:
+            return
+        mode = info.get("breakMode")
+        label = {
+            "unhandled": "Uncaught exception",
+            "userUnhandled": "Exception not handled by your code",
+        }.get(mode, "Exception raised")
+        text = info.get("description") or info.get("exceptionId") or "?"
+        exc_id = info.get("exceptionId") or ""
+        if exc_id and not text.startswith(exc_id.rsplit(".", 1)[-1]):
+            text = f"{exc_id}: {text}"
+        self.console.say(self.console.palette.paint("error", f"{label}: {text}"))
+
+    # ------------------------------------------------------------ stack
+
+    def refresh_stack(self) -> None:
+        self.frames = []
+        self.frame_index = 0
+        self.last_listed = None
+        if self.thread_id is None:
+            return
+        try:
+            self.frames = self.client.request("stackTrace", {"threadId": self.thread_id}).get(
+                "stackFrames", []
+            )
+        except RequestFailed as exc:
+            self.console.error(f"cannot read the stack: {exc}")
+
+    @property
+    def frame(self) -> dict[str, Any] | None:
+        return self.frames[self.frame_index] if self.frames else None
+
+    def require_frame(self) -> dict[str, Any]:
+        if not self.stopped or self.frame is None:
+            raise RequestFailed("the program is not stopped")
+        return self.frame
+
+    def show_location(self, frame: dict[str, Any] | None = None, marker: str = ">") -> None:
+        frame = frame or self.frame
+        if frame is None:
+            return
+        self.console.say(location_line(frame, self.console.palette, marker))
+        text = self.sources.line(frame.get("source") or {}, frame.get("line") or 0)
+        self.console.say(source_line(text, self.console.palette))
+
+    def _fetch_source(self, source: dict[str, Any]) -> str | None:
+        try:
+            return self.client.request(
+                "source", {"source": source, "sourceReference": source.get("sourceReference") or 0}
+            ).get("content")
+        except RequestFailed:
+            return None
+
+    # ------------------------------------------------------------ values
+
+    def evaluate(self, expression: str, context: str = "repl") -> str:
+        arguments: dict[str, Any] = {"expression": expression, "context": context}
+        if self.frame is not None and self.stopped:
+            arguments["frameId"] = self.frame["id"]
+        return self.client.request("evaluate", arguments).get("result", "")
+
+    def show_displays(self) -> None:
+        for expression, old in list(self.displays.items()):
+            try:
+                value = self.evaluate(expression, "watch")
+            except RequestFailed as exc:
+                value = f"** raised {exc} **"
+            if value != old:
+                suffix = f"  [old: {old}]" if old is not None else ""
+                self.console.say(f"display {expression}: {value}{suffix}")
+                self.displays[expression] = value
+
+    # ------------------------------------------------------------ breakpoints
+
+    def resolve_file(self, name: str) -> str:
+        """A file named by the user: absolute, relative to the working directory,
+        the program's directory, or the current frame's directory."""
+        if os.path.isabs(name):
+            return os.path.normpath(name)
+        bases = [self.launch_arguments.get("cwd") or os.getcwd()]
+        program = self.launch_arguments.get("program")
+        if program:
+            bases.append(os.path.dirname(os.path.abspath(program)))
+        if self.frame is not None:
+            path = frame_path(self.frame)
+            if os.path.isabs(path):
+                bases.append(os.path.dirname(path))
+        for base in bases:
+            candidate = os.path.normpath(os.path.join(base, name))
+            if os.path.isfile(candidate):
+                return candidate
+        if not name.endswith(".py"):
+            return self.resolve_file(name + ".py")
+        raise RequestFailed(f"no such file: {name}")
+
+    def current_file(self) -> str:
+        if self.frame is not None and os.path.isabs(frame_path(self.frame)):
+            return frame_path(self.frame)
+        program = self.launch_arguments.get("program")
+        if program:
+            return os.path.abspath(program)
+        raise RequestFailed("no current file: name one as FILE:LINE")
+
+    def sync_file(self, file: str) -> None:
+        """Send every enabled breakpoint of ``file``; record what the engine made of them."""
+        kept = self.breakpoints.in_file(file)
+        body = self.client.request(
+            "setBreakpoints",
+            {"source": {"path": file}, "breakpoints": self.breakpoints.specs_for_file(file)},
+        )
+        for bp, result in zip(kept, body.get("breakpoints", []), strict=False):
+            _record(bp, result)
+
+    def sync_functions(self) -> None:
+        kept = self.breakpoints.functions()
+        body = self.client.request(
+            "setFunctionBreakpoints", {"breakpoints": self.breakpoints.function_specs()}
+        )
+        for bp, result in zip(kept, body.get("breakpoints", []), strict=False):
+            _record(bp, result)
+
+    def sync(self, bp: Breakpoint) -> None:
+        if bp.file:
+            self.sync_file(bp.file)
+        else:
+            self.sync_functions()
+
+    def delete_breakpoint(self, bp: Breakpoint) -> None:
+        self.breakpoints.remove(bp.number)
+        bp.enabled = False
+        self.sync(bp)
+
+    def exception_arguments(self) -> dict[str, Any]:
+        filters = [name for name, cond in self.exception_filters.items() if not cond]
+        options = [
+            {"filterId": name, "condition": cond}
+            for name, cond in self.exception_filters.items()
+            if cond
+        ]
+        return {"filters": filters, "filterOptions": options}
+
+    # ------------------------------------------------------------ ending
+
+    def quit(self) -> None:
+        """End the program (if still running) and the adapter."""
+        if not self.ended and not self.client.closed.is_set():
+            try:
+                self.client.request("disconnect", {"terminateDebuggee": True}, timeout=15)
+            except RequestFailed:
+                pass
+        self.client.close()
+
+
+def _record(bp: Breakpoint, result: dict[str, Any]) -> None:
+    bp.dap_id = result.get("id")
+    bp.verified = bool(result.get("verified"))
+    bp.message = result.get("message")
+    if bp.file and isinstance(result.get("line"), int):
+        bp.line = result["line"]

@@ -1,0 +1,127 @@
+"""Runs ``dapper debug`` as a user would: a subprocess with piped stdin, its
+output collected as it arrives, and waits on text with timeouts (never sleeps)."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+TIMEOUT = float(os.environ.get("DAPPER_TEST_TIMEOUT", "30"))
+PROMPT = "(dapper) "
+
+
+class TerminalRun:
+    """One ``python -m dapper.cli debug ARGS`` process."""
+
+    def __init__(
+        self, *args: str, cwd: Path | str = REPO_ROOT, stdin_text: str | None = None
+    ) -> None:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+        env.pop("FORCE_COLOR", None)
+        env["HOME"] = env.get("HOME", "/tmp")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "dapper.cli", "debug", *args],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            cwd=str(cwd),
+            env=env,
+            start_new_session=True,
+        )
+        self._text = ""
+        self._cursor = 0
+        self._changed = threading.Condition()
+        self._eof = False
+        threading.Thread(target=self._pump, daemon=True).start()
+        if stdin_text is not None:
+            self.process.stdin.write(stdin_text.encode())
+            self.process.stdin.close()
+
+    def _pump(self) -> None:
+        fd = self.process.stdout.fileno()
+        while True:
+            chunk = os.read(fd, 65536)
+            with self._changed:
+                if not chunk:
+                    self._eof = True
+                else:
+                    self._text += chunk.decode("utf-8", "replace")
+                self._changed.notify_all()
+            if not chunk:
+                return
+
+    @property
+    def output(self) -> str:
+        with self._changed:
+            return self._text
+
+    def expect(self, pattern: str, timeout: float = TIMEOUT) -> re.Match[str]:
+        """Wait for ``pattern`` (a regex) after what earlier expects consumed."""
+        regex = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                match = regex.search(self._text, self._cursor)
+                if match:
+                    self._cursor = match.end()
+                    return match
+                remaining = deadline - time.monotonic()
+                if self._eof or remaining <= 0:
+                    why = "the process ended" if self._eof else "timed out"
+                    raise AssertionError(
+                        f"{why} waiting for {pattern!r}; output after the cursor:\n{self._text[self._cursor :]}"
+                        f"\n--- whole output ---\n{self._text}"
+                    )
+                self._changed.wait(remaining)
+
+    def prompt(self, timeout: float = TIMEOUT) -> str:
+        """Wait for the next prompt; returns the output since the previous expect."""
+        start = self._cursor
+        self.expect(re.escape(PROMPT) + r"$", timeout)
+        with self._changed:
+            return self._text[start : self._cursor]
+
+    def send(self, line: str) -> None:
+        self.process.stdin.write((line + "\n").encode())
+        self.process.stdin.flush()
+
+    def command(self, line: str, timeout: float = TIMEOUT) -> str:
+        """Type a command at the prompt; returns its output up to the next prompt."""
+        self.send(line)
+        self.expect(re.escape(line) + "\n")
+        return self.prompt(timeout)
+
+    def interrupt(self) -> None:
+        """Ctrl-C, as the terminal would deliver it."""
+        os.kill(self.process.pid, signal.SIGINT)
+
+    def wait(self, timeout: float = TIMEOUT) -> int:
+        try:
+            code = self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise AssertionError(f"dapper debug did not exit; output:\n{self.output}") from None
+        with self._changed:
+            self._changed.wait_for(lambda: self._eof, timeout)
+        return code
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    def close(self) -> None:
+        self.kill()
+        for stream in (self.process.stdin, self.process.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
