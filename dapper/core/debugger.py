@@ -196,12 +196,31 @@ class Debugger:
         ident = threading.get_ident()
         if ident in self.threads.ignored:
             return
+        reason, ids = self._line_stop_reason(ident, frame)
         if self._suspend_all:
             with self._lock:
                 claim = self._pause_requested
                 self._pause_requested = False
-            self._stop(ident, frame, "pause" if claim else None, at_line=True)
-            return
+            if not claim:
+                # Caught up in another thread's stop: park silently. A breakpoint
+                # or step end on this line is reported once the others resume,
+                # so clients see one stop at a time and no hit is lost.
+                self._stop(ident, frame, None, at_line=True)
+                if reason is None or ident in self._steps:
+                    return
+                if reason == "breakpoint" and not self._has_line_breakpoint(frame):
+                    return  # removed while this thread was parked
+            elif reason is None:
+                reason = "pause"
+        if reason is not None:
+            self._stop(ident, frame, reason, hit_ids=ids, at_line=True)
+
+    def _has_line_breakpoint(self, frame: FrameType) -> bool:
+        lines = self.state.line_breakpoints.get(canonical_path(frame.f_code.co_filename))
+        return bool(lines) and frame.f_lineno in lines
+
+    def _line_stop_reason(self, ident: int, frame: FrameType) -> tuple[str | None, list[int]]:
+        """Why this line stops the thread (breakpoint, step, entry), if it does."""
         lines = self.state.line_breakpoints.get(canonical_path(frame.f_code.co_filename))
         if lines and frame.f_lineno in lines:
             decision = self.breakpoints.check_line(frame)
@@ -212,17 +231,15 @@ class Debugger:
                     {"category": "stderr", "output": f"Breakpoint condition error: {error}\n"},
                 )
             if decision.stop:
-                self._stop(
-                    ident, frame, "breakpoint", hit_ids=decision.breakpoint_ids, at_line=True
-                )
-                return
+                return "breakpoint", decision.breakpoint_ids
         step = self._steps.get(ident)
         if step is not None and step.should_stop_at_line(frame):
             reason, ids = self._step_reasons.pop(ident, ("step", []))
             if ident in self._entry_threads:
                 self._entry_threads.discard(ident)
                 reason = "entry"
-            self._stop(ident, frame, reason, hit_ids=ids, at_line=True)
+            return reason, ids
+        return None, []
 
     def on_return(self, frame: FrameType, value: Any) -> None:
         ident = threading.get_ident()
