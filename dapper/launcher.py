@@ -146,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"dapper: {exc}", file=sys.stderr)
         return 2
     engine = Engine(config, launched_by_adapter=args.adapter)
+    if args.kind == "file":
+        engine.debugger.breakpoints.set_main_file(os.path.abspath(args.target))
     try:
         if args.connect:
             engine.connect(*address)

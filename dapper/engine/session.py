@@ -132,7 +132,10 @@ class EngineSession:
         self.connection.send(messages.response(message, body))
         after = getattr(self, f"after_{command}", None)
         if after is not None:
-            after(message)
+            try:
+                after(message)
+            except Exception:  # noqa: BLE001 - the response is already sent
+                log.exception("finishing request %s failed", command)
 
     # ------------------------------------------------------------ lifecycle
 
@@ -210,23 +213,90 @@ class EngineSession:
     def on_threads(self, request: dict) -> dict:
         return {"threads": self.debugger.threads.describe()}
 
+    # Resuming happens after the response is sent: a program that ends at once
+    # must not take the response down with it.
+
     def on_continue(self, request: dict) -> dict:
         _int_arg(_args(request), "threadId")
-        self.debugger.resume_all()
         return {"allThreadsContinued": True}
 
+    def after_continue(self, request: dict) -> None:
+        self.debugger.resume_all()
+
+    def _check_step(self, request: dict) -> None:
+        self.debugger.suspension_for(_int_arg(_args(request), "threadId"))
+
     def _step(self, request: dict, kind: str) -> None:
-        thread_id = _int_arg(_args(request), "threadId")
-        suspension = self.debugger.suspension_for(thread_id)
+        suspension = self.debugger.suspension_for(_args(request)["threadId"])
         self.debugger.resume_all(suspension.ident, kind)
 
     def on_next(self, request: dict) -> None:
+        self._check_step(request)
+
+    def after_next(self, request: dict) -> None:
         self._step(request, "over")
 
     def on_stepIn(self, request: dict) -> None:
-        self._step(request, "in")
+        self._check_step(request)
+        target_id = _int_arg(_args(request), "targetId", required=False, default=-1)
+        if target_id != -1 and self._step_in_target(request, target_id) is None:
+            raise RequestError(f"unknown stepIn targetId {target_id}")
+
+    def _step_in_target(self, request: dict, target_id: int) -> str | None:
+        from dapper.core.step_targets import step_in_targets, target_name
+
+        suspension = self.debugger.suspension_for(_args(request)["threadId"])
+        for target in step_in_targets(suspension.frame) if suspension.frame is not None else []:
+            if target["id"] == target_id:
+                return target_name(target["label"])
+        return None
+
+    def after_stepIn(self, request: dict) -> None:
+        arguments = _args(request)
+        suspension = self.debugger.suspension_for(arguments["threadId"])
+        target = (
+            self._step_in_target(request, arguments["targetId"])
+            if isinstance(arguments.get("targetId"), int)
+            else None
+        )
+        self.debugger.resume_all(suspension.ident, "in", target)
+
+    def on_stepInTargets(self, request: dict) -> dict:
+        from dapper.core.step_targets import step_in_targets
+
+        suspension, frame = self.debugger.frame(_int_arg(_args(request), "frameId"))
+        if frame is not suspension.frame:
+            return {"targets": []}
+        return {"targets": step_in_targets(frame)}
+
+    def on_gotoTargets(self, request: dict) -> dict:
+        from dapper.core.jumps import goto_targets
+        from dapper.core.source_lines import SourceUnavailable, get_source_lines
+
+        arguments = _args(request)
+        source = arguments.get("source")
+        if not isinstance(source, dict) or not isinstance(source.get("path"), str):
+            raise RequestError("gotoTargets needs 'source.path'")
+        try:
+            lines = get_source_lines(source["path"]).executable_lines
+        except SourceUnavailable as exc:
+            raise RequestError(str(exc)) from None
+        return {"targets": goto_targets(lines, _int_arg(arguments, "line"))}
+
+    def on_goto(self, request: dict) -> None:
+        arguments = _args(request)
+        self.debugger.goto(_int_arg(arguments, "threadId"), _int_arg(arguments, "targetId"))
+
+    def after_goto(self, request: dict) -> None:
+        self.send_event(
+            "stopped",
+            {"reason": "goto", "threadId": _args(request)["threadId"], "allThreadsStopped": True},
+        )
 
     def on_stepOut(self, request: dict) -> None:
+        self._check_step(request)
+
+    def after_stepOut(self, request: dict) -> None:
         self._step(request, "out")
 
     def on_pause(self, request: dict) -> None:
