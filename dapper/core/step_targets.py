@@ -15,6 +15,8 @@ from types import FrameType
 
 def _parse_line(text: str) -> ast.AST | None:
     stripped = text.strip()
+    if stripped.startswith("elif "):
+        stripped = stripped[2:]  # parse the condition as an ``if``
     for candidate in (stripped, stripped + "\n    pass", stripped.rstrip(":") + ":\n    pass"):
         try:
             return ast.parse(candidate)
