@@ -64,18 +64,18 @@ def test_breakpoints_in_threads_started_before_and_after_attach(frame_eval):
                     "evaluate",
                     {"expression": "attached.set()", "frameId": frame["id"], "context": "repl"},
                 )
-                dap.request(
-                    "setBreakpoints",
-                    {
-                        "source": {"path": PROGRAM},
-                        "breakpoints": [{"line": 13, "condition": "name == 'late'"}],
-                    },
-                )
             dap.request("continue", {"threadId": thread_id})
         assert set(seen) == {13, 22}, seen
         early_thread = seen[13]
         names = {t["id"]: t["name"] for t in dap.request("threads")["body"]["threads"]}
         assert names[early_thread] == "early"
+        dap.request(
+            "setBreakpoints",
+            {
+                "source": {"path": PROGRAM},
+                "breakpoints": [{"line": 13, "condition": "name == 'late'"}],
+            },
+        )
 
         late = dap.wait_stopped("breakpoint")
         late_frame = dap.top_frame(late["body"]["threadId"])
