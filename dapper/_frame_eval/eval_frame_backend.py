@@ -277,6 +277,10 @@ class EvalFrameBackend(BackendBase):
                 self._trace_caller(frame)
         elif event == _hook.EVENT_EXCEPTION:
             exc = arg[1] if isinstance(arg, tuple) else arg
+            if isinstance(arg, tuple) and arg[2] is not None:
+                # 3.11 attaches the traceback only once the exception is caught;
+                # core reads where it was raised from ``__traceback__``.
+                exc.__traceback__ = arg[2]
             self._last_exc[tid] = exc
             if self.exceptions_wanted():
                 stats["exception_events"] += 1

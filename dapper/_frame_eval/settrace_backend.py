@@ -130,6 +130,10 @@ class SettraceBackend(BackendBase):
         elif event == "return":
             self._on_return(frame, arg, tid)
         elif event == "exception":
+            if _TB_LAGS and arg[2] is not None:
+                # 3.11 attaches the traceback only once the exception is caught;
+                # core reads where it was raised from ``__traceback__``.
+                arg[1].__traceback__ = arg[2]
             self._on_exception(frame, arg[1])
         return self._local_trace
 
@@ -162,6 +166,9 @@ class SettraceBackend(BackendBase):
             tid = _get_ident()
             if decide_frame(frame.f_code, self.state, tid, decision) != _TRACE:
                 frame.f_trace_lines = False
+
+
+_TB_LAGS = sys.version_info < (3, 12)
 
 
 def _is_debugger_code(frame: FrameType) -> bool:

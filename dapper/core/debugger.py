@@ -8,6 +8,7 @@ It implements ``DebuggerCallbacks`` for the active backend and never calls
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from collections.abc import Callable
@@ -33,12 +34,12 @@ _PAUSE = StepRequest("pause")
 class Debugger:
     """Core state and stop/resume coordination for one debuggee process."""
 
-    def __init__(self, emit: Emit, *, eval_timeout: float = 5.0) -> None:
+    def __init__(self, emit: Emit, *, eval_timeout: float | None = None) -> None:
         from dapper.core.breakpoints import BreakpointRegistry
         from dapper.core.variables import VariableStore
 
         self.emit = emit
-        self.eval_timeout = eval_timeout
+        self.eval_timeout = eval_timeout if eval_timeout is not None else _eval_timeout_from_env()
         self.state = DebugState()
         self.threads = ThreadRegistry()
         self.frames = FrameRegistry()
@@ -48,6 +49,8 @@ class Debugger:
         self.variables = VariableStore()
         self.backend: FrameEvalBackend | None = None
         self._lock = threading.RLock()
+        #: notified whenever a thread parks in a stop
+        self._parked = threading.Condition(self._lock)
         self._steps: dict[int, Step] = {}
         self._step_reasons: dict[int, tuple[str, list[int]]] = {}
         self._suspended: dict[int, Suspension] = {}
@@ -57,6 +60,7 @@ class Debugger:
         self._pause_requested = False
         self._entry_threads: set[int] = set()
         self._audit_installed = False
+        self._watching_loads = False
 
     # ------------------------------------------------------------ setup
 
@@ -66,6 +70,13 @@ class Debugger:
         for ident in self.threads.ignored:
             backend.ignore_thread(ident)
         backend.set_exception_mode(self.exceptions.mode)
+        self._install_audit_hook()
+
+    def _install_audit_hook(self) -> None:
+        """One audit hook (they cannot be removed): module loads and compiled strings."""
+        if not self._audit_installed:
+            self._audit_installed = True
+            sys.addaudithook(self._on_audit)
 
     def ignore_thread(self, ident: int) -> None:
         self.threads.ignored.add(ident)
@@ -127,14 +138,20 @@ class Debugger:
 
     def _watch_module_loads(self) -> None:
         """Verify breakpoints of files not imported yet when their code first runs."""
-        if self._audit_installed or not self.breakpoints.pending_files():
+        if self._watching_loads or not self.breakpoints.pending_files():
             return
-        self._audit_installed = True
-        sys.addaudithook(self._on_audit)
+        self._watching_loads = True
+        self._install_audit_hook()
 
     def _on_audit(self, event: str, args: tuple) -> None:
         # Called for every audit event in the process: keep the common case tiny.
-        if event != "exec" or not self._audit_installed:
+        if event == "compile":
+            if len(args) == 2 and isinstance(args[1], str) and args[1].startswith("<"):
+                caller = sys._getframe(1)
+                if not is_debugger_frame(caller):
+                    self.sources.remember_compiled(args[1], args[0])
+            return
+        if event != "exec" or not self._watching_loads:
             return
         code = args[0] if args else None
         filename = getattr(code, "co_filename", None)
@@ -179,15 +196,31 @@ class Debugger:
         ident = threading.get_ident()
         if ident in self.threads.ignored:
             return
+        reason, ids = self._line_stop_reason(ident, frame)
         if self._suspend_all:
             with self._lock:
                 claim = self._pause_requested
                 self._pause_requested = False
-            if claim:
-                self._stop(ident, frame, "pause")
-            else:
-                self._stop(ident, frame, None)
-            return
+            if not claim:
+                # Caught up in another thread's stop: park silently. A breakpoint
+                # or step end on this line is reported once the others resume,
+                # so clients see one stop at a time and no hit is lost.
+                self._stop(ident, frame, None, at_line=True)
+                if reason is None or ident in self._steps:
+                    return
+                if reason == "breakpoint" and not self._has_line_breakpoint(frame):
+                    return  # removed while this thread was parked
+            elif reason is None:
+                reason = "pause"
+        if reason is not None:
+            self._stop(ident, frame, reason, hit_ids=ids, at_line=True)
+
+    def _has_line_breakpoint(self, frame: FrameType) -> bool:
+        lines = self.state.line_breakpoints.get(canonical_path(frame.f_code.co_filename))
+        return bool(lines) and frame.f_lineno in lines
+
+    def _line_stop_reason(self, ident: int, frame: FrameType) -> tuple[str | None, list[int]]:
+        """Why this line stops the thread (breakpoint, step, entry), if it does."""
         lines = self.state.line_breakpoints.get(canonical_path(frame.f_code.co_filename))
         if lines and frame.f_lineno in lines:
             decision = self.breakpoints.check_line(frame)
@@ -198,15 +231,15 @@ class Debugger:
                     {"category": "stderr", "output": f"Breakpoint condition error: {error}\n"},
                 )
             if decision.stop:
-                self._stop(ident, frame, "breakpoint", hit_ids=decision.breakpoint_ids)
-                return
+                return "breakpoint", decision.breakpoint_ids
         step = self._steps.get(ident)
         if step is not None and step.should_stop_at_line(frame):
             reason, ids = self._step_reasons.pop(ident, ("step", []))
             if ident in self._entry_threads:
                 self._entry_threads.discard(ident)
                 reason = "entry"
-            self._stop(ident, frame, reason, hit_ids=ids)
+            return reason, ids
+        return None, []
 
     def on_return(self, frame: FrameType, value: Any) -> None:
         ident = threading.get_ident()
@@ -262,6 +295,7 @@ class Debugger:
         text: str | None = None,
         frames: list[FrameType] | None = None,
         lines: dict[int, int] | None = None,
+        at_line: bool = False,
     ) -> None:
         """Block this thread until resumed; ``reason`` None stops silently
         (a thread caught up in another thread's stop)."""
@@ -269,9 +303,11 @@ class Debugger:
             ident, frame, frames if frames is not None else visible_frames(frame)
         )
         suspension.lines = lines or {}
+        suspension.at_line = at_line
         with self._lock:
             self._clear_step(ident)
             self._suspended[ident] = suspension
+            self._parked.notify_all()
             if not self._suspend_all or reason is not None:
                 self._suspend_all = True
                 for thread in self.threads.live_threads():
@@ -318,7 +354,9 @@ class Debugger:
 
     # ------------------------------------------------------------ resume
 
-    def resume_all(self, step_ident: int | None = None, step_kind: str | None = None) -> None:
+    def resume_all(
+        self, step_ident: int | None = None, step_kind: str | None = None, target: str | None = None
+    ) -> None:
         """Resume every stopped thread; optionally start a step on one of them."""
         with self._lock:
             if step_ident is not None and step_kind is not None:
@@ -328,17 +366,31 @@ class Debugger:
                 frame = suspension.frame
                 self._return_values.pop(step_ident, None)
             self._suspend_all = False
+            self._parked.notify_all()
             self._pause_requested = False
             for ident in list(self._suspended) + [t.ident for t in self.threads.live_threads()]:
                 if ident not in self._steps:
                     self._request(ident, None)
             if step_ident is not None and step_kind is not None:
-                self._set_step(step_ident, Step(step_kind, frame, self.state.just_my_code))
+                self._set_step(step_ident, Step(step_kind, frame, self.state.just_my_code, target))
             self.frames.clear()
             self.variables.clear()
             suspended = list(self._suspended.values())
         for suspension in suspended:
             suspension.resume()
+
+    def goto(self, dap_thread_id: int, line: int) -> None:
+        """Move the stopped thread's top frame to ``line`` (it stays stopped)."""
+        from dapper.core.jumps import jump
+
+        suspension = self.suspension_for(dap_thread_id)
+        if not suspension.at_line or suspension.frame is None:
+            raise RequestError(
+                "goto needs a thread stopped at a line (not at an exception or a function entry)"
+            )
+        frame = suspension.frame
+        self.run_on(suspension, lambda: jump(frame, line))
+        self.variables.clear()
 
     def pause(self) -> None:
         with self._lock:
@@ -377,9 +429,17 @@ class Debugger:
     def stopped_threads(self) -> list[Suspension]:
         return list(self._suspended.values())
 
-    def suspension_for(self, dap_thread_id: int) -> Suspension:
+    def suspension_for(self, dap_thread_id: int, catch_up: float = 2.0) -> Suspension:
+        """The stop of a thread. While all threads are stopping, a thread that
+        was told to stop but has not reached its next line yet gets ``catch_up``
+        seconds to park (the client was already told every thread stopped)."""
         ident = self.threads.ident(dap_thread_id)
-        suspension = self._suspended.get(ident) if ident is not None else None
+        with self._lock:
+            if ident is not None and self._suspend_all and ident not in self._suspended:
+                self._parked.wait_for(
+                    lambda: ident in self._suspended or not self._suspend_all, catch_up
+                )
+            suspension = self._suspended.get(ident) if ident is not None else None
         if suspension is None:
             raise RequestError(f"thread {dap_thread_id} is not stopped", error_id=ERR_NOT_STOPPED)
         return suspension
@@ -423,6 +483,15 @@ class Debugger:
         if ident is None or ident not in self._return_values:
             return False, None
         return True, self._return_values[ident]
+
+
+def _eval_timeout_from_env(default: float = 5.0) -> float:
+    """``DAPPER_EVAL_TIMEOUT`` (seconds) bounds user code run for a request."""
+    try:
+        value = float(os.environ.get("DAPPER_EVAL_TIMEOUT", default))
+    except ValueError:
+        return default
+    return value if value > 0 else default
 
 
 def _describe(exc: BaseException) -> str:

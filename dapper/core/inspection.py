@@ -10,25 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from dapper.core.debugger import Debugger
+from dapper.protocol.arguments import int_arg, str_arg
 from dapper.protocol.messages import RequestError
-
-
-def _int(arguments: dict, name: str, *, required: bool = True, default: int = 0) -> int:
-    value = arguments.get(name, None)
-    if value is None:
-        if required:
-            raise RequestError(f"missing required argument '{name}'")
-        return default
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise RequestError(f"argument '{name}' must be an integer")
-    return value
-
-
-def _str(arguments: dict, name: str) -> str:
-    value = arguments.get(name)
-    if not isinstance(value, str):
-        raise RequestError(f"argument '{name}' must be a string")
-    return value
 
 
 def _hex(arguments: dict) -> bool:
@@ -57,9 +40,9 @@ class Inspector:
         return {"scopes": self.debugger.run_on(suspension, lambda: store.scopes(frame))}
 
     def variables(self, arguments: dict) -> dict:
-        ref = _int(arguments, "variablesReference")
-        start = _int(arguments, "start", required=False)
-        count = _int(arguments, "count", required=False)
+        ref = int_arg(arguments, "variablesReference")
+        start = int_arg(arguments, "start", required=False)
+        count = int_arg(arguments, "count", required=False)
         flt = arguments.get("filter")
         if flt is not None and flt not in ("indexed", "named"):
             raise RequestError("argument 'filter' must be 'indexed' or 'named'")
@@ -74,7 +57,7 @@ class Inspector:
     def evaluate(self, arguments: dict) -> dict:
         from dapper.core.evaluation import CONTEXTS, evaluate
 
-        expression = _str(arguments, "expression")
+        expression = str_arg(arguments, "expression")
         context = arguments.get("context") or "repl"
         if context not in CONTEXTS:
             context = "repl"
@@ -83,7 +66,7 @@ class Inspector:
             suspension = self._any_suspension()
             frame = suspension.frames[0] if suspension.frames else suspension.frame
         else:
-            suspension, frame = self.debugger.frame(_int(arguments, "frameId"))
+            suspension, frame = self.debugger.frame(int_arg(arguments, "frameId"))
         store = self.debugger.variables
 
         def work() -> dict:
@@ -92,9 +75,9 @@ class Inspector:
         return self._user_error(lambda: self.debugger.run_on(suspension, work))
 
     def set_variable(self, arguments: dict) -> dict:
-        ref = _int(arguments, "variablesReference")
-        name = _str(arguments, "name")
-        value = _str(arguments, "value")
+        ref = int_arg(arguments, "variablesReference")
+        name = str_arg(arguments, "name")
+        value = str_arg(arguments, "value")
         suspension = self._any_suspension()
         frame = suspension.frames[0] if suspension.frames else suspension.frame
         store = self.debugger.variables
@@ -107,9 +90,9 @@ class Inspector:
     def set_expression(self, arguments: dict) -> dict:
         from dapper.core.evaluation import set_expression
 
-        expression = _str(arguments, "expression")
-        value = _str(arguments, "value")
-        suspension, frame = self.debugger.frame(_int(arguments, "frameId"))
+        expression = str_arg(arguments, "expression")
+        value = str_arg(arguments, "value")
+        suspension, frame = self.debugger.frame(int_arg(arguments, "frameId"))
         store = self.debugger.variables
 
         def work() -> dict:
@@ -132,9 +115,9 @@ class Inspector:
     def completions(self, arguments: dict) -> dict:
         from dapper.core.completions import completions
 
-        text = _str(arguments, "text")
-        column = _int(arguments, "column")
-        suspension, frame = self.debugger.frame(_int(arguments, "frameId"))
+        text = str_arg(arguments, "text")
+        column = int_arg(arguments, "column")
+        suspension, frame = self.debugger.frame(int_arg(arguments, "frameId"))
         return {
             "targets": self._user_error(
                 lambda: self.debugger.run_on(suspension, lambda: completions(frame, text, column))

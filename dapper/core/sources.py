@@ -12,6 +12,25 @@ from types import CodeType
 
 from dapper.paths import is_debugger_file, is_user_file
 
+_MAX_COMPILED_TEXT = 1 << 20
+_MAX_COMPILED_FILES = 256
+_MAX_TEXTS_PER_NAME = 32
+
+
+def _defines(text: str, filename: str, code: CodeType) -> bool:
+    """True if compiling ``text`` yields a code object like ``code`` (name and first line)."""
+    try:
+        module = compile(text, filename, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return False
+    pending = [module]
+    while pending:
+        current = pending.pop()
+        if current.co_name == code.co_name and current.co_firstlineno == code.co_firstlineno:
+            return True
+        pending.extend(const for const in current.co_consts if isinstance(const, CodeType))
+    return False
+
 
 class SourceRegistry:
     """Hands out stable ``sourceReference`` ids for code with no file."""
@@ -21,6 +40,8 @@ class SourceRegistry:
         self._refs: dict[str, int] = {}
         self._texts: dict[int, str] = {}
         self._counter = itertools.count(1)
+        #: pseudo file name ("<string>") -> texts compiled under it, oldest first
+        self._compiled: dict[str, list[str]] = {}
 
     def source_for(self, code: CodeType, frame_globals: dict | None = None) -> dict:
         """DAP ``Source`` for a code object: a path when the file exists, else a reference."""
@@ -33,7 +54,7 @@ class SourceRegistry:
             if ref is None:
                 ref = next(self._counter)
                 self._refs[filename] = ref
-        text = self._text_of(filename, frame_globals)
+        text = self._text_of(filename, frame_globals, code)
         if text is not None:
             self._texts[ref] = text
         return {
@@ -42,11 +63,34 @@ class SourceRegistry:
             "presentationHint": "deemphasize" if not text else "normal",
         }
 
-    def _text_of(self, filename: str, frame_globals: dict | None) -> str | None:
+    def _text_of(self, filename: str, frame_globals: dict | None, code: CodeType) -> str | None:
         lines = linecache.getlines(filename, frame_globals)
         if lines:
             return "".join(lines)
+        for text in reversed(self._compiled.get(filename, ())):
+            if _defines(text, filename, code):
+                return text
         return None
+
+    def remember_compiled(self, filename: str, source: object) -> None:
+        """Keep the text of a string compiled under a pseudo file name (from the
+        ``compile`` audit event); many strings share a name such as ``<string>``,
+        so the text served for a frame is one that defines its code."""
+        if isinstance(source, bytes):
+            if len(source) > _MAX_COMPILED_TEXT:
+                return
+            source = source.decode("utf-8", "replace")
+        if not isinstance(source, str) or len(source) > _MAX_COMPILED_TEXT:
+            return
+        texts = self._compiled.get(filename)
+        if texts is None:
+            if len(self._compiled) >= _MAX_COMPILED_FILES:
+                return
+            texts = self._compiled[filename] = []
+        if source in texts:
+            return
+        texts.append(source)
+        del texts[:-_MAX_TEXTS_PER_NAME]
 
     def text(self, ref: int) -> str | None:
         return self._texts.get(ref)

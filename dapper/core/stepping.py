@@ -32,12 +32,17 @@ class Step:
     kind: str
     frame: FrameType | None
     just_my_code: bool = True
+    #: stepIn to a chosen call of the line: the name of the function to enter
+    target: str | None = None
 
     def request(self) -> StepRequest:
         return StepRequest(self.kind if self.kind != "return_to" else "over", self.frame)
 
     def should_stop_at_line(self, frame: FrameType) -> bool:
         if self.kind == "in":
+            if self.target is not None and frame is not self.frame:
+                if frame.f_code.co_name != self.target:
+                    return False  # another call of the line: run through it
             return not self.just_my_code or is_user_frame(frame)
         if self.kind == "over":
             return frame is self.frame
@@ -45,6 +50,8 @@ class Step:
 
     def on_return(self, frame: FrameType) -> bool:
         """Update after ``frame`` returned or yielded; True if the backend's view changed."""
+        if self.kind == "in" and frame is self.frame:
+            self.target = None  # the line ended without entering the target
         if self.kind == "in" or frame is not self.frame:
             return False
         if is_suspending(frame) and is_coroutine_frame(frame) and self.kind == "over":

@@ -47,6 +47,8 @@ class Suspension:
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._busy = threading.Lock()
         self.resumed = False
+        #: stopped inside a line event of ``frame`` (where a jump is possible)
+        self.at_line = False
 
     def wait(self) -> None:
         """Run posted jobs until resumed. Called on the stopped thread."""

@@ -14,6 +14,7 @@ from typing import Any
 
 from dapper.core.debugger import Debugger
 from dapper.protocol import messages
+from dapper.protocol.arguments import arguments_of, int_arg
 from dapper.protocol.capabilities import capabilities
 from dapper.protocol.connection import Connection
 from dapper.protocol.framing import ProtocolError
@@ -22,41 +23,6 @@ from dapper.protocol.messages import RequestError
 log = logging.getLogger("dapper.engine")
 
 Handler = Callable[[dict[str, Any]], dict[str, Any] | None]
-
-
-def _args(request: dict[str, Any]) -> dict[str, Any]:
-    arguments = request.get("arguments", {})
-    if arguments is None:
-        return {}
-    if not isinstance(arguments, dict):
-        raise RequestError("'arguments' must be an object")
-    return arguments
-
-
-def _int_arg(
-    arguments: dict[str, Any], name: str, *, required: bool = True, default: int = 0
-) -> int:
-    value = arguments.get(name)
-    if value is None:
-        if required:
-            raise RequestError(f"missing required argument '{name}'")
-        return default
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise RequestError(f"argument '{name}' must be an integer, got {type(value).__name__}")
-    return value
-
-
-def _str_arg(
-    arguments: dict[str, Any], name: str, *, required: bool = True, default: str = ""
-) -> str:
-    value = arguments.get(name)
-    if value is None:
-        if required:
-            raise RequestError(f"missing required argument '{name}'")
-        return default
-    if not isinstance(value, str):
-        raise RequestError(f"argument '{name}' must be a string, got {type(value).__name__}")
-    return value
 
 
 class EngineSession:
@@ -132,19 +98,22 @@ class EngineSession:
         self.connection.send(messages.response(message, body))
         after = getattr(self, f"after_{command}", None)
         if after is not None:
-            after(message)
+            try:
+                after(message)
+            except Exception:  # noqa: BLE001 - the response is already sent
+                log.exception("finishing request %s failed", command)
 
     # ------------------------------------------------------------ lifecycle
 
     def on_initialize(self, request: dict) -> dict:
-        _args(request)
+        arguments_of(request)
         return capabilities()
 
     def after_initialize(self, request: dict) -> None:
         self.send_event("initialized")
 
     def _configure(self, request: dict) -> None:
-        arguments = _args(request)
+        arguments = arguments_of(request)
         self.engine.configure(arguments)
 
     def on_launch(self, request: dict) -> None:
@@ -157,7 +126,7 @@ class EngineSession:
         self.engine.configuration_done()
 
     def on_disconnect(self, request: dict) -> None:
-        arguments = _args(request)
+        arguments = arguments_of(request)
         self.disconnected.set()
         if arguments.get("terminateDebuggee") and not self.engine.launched_by_adapter:
             self.engine.terminate_soon()
@@ -171,7 +140,7 @@ class EngineSession:
     # ------------------------------------------------------------ breakpoints
 
     def on_setBreakpoints(self, request: dict) -> dict:
-        arguments = _args(request)
+        arguments = arguments_of(request)
         source = arguments.get("source")
         if not isinstance(source, dict) or not isinstance(source.get("path"), str):
             raise RequestError("setBreakpoints needs 'source.path'")
@@ -185,7 +154,7 @@ class EngineSession:
         return {"breakpoints": self.debugger.set_breakpoints(source, specs)}
 
     def on_setFunctionBreakpoints(self, request: dict) -> dict:
-        specs = _args(request).get("breakpoints")
+        specs = arguments_of(request).get("breakpoints")
         if not isinstance(specs, list) or not all(
             isinstance(s, dict) and isinstance(s.get("name"), str) for s in specs
         ):
@@ -193,14 +162,14 @@ class EngineSession:
         return {"breakpoints": self.debugger.set_function_breakpoints(specs)}
 
     def on_setExceptionBreakpoints(self, request: dict) -> dict:
-        return {"breakpoints": self.debugger.set_exception_breakpoints(_args(request))}
+        return {"breakpoints": self.debugger.set_exception_breakpoints(arguments_of(request))}
 
     def on_breakpointLocations(self, request: dict) -> dict:
-        arguments = _args(request)
+        arguments = arguments_of(request)
         source = arguments.get("source")
         if not isinstance(source, dict) or not isinstance(source.get("path"), str):
             raise RequestError("breakpointLocations needs 'source.path'")
-        line = _int_arg(arguments, "line")
+        line = int_arg(arguments, "line")
         end_line = arguments.get("endLine")
         locations = self.debugger.breakpoints.breakpoint_locations(source["path"], line, end_line)
         return {"breakpoints": locations}
@@ -210,41 +179,112 @@ class EngineSession:
     def on_threads(self, request: dict) -> dict:
         return {"threads": self.debugger.threads.describe()}
 
+    # Resuming happens after the response is sent: a program that ends at once
+    # must not take the response down with it.
+
     def on_continue(self, request: dict) -> dict:
-        _int_arg(_args(request), "threadId")
-        self.debugger.resume_all()
+        int_arg(arguments_of(request), "threadId")
         return {"allThreadsContinued": True}
 
+    def after_continue(self, request: dict) -> None:
+        self.debugger.resume_all()
+
+    def _check_step(self, request: dict) -> None:
+        self.debugger.suspension_for(int_arg(arguments_of(request), "threadId"))
+
     def _step(self, request: dict, kind: str) -> None:
-        thread_id = _int_arg(_args(request), "threadId")
-        suspension = self.debugger.suspension_for(thread_id)
+        suspension = self.debugger.suspension_for(arguments_of(request)["threadId"])
         self.debugger.resume_all(suspension.ident, kind)
 
     def on_next(self, request: dict) -> None:
+        self._check_step(request)
+
+    def after_next(self, request: dict) -> None:
         self._step(request, "over")
 
     def on_stepIn(self, request: dict) -> None:
-        self._step(request, "in")
+        self._check_step(request)
+        target_id = int_arg(arguments_of(request), "targetId", required=False, default=-1)
+        if target_id != -1 and self._step_in_target(request, target_id) is None:
+            raise RequestError(f"unknown stepIn targetId {target_id}")
+
+    def _step_in_target(self, request: dict, target_id: int) -> str | None:
+        from dapper.core.step_targets import step_in_targets, target_name
+
+        suspension = self.debugger.suspension_for(arguments_of(request)["threadId"])
+        for target in step_in_targets(suspension.frame) if suspension.frame is not None else []:
+            if target["id"] == target_id:
+                return target_name(target["label"])
+        return None
+
+    def after_stepIn(self, request: dict) -> None:
+        arguments = arguments_of(request)
+        suspension = self.debugger.suspension_for(arguments["threadId"])
+        target = (
+            self._step_in_target(request, arguments["targetId"])
+            if isinstance(arguments.get("targetId"), int)
+            else None
+        )
+        self.debugger.resume_all(suspension.ident, "in", target)
+
+    def on_stepInTargets(self, request: dict) -> dict:
+        from dapper.core.step_targets import step_in_targets
+
+        suspension, frame = self.debugger.frame(int_arg(arguments_of(request), "frameId"))
+        if frame is not suspension.frame:
+            return {"targets": []}
+        return {"targets": step_in_targets(frame)}
+
+    def on_gotoTargets(self, request: dict) -> dict:
+        from dapper.core.jumps import goto_targets
+        from dapper.core.source_lines import SourceUnavailable, get_source_lines
+
+        arguments = arguments_of(request)
+        source = arguments.get("source")
+        if not isinstance(source, dict) or not isinstance(source.get("path"), str):
+            raise RequestError("gotoTargets needs 'source.path'")
+        try:
+            lines = get_source_lines(source["path"]).executable_lines
+        except SourceUnavailable as exc:
+            raise RequestError(str(exc)) from None
+        return {"targets": goto_targets(lines, int_arg(arguments, "line"))}
+
+    def on_goto(self, request: dict) -> None:
+        arguments = arguments_of(request)
+        self.debugger.goto(int_arg(arguments, "threadId"), int_arg(arguments, "targetId"))
+
+    def after_goto(self, request: dict) -> None:
+        self.send_event(
+            "stopped",
+            {
+                "reason": "goto",
+                "threadId": arguments_of(request)["threadId"],
+                "allThreadsStopped": True,
+            },
+        )
 
     def on_stepOut(self, request: dict) -> None:
+        self._check_step(request)
+
+    def after_stepOut(self, request: dict) -> None:
         self._step(request, "out")
 
     def on_pause(self, request: dict) -> None:
-        _int_arg(_args(request), "threadId")
+        int_arg(arguments_of(request), "threadId")
         self.debugger.pause()
 
     # ------------------------------------------------------------ inspection
 
     def on_stackTrace(self, request: dict) -> dict:
-        arguments = _args(request)
+        arguments = arguments_of(request)
         return self.debugger.stack_trace(
-            _int_arg(arguments, "threadId"),
-            _int_arg(arguments, "startFrame", required=False),
-            _int_arg(arguments, "levels", required=False),
+            int_arg(arguments, "threadId"),
+            int_arg(arguments, "startFrame", required=False),
+            int_arg(arguments, "levels", required=False),
         )
 
     def on_source(self, request: dict) -> dict:
-        arguments = _args(request)
+        arguments = arguments_of(request)
         ref = arguments.get("sourceReference")
         if ref is None and isinstance(arguments.get("source"), dict):
             ref = arguments["source"].get("sourceReference")
@@ -267,30 +307,30 @@ class EngineSession:
     def on_modules(self, request: dict) -> dict:
         from dapper.core.sources import modules
 
-        arguments = _args(request)
+        arguments = arguments_of(request)
         found = modules()
-        start = _int_arg(arguments, "startModule", required=False)
-        count = _int_arg(arguments, "moduleCount", required=False)
+        start = int_arg(arguments, "startModule", required=False)
+        count = int_arg(arguments, "moduleCount", required=False)
         page = found[start : start + count] if count else found[start:]
         return {"modules": page, "totalModules": len(found)}
 
     def on_scopes(self, request: dict) -> dict:
-        return self.inspector.scopes(_int_arg(_args(request), "frameId"))
+        return self.inspector.scopes(int_arg(arguments_of(request), "frameId"))
 
     def on_variables(self, request: dict) -> dict:
-        return self.inspector.variables(_args(request))
+        return self.inspector.variables(arguments_of(request))
 
     def on_evaluate(self, request: dict) -> dict:
-        return self.inspector.evaluate(_args(request))
+        return self.inspector.evaluate(arguments_of(request))
 
     def on_setVariable(self, request: dict) -> dict:
-        return self.inspector.set_variable(_args(request))
+        return self.inspector.set_variable(arguments_of(request))
 
     def on_setExpression(self, request: dict) -> dict:
-        return self.inspector.set_expression(_args(request))
+        return self.inspector.set_expression(arguments_of(request))
 
     def on_completions(self, request: dict) -> dict:
-        return self.inspector.completions(_args(request))
+        return self.inspector.completions(arguments_of(request))
 
     def on_exceptionInfo(self, request: dict) -> dict:
-        return self.inspector.exception_info(_int_arg(_args(request), "threadId"))
+        return self.inspector.exception_info(int_arg(arguments_of(request), "threadId"))

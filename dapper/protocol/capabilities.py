@@ -31,5 +31,7 @@ def capabilities() -> dict:
         "supportsTerminateRequest": True,
         "supportsRestartRequest": True,
         "supportTerminateDebuggee": True,
+        "supportsStepInTargetsRequest": True,
+        "supportsGotoTargetsRequest": True,
         "supportsSingleThreadExecutionRequests": False,
     }

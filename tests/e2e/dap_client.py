@@ -207,6 +207,13 @@ class DapClient:
             raise DapError(f"{command} failed: {response.get('message')}")
         return response
 
+    def discard_pending(self, event: str) -> None:
+        """Forget ``event`` events that arrived before the last awaited response
+        and were not consumed (e.g. stops reported before a resume request)."""
+        self._pending = [
+            m for m in self._pending if not (m.get("type") == "event" and m.get("event") == event)
+        ]
+
     def events(self, name: str) -> list[dict[str, Any]]:
         return [m for m in self.messages if m.get("type") == "event" and m.get("event") == name]
 

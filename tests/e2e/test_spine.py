@@ -232,7 +232,7 @@ def test_attach_detach_and_attach_again(tmp_path):
             first.initialize()
             seq = first.send_request("attach", {"connect": {"host": "127.0.0.1", "port": port}})
             first.wait_event("initialized")
-            first.configure(breakpoints={program: [{"line": 6}]})
+            first.configure(breakpoints={program: [{"line": 9}]})
             assert first.wait_response(seq)["success"]
             stopped = first.wait_stopped("breakpoint")
             first.request("disconnect", {})
@@ -244,7 +244,7 @@ def test_attach_detach_and_attach_again(tmp_path):
             second.initialize()
             seq = second.send_request("attach", {"host": "127.0.0.1", "port": port})
             second.wait_event("initialized")
-            second.configure(breakpoints={program: [{"line": 6}]})
+            second.configure(breakpoints={program: [{"line": 9}]})
             assert second.wait_response(seq)["success"]
             stopped = second.wait_stopped("breakpoint")
             tick = second.request(
@@ -256,6 +256,14 @@ def test_attach_detach_and_attach_again(tmp_path):
                 },
             )
             assert int(tick["body"]["result"]) > 0
+            second.request(
+                "evaluate",
+                {
+                    "expression": "done = True",
+                    "frameId": second.top_frame(stopped["body"]["threadId"])["id"],
+                    "context": "repl",
+                },
+            )
             second.request("setBreakpoints", {"source": {"path": program}, "breakpoints": []})
             second.request("continue", {"threadId": stopped["body"]["threadId"]})
             assert second.wait_event("exited")["body"]["exitCode"] == 0

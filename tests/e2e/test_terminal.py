@@ -150,12 +150,6 @@ def test_program_that_crashes_stops_on_the_exception_and_its_exit_code_propagate
     assert out.endswith("The program exited with code 1.\n")
 
 
-@pytest.mark.xfail(
-    sys.version_info < (3, 12),
-    strict=True,
-    reason="engine bug on 3.11 (settrace backend): the 'raised' filter never stops on a handled exception,"
-    " also when driven directly over DAP; remove this mark when the engine is fixed",
-)
 def test_catch_raised_stops_on_a_handled_exception_of_that_type_only(run):
     terminal = run("-c", "catch raised ValueError", "-c", "c", "-c", "c", CAUGHT)
     assert terminal.wait() == 0

@@ -1,0 +1,50 @@
+"""``gotoTargets`` / ``goto``: moving a stopped frame to another line.
+
+CPython decides which jumps are legal (not into or out of a ``for``/``with``/
+``try`` block in the wrong direction, not from an exception handler, …) and
+only lets ``frame.f_lineno`` be set from a line event of that frame. A thread
+stopped at a line is parked inside its line callback, so the jump runs there,
+as a job on the stopped thread, and CPython's own refusal is reported verbatim.
+"""
+
+from __future__ import annotations
+
+import sys
+from types import FrameType
+
+from dapper.protocol.messages import RequestError
+
+
+def goto_targets(executable_lines: frozenset[int], line: int) -> list[dict]:
+    """DAP ``GotoTarget``s for ``line``: one when the line holds code (id = line)."""
+    if line not in executable_lines:
+        return []
+    return [{"id": line, "label": f"Line {line}", "line": line}]
+
+
+def jump(frame: FrameType, line: int) -> None:
+    """Set ``frame``'s next line; must run on its thread inside its line callback."""
+    code = frame.f_code
+    if not any(start_line == line for _, _, start_line in code.co_lines()):
+        raise RequestError(
+            f"Line {line} is not in the code of '{code.co_qualname}'; a jump can only stay in the same function."
+        )
+    # 3.11 checks only that the frame has a trace function; a backend may trace
+    # it from C (eval-frame) without one, so lend it one for the assignment.
+    lend = _NEEDS_F_TRACE and frame.f_trace is None
+    if lend:
+        frame.f_trace = _no_trace
+    try:
+        frame.f_lineno = line
+    except ValueError as exc:
+        raise RequestError(f"Cannot jump to line {line}: {exc}.") from None
+    finally:
+        if lend:
+            frame.f_trace = None
+
+
+_NEEDS_F_TRACE = sys.version_info < (3, 12)
+
+
+def _no_trace(frame: FrameType, event: str, arg: object) -> None:
+    return None

@@ -1,0 +1,59 @@
+"""Helpers for e2e tests: fixture marker lines, evaluation at a stop."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+@cache
+def _markers(name: str) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for number, text in enumerate(
+        (FIXTURES / name).read_text(encoding="utf-8").splitlines(), start=1
+    ):
+        if "# @" in text:
+            found[text.split("# @", 1)[1].split()[0]] = number
+    return found
+
+
+def line(name: str, marker: str) -> int:
+    """The line of ``# @marker`` in fixture ``name``."""
+    return _markers(name)[marker]
+
+
+def path(name: str) -> str:
+    return str(FIXTURES / name)
+
+
+def evaluate(
+    dap, thread_id: int, expression: str, context: str = "watch", frame_index: int = 0
+) -> str:
+    """The result of ``expression`` in a frame of a stopped thread."""
+    frames = dap.request("stackTrace", {"threadId": thread_id})["body"]["stackFrames"]
+    body = dap.request(
+        "evaluate",
+        {"expression": expression, "frameId": frames[frame_index]["id"], "context": context},
+    )
+    return body["body"]["result"]
+
+
+def stop_line(dap, event: dict) -> int:
+    """The line the stopped thread of ``event`` is on."""
+    return dap.top_frame(event["body"]["threadId"])["line"]
+
+
+def cont(dap, event: dict) -> None:
+    dap.request("continue", {"threadId": event["body"]["threadId"]})
+
+
+def wait_output(dap, text: str, category: str = "stdout") -> None:
+    """Wait until the program has printed ``text`` (output events may split lines)."""
+
+    def printed(message: dict) -> bool:
+        return message.get("event") == "output" and text in dap.output(category)
+
+    if text not in dap.output(category):
+        dap.wait_for(printed, what=f"output {text!r}")

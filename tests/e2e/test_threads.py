@@ -1,0 +1,104 @@
+"""All threads stop together, continue resumes all, per-thread stepping, pause, thread names."""
+
+from __future__ import annotations
+
+from tests.e2e.helpers import evaluate, line, path, stop_line, wait_output
+
+TARGET = "threads_target.py"
+
+
+def test_all_threads_stop_and_resume_together(dap, frame_eval):
+    dap.launch(
+        program=path(TARGET),
+        frameEval=frame_eval,
+        exception_filters=[],
+        breakpoints={path(TARGET): [{"line": line(TARGET, "work_body"), "condition": "i == 1"}]},
+    )
+    stop = dap.wait_stopped("breakpoint")
+    assert stop["body"]["allThreadsStopped"] is True
+    tid = stop["body"]["threadId"]
+    threads = {t["name"]: t["id"] for t in dap.request("threads")["body"]["threads"]}
+    assert {"MainThread", "worker-a", "worker-b"} <= set(threads)
+    assert not any(name.startswith("dapper") for name in threads)
+    tag = evaluate(dap, tid, "local.tag")
+    assert threads[f"worker-{tag.strip(chr(39))}"] == tid, (
+        "evaluation sees the stopped thread's thread-locals"
+    )
+    other = threads["worker-b" if tid == threads["worker-a"] else "worker-a"]
+    # The other worker is stopped too: its stack does not move between two looks.
+    first = dap.request("stackTrace", {"threadId": other})["body"]["stackFrames"]
+    again = dap.request("stackTrace", {"threadId": other})["body"]["stackFrames"]
+    assert [(f["name"], f["line"]) for f in first] == [(f["name"], f["line"]) for f in again]
+    dap.request("continue", {"threadId": tid})
+    second = dap.wait_stopped("breakpoint")
+    assert second["body"]["threadId"] == other
+    dap.request("continue", {"threadId": other})
+    assert dap.wait_exit() == 0
+    assert "joined" in dap.output("stdout")
+
+
+def test_next_in_one_thread_never_steps_another(dap, frame_eval):
+    dap.launch(
+        program=path(TARGET),
+        frameEval=frame_eval,
+        exception_filters=[],
+        breakpoints={path(TARGET): [{"line": line(TARGET, "work_body")}]},
+    )
+    stop = dap.wait_stopped("breakpoint")
+    stepping = stop["body"]["threadId"]
+    for _ in range(6):
+        dap.request("next", {"threadId": stepping})
+        dap.discard_pending("stopped")  # both workers may have reported a stop before it
+        event = dap.wait_stopped()
+        body = event["body"]
+        if body["reason"] == "step":
+            assert body["threadId"] == stepping, "another thread stopped for a step it never took"
+            assert stop_line(dap, event) in (
+                line(TARGET, "work_next"),
+                line(TARGET, "work_next") + 1,
+            )
+            break
+        assert body["reason"] == "breakpoint"
+        # The other worker hit the breakpoint first; keep stepping the first one.
+    else:
+        raise AssertionError("the step never completed")
+    dap.request("setBreakpoints", {"source": {"path": path(TARGET)}, "breakpoints": []})
+    dap.request("continue", {"threadId": stepping})
+    assert dap.wait_exit() == 0
+    assert all(
+        e["body"]["reason"] != "step" or e["body"]["threadId"] == stepping
+        for e in dap.events("stopped")
+    )
+
+
+def test_pause_tight_loop(dap, frame_eval):
+    dap.launch(program=path("busy.py"), frameEval=frame_eval, exception_filters=[])
+    wait_output(dap, "spinning")
+    dap.request("pause", {"threadId": 1})
+    stop = dap.wait_stopped("pause")
+    frame = dap.top_frame(stop["body"]["threadId"])
+    assert frame["name"] == "spin"
+    dap.request(
+        "evaluate", {"expression": "deadline = 0", "frameId": frame["id"], "context": "repl"}
+    )
+    dap.request("continue", {"threadId": stop["body"]["threadId"]})
+    assert dap.wait_exit() == 0
+
+
+def test_pause_thread_blocked_in_sleep(dap, frame_eval):
+    dap.launch(program=path(TARGET), args=["sleep"], frameEval=frame_eval, exception_filters=[])
+    wait_output(dap, "sleeping")
+    dap.request("pause", {"threadId": 1})
+    stop = dap.wait_stopped("pause")
+    assert stop["body"]["allThreadsStopped"] is True
+    frame = dap.top_frame(stop["body"]["threadId"])
+    assert (frame["name"], frame["line"]) in {
+        ("sleeper", line(TARGET, "sleep_loop")),
+        ("sleeper", line(TARGET, "sleeping")),
+    }
+    dap.request(
+        "evaluate",
+        {"expression": "stop_sleeping.append(1)", "frameId": frame["id"], "context": "repl"},
+    )
+    dap.request("continue", {"threadId": stop["body"]["threadId"]})
+    assert dap.wait_exit() == 0
