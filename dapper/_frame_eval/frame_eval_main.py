@@ -22,8 +22,13 @@ from dapper._frame_eval.tracing_backend import TracingBackend
 LOGGER_NAME = "dapper.frame_eval"
 EVAL_FRAME_MODULE = "dapper._frame_eval.eval_frame_backend"
 AUTO_312_REASON = (
-    "on Python 3.12+ an eval-frame hook costs +30-40% on call-heavy code while "
-    "sys.monitoring costs ~0%, so auto uses sys.monitoring"
+    "on Python 3.12+ an eval-frame hook stops CPython inlining Python calls: "
+    "breakpoint elsewhere, 2M calls, measured 1.31x plain (3.12) / 1.17x (3.13) "
+    "with eval_frame vs 0.97x / 0.89x with sys.monitoring, so auto uses sys.monitoring"
+)
+AUTO_311_REASON = (
+    "auto: eval_frame is the cheapest backend on Python 3.11 (breakpoint elsewhere, "
+    "2M calls: measured 1.09x plain vs 8.9x with settrace)"
 )
 
 
@@ -90,7 +95,7 @@ class FrameEvalManager:
             return name, why, None
         answer = self.eval_frame_answer()
         if answer.ok:
-            return "eval_frame", "auto: eval_frame is the cheapest backend on Python 3.11", None
+            return "eval_frame", AUTO_311_REASON, None
         name, why = self._choose_tracing("auto")
         return name, f"auto: eval_frame unavailable ({answer.reason}); {why}", None
 
