@@ -12,6 +12,7 @@ from setuptools import setup
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PYX = os.path.join("dapper", "_frame_eval", "_frame_evaluator.pyx")
+AUDIT_PYX = os.path.join("dapper", "_audit_filter.pyx")
 
 
 def _extensions():
@@ -22,12 +23,13 @@ def _extensions():
     from Cython.Build import cythonize
     from setuptools import Extension
 
-    ext = Extension(
+    hook = Extension(
         "dapper._frame_eval._frame_evaluator",
         sources=[PYX],
         include_dirs=[os.path.join("dapper", "_frame_eval")],
     )
-    return cythonize([ext], language_level=3, quiet=True)
+    audit = Extension("dapper._audit_filter", sources=[AUDIT_PYX])
+    return cythonize([hook, audit], language_level=3, quiet=True)
 
 
 setup(ext_modules=_extensions())

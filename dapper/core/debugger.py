@@ -73,10 +73,20 @@ class Debugger:
         self._install_audit_hook()
 
     def _install_audit_hook(self) -> None:
-        """One audit hook (they cannot be removed): module loads and compiled strings."""
-        if not self._audit_installed:
-            self._audit_installed = True
+        """One audit hook (they cannot be removed): module loads and compiled strings.
+
+        The compiled filter wakes Python only for ``exec``/``compile`` events; a
+        plain Python hook would run for every ``id()`` call in the program.
+        """
+        if self._audit_installed:
+            return
+        self._audit_installed = True
+        try:
+            from dapper import _audit_filter
+        except ImportError:
             sys.addaudithook(self._on_audit)
+        else:
+            _audit_filter.install(self._on_audit)
 
     def ignore_thread(self, ident: int) -> None:
         self.threads.ignored.add(ident)

@@ -41,6 +41,7 @@ def test_pip_installs_a_working_hook_from_a_fresh_sdist(tmp_path):
         names = archive.getnames()
     assert any(n.endswith("dapper/_frame_eval/_frame_evaluator.pyx") for n in names)
     assert any(n.endswith("dapper/_frame_eval/_frame_evaluator_compat.h") for n in names)
+    assert any(n.endswith("dapper/_audit_filter.pyx") for n in names)
     assert not any(n.endswith(".so") for n in names)
 
     target = tmp_path / "site"
@@ -61,7 +62,8 @@ def test_pip_installs_a_working_hook_from_a_fresh_sdist(tmp_path):
     probe = _run(
         sys.executable,
         "-c",
-        "import dapper, dapper._frame_eval._frame_evaluator as h; print(dapper.__file__); print(h.__file__)",
+        "import dapper, dapper._audit_filter, dapper._frame_eval._frame_evaluator as h;"
+        " print(dapper.__file__); print(h.__file__)",
         cwd=tmp_path,
         env=env,
     )
