@@ -47,7 +47,8 @@ class AdapterSession:
         self.launch_arguments: dict[str, Any] = {}
         self.initialize_arguments: dict[str, Any] = {}
         self.mode: str | None = None  # "launch" | "attach"
-        self._pending: dict[int, Callable[[dict], None]] = {}
+        #: seq -> (request, callback); negative seqs are requests sent to the client
+        self._pending: dict[int, tuple[dict, Callable[[dict], None]]] = {}
         self._pending_lock = threading.Lock()
         self._replay: dict[str, dict] = {}
         self._terminated_sent = False
@@ -156,7 +157,7 @@ class AdapterSession:
             ) from None
         sock.settimeout(None)
         self.mode = "attach"
-        self._connect_engine(socket_connection(sock, name="engine", trace=self.client._trace))
+        self._connect_engine(socket_connection(sock, name="engine", trace=self.client.trace))
         self._engine_handshake("attach", dict(request.get("arguments") or {}), request)
 
     def _client_disconnect(self, request: dict) -> None:
@@ -237,7 +238,7 @@ class AdapterSession:
             sock = self._accept_engine(listener)
         finally:
             listener.close()
-        self._connect_engine(socket_connection(sock, name="engine", trace=self.client._trace))
+        self._connect_engine(socket_connection(sock, name="engine", trace=self.client.trace))
         body = {"name": config.target, "isLocalProcess": True, "startMethod": "launch"}
         pid = self.process.pid if self.process else self.terminal_pid
         if pid is not None:
@@ -286,7 +287,7 @@ class AdapterSession:
         )
         with self._pending_lock:  # the answer may come back before send() returns
             sent = self.client.send(request)
-            self._pending[-sent["seq"]] = on_response
+            self._pending[-sent["seq"]] = (request, on_response)
         if not answered.wait(CONNECT_TIMEOUT) or not result.get("success"):
             raise RequestError(
                 f"the client could not run the program in a terminal: {result.get('message', 'no answer')}",
@@ -386,7 +387,7 @@ class AdapterSession:
             return
         with self._pending_lock:
             sent = engine.send(request)
-            self._pending[sent["seq"]] = callback
+            self._pending[sent["seq"]] = (request, callback)
         if engine.closed:
             callback_now = self._take_pending(sent["seq"])
             if callback_now is not None:
@@ -398,7 +399,8 @@ class AdapterSession:
         if not isinstance(seq, int):
             return None
         with self._pending_lock:
-            return self._pending.pop(-seq if client_side else seq, None)
+            entry = self._pending.pop(-seq if client_side else seq, None)
+        return entry[1] if entry is not None else None
 
     def _relay(self, request: dict) -> None:
         """Forward a client request; the engine's response goes back with the client's seq."""
@@ -446,21 +448,13 @@ class AdapterSession:
                     self.client.send(message)
         # The engine is gone: fail whatever still waits on it.
         with self._pending_lock:
-            waiting = [(seq, cb) for seq, cb in self._pending.items() if seq > 0]
-            for seq, _ in waiting:
-                self._pending.pop(seq, None)
-        for _, callback in waiting:
+            waiting = [entry for seq, entry in self._pending.items() if seq > 0]
+            self._pending = {seq: entry for seq, entry in self._pending.items() if seq < 0}
+        for request, callback in waiting:
             callback(
-                {
-                    "type": "response",
-                    "success": False,
-                    "message": "the debuggee exited",
-                    "command": "",
-                    "request_seq": 0,
-                    "body": {
-                        "error": {"id": messages.ERR_NOT_STOPPED, "format": "the debuggee exited"}
-                    },
-                }
+                messages.error_response(
+                    request, "the debuggee exited", error_id=messages.ERR_NOT_STOPPED
+                )
             )
         if self.process is None and self.engine is engine:
             self._send_terminated()

@@ -35,7 +35,7 @@ class Connection:
         self._writer = writer
         self._write_lock = threading.Lock()
         self._seq = itertools.count(1)
-        self._trace = trace
+        self.trace = trace
         self._closer = closer
         self.closed = False
 
@@ -51,8 +51,8 @@ class Connection:
             except (OSError, ValueError):
                 self.closed = True
                 return message
-        if self._trace:
-            self._trace("->", message)
+        if self.trace:
+            self.trace("->", message)
         return message
 
     def receive(self) -> dict[str, Any] | None:
@@ -76,8 +76,8 @@ class Connection:
             return None
         if message is None:
             self.close()
-        elif self._trace:
-            self._trace("<-", message)
+        elif self.trace:
+            self.trace("<-", message)
         return message
 
     def close(self) -> None:

@@ -141,8 +141,17 @@ def test_restart_keeps_breakpoints(dap):
 def test_debuggee_exiting_while_stopped(dap):
     program = fixture_path("stop_then_exit.py")
     dap.launch(program=program, breakpoints={program: [{"line": 10}]})
-    dap.wait_stopped("breakpoint")
+    stopped = dap.wait_stopped("breakpoint")
+    frame_id = dap.top_frame(stopped["body"]["threadId"])["id"]
+    # Still evaluating when the process is killed: the request must not hang.
+    seq = dap.send_request(
+        "evaluate",
+        {"expression": "__import__('time').sleep(3)", "frameId": frame_id, "context": "repl"},
+    )
     assert dap.wait_exit() == 137
+    response = dap.wait_response(seq)
+    assert response["success"] is False and response["command"] == "evaluate"
+    assert "exited" in response["message"]
 
 
 def test_module_and_code_launch(dap):
