@@ -18,7 +18,7 @@ from typing import Any
 from dapper._frame_eval.backend import FrameEvalBackend
 from dapper._frame_eval.debug_state import DebugState, StepRequest
 from dapper.core.exception_breakpoints import ExceptionFilters
-from dapper.core.frame_kinds import is_debugger_frame
+from dapper.core.frame_kinds import is_debugger_frame, is_suspending
 from dapper.core.sources import SourceRegistry
 from dapper.core.stack import HIDDEN_LIBRARY, FrameRegistry, stack_frames, visible_frames
 from dapper.core.stepping import Step
@@ -55,7 +55,7 @@ class Debugger:
         self._step_reasons: dict[int, tuple[str, list[int]]] = {}
         self._suspended: dict[int, Suspension] = {}
         self._exceptions: dict[int, tuple[BaseException, str]] = {}
-        self._return_values: dict[int, Any] = {}
+        self._return_values: dict[int, tuple[str, Any]] = {}
         self._suspend_all = False
         self._pause_requested = False
         self._entry_threads: set[int] = set()
@@ -256,8 +256,8 @@ class Debugger:
         step = self._steps.get(ident)
         if step is None:
             return
-        if frame is step.frame:
-            self._return_values[ident] = value
+        if frame is step.frame and not is_suspending(frame):
+            self._return_values[ident] = (frame.f_code.co_name, value)
         if step.on_return(frame):
             self._publish_step(ident, step)
 
@@ -374,7 +374,7 @@ class Debugger:
                 if suspension is None:
                     raise RequestError("thread is not stopped", error_id=ERR_NOT_STOPPED)
                 frame = suspension.frame
-                self._return_values.pop(step_ident, None)
+            self._return_values.clear()  # shown only at the stop right after the return
             self._suspend_all = False
             self._parked.notify_all()
             self._pause_requested = False
@@ -488,11 +488,9 @@ class Debugger:
             raise RequestError(f"thread {dap_thread_id} is not stopped on an exception")
         return entry
 
-    def return_value(self, dap_thread_id: int) -> tuple[bool, Any]:
-        ident = self.threads.ident(dap_thread_id)
-        if ident is None or ident not in self._return_values:
-            return False, None
-        return True, self._return_values[ident]
+    def return_value(self, ident: int) -> tuple[str, Any] | None:
+        """(function name, value) a step just returned from on thread ``ident``."""
+        return self._return_values.get(ident)
 
 
 def _eval_timeout_from_env(default: float = 5.0) -> float:

@@ -37,7 +37,11 @@ class Inspector:
     def scopes(self, frame_id: int) -> dict:
         suspension, frame = self.debugger.frame(frame_id)
         store = self.debugger.variables
-        return {"scopes": self.debugger.run_on(suspension, lambda: store.scopes(frame))}
+        extra = None
+        returned = self.debugger.return_value(suspension.ident)
+        if returned is not None and suspension.frames and frame is suspension.frames[0]:
+            extra = {f"(return) {returned[0]}": returned[1]}
+        return {"scopes": self.debugger.run_on(suspension, lambda: store.scopes(frame, extra))}
 
     def variables(self, arguments: dict) -> dict:
         ref = int_arg(arguments, "variablesReference")

@@ -375,8 +375,11 @@ class VariableStore:
         return node
 
     # -- scopes --
-    def scopes(self, frame: FrameType) -> list[dict]:
-        """DAP ``Scope`` objects (Locals, Globals) for ``frame``."""
+    def scopes(self, frame: FrameType, extra_locals: Mapping[str, Any] | None = None) -> list[dict]:
+        """DAP ``Scope`` objects (Locals, Globals) for ``frame``.
+
+        ``extra_locals`` are shown first among the locals (e.g. ``(return) f``).
+        """
         f_globals = frame.f_globals
 
         def write_global(name: str, value: Any) -> None:
@@ -388,9 +391,10 @@ class VariableStore:
                 return f"globals()[{name!r}]"
             return name
 
-        local_scope = _Namespace(
-            lambda: frame.f_locals, lambda name, value: write_local(frame, name, value)
-        )
+        def read_locals() -> Mapping[str, Any]:
+            return {**extra_locals, **frame.f_locals} if extra_locals else frame.f_locals
+
+        local_scope = _Namespace(read_locals, lambda name, value: write_local(frame, name, value))
         global_scope = _Namespace(lambda: f_globals, write_global, global_name)
         return [
             {
