@@ -20,6 +20,8 @@ cdef extern from "Python.h":
 
 cdef object _callback = None
 cdef bint _registered = False
+cdef bint _want_exec = False
+cdef bint _want_compile = True
 cdef unsigned long long _forwarded = 0
 
 
@@ -27,7 +29,9 @@ cdef int _hook(const char *event, PyObject *args, void *data) noexcept:
     global _forwarded
     if _callback is None:
         return 0
-    if strcmp(event, b"exec") != 0 and strcmp(event, b"compile") != 0:
+    # eval() of every breakpoint condition raises "exec" too: forward it only on request.
+    if not ((_want_exec and strcmp(event, b"exec") == 0)
+            or (_want_compile and strcmp(event, b"compile") == 0)):
         return 0
     _forwarded += 1
     try:
@@ -37,15 +41,23 @@ cdef int _hook(const char *event, PyObject *args, void *data) noexcept:
     return 0
 
 
-def install(callback) -> None:
-    """Call ``callback(event, args)`` for ``exec`` and ``compile`` events."""
+def install(callback, *, exec_events: bool = False, compile_events: bool = True) -> None:
+    """Call ``callback(event, args)`` for the chosen ``exec``/``compile`` events."""
     global _callback, _registered
     _callback = callback
+    set_events(exec_events=exec_events, compile_events=compile_events)
     if not _registered:
         if PySys_AddAuditHook(_hook, NULL) != 0:
             _callback = None
             raise RuntimeError("PySys_AddAuditHook refused the hook")
         _registered = True
+
+
+def set_events(*, exec_events: bool, compile_events: bool) -> None:
+    """Choose which events reach the callback."""
+    global _want_exec, _want_compile
+    _want_exec = exec_events
+    _want_compile = compile_events
 
 
 def uninstall() -> None:

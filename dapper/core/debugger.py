@@ -60,6 +60,7 @@ class Debugger:
         self._pause_requested = False
         self._entry_threads: set[int] = set()
         self._audit_installed = False
+        self._audit_filter: Any = None
         self._watching_loads = False
 
     # ------------------------------------------------------------ setup
@@ -79,6 +80,9 @@ class Debugger:
         plain Python hook would run for every ``id()`` call in the program.
         """
         if self._audit_installed:
+            if self._audit_filter is not None:
+                # "exec" also fires for every eval() of a breakpoint condition.
+                self._audit_filter.set_events(exec_events=self._watching_loads, compile_events=True)
             return
         self._audit_installed = True
         try:
@@ -86,7 +90,8 @@ class Debugger:
         except ImportError:
             sys.addaudithook(self._on_audit)
         else:
-            _audit_filter.install(self._on_audit)
+            self._audit_filter = _audit_filter
+            _audit_filter.install(self._on_audit, exec_events=self._watching_loads)
 
     def ignore_thread(self, ident: int) -> None:
         self.threads.ignored.add(ident)

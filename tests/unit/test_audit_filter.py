@@ -20,7 +20,7 @@ def test_only_exec_and_compile_reach_python():
     from dapper import _audit_filter
 
     seen: list[tuple[str, object]] = []
-    _audit_filter.install(lambda event, args: seen.append((event, args)))
+    _audit_filter.install(lambda event, args: seen.append((event, args)), exec_events=True)
     try:
         for value in range(1000):
             id(value)
@@ -54,5 +54,24 @@ def test_a_failing_callback_never_breaks_the_program():
         namespace: dict = {}
         exec("value = 7", namespace)
         assert namespace["value"] == 7
+    finally:
+        _audit_filter.uninstall()
+
+
+@pytest.mark.skipif(not SUPPORTED, reason="built for CPython 3.11-3.13 only")
+def test_exec_events_only_when_asked():
+    from dapper import _audit_filter
+
+    condition = compile("1 + 1", "<condition>", "eval")  # conditions are compiled once
+    seen: list[str] = []
+    _audit_filter.install(lambda event, args: seen.append(event))  # compile only, by default
+    try:
+        assert eval(condition) == 2  # raises "exec", which must not reach Python
+        assert seen == []
+        compile("2", "<dapper-audit-test>", "eval")
+        assert seen == ["compile"]
+        _audit_filter.set_events(exec_events=True, compile_events=False)
+        exec(compile("pass", "<x>", "exec"))
+        assert seen == ["compile", "exec"]
     finally:
         _audit_filter.uninstall()
