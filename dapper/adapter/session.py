@@ -171,8 +171,9 @@ class AdapterSession:
             self._keep_debuggee = True
             done = threading.Event()
             forwarded = dict(request)
-            if self.mode == "attach" and terminate is None:
-                forwarded["arguments"] = {**arguments, "terminateDebuggee": False}
+            if terminate is None:
+                # Attached: detach by default. Launched in the client's terminal: end it.
+                forwarded["arguments"] = {**arguments, "terminateDebuggee": self.mode == "launch"}
             self._send_to_engine(forwarded, lambda response: done.set())
             done.wait(5)
         self.client.send(messages.response(request))

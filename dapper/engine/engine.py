@@ -38,6 +38,7 @@ class Engine:
         self.stop_on_entry = False
         self._listener: socket.socket | None = None
         self._terminating = False
+        self._finishing = False
 
     # ------------------------------------------------------------ events
 
@@ -91,6 +92,14 @@ class Engine:
             self.client_gone.set()
             if not self.configured.is_set():
                 self.configured.set()  # a vanished client must not keep the program waiting
+            if (
+                self.launched_by_adapter
+                and not session.disconnected.is_set()
+                and not self._finishing
+            ):
+                # The adapter that launched us vanished without a disconnect (killed,
+                # crashed): nobody can see or stop this program any more.
+                self.terminate_soon()
 
     # ------------------------------------------------------------ requests
 
@@ -144,6 +153,7 @@ class Engine:
 
     def finish(self, exit_code: int) -> None:
         """The program ended: tell a directly attached client, then let go."""
+        self._finishing = True
         session = self.session
         if session is not None:
             session.send_event("exited", {"exitCode": exit_code})

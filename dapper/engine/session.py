@@ -128,7 +128,7 @@ class EngineSession:
     def on_disconnect(self, request: dict) -> None:
         arguments = arguments_of(request)
         self.disconnected.set()
-        if arguments.get("terminateDebuggee") and not self.engine.launched_by_adapter:
+        if arguments.get("terminateDebuggee"):
             self.engine.terminate_soon()
 
     def on_terminate(self, request: dict) -> None:

@@ -450,3 +450,19 @@ def test_launch_arguments_cwd_env_python_and_unknown_keys(dap, tmp_path):
     assert "env from-launch\n" in out
     assert "dev True\n" in out
     assert "argv ['a b', 'c']\n" in out
+
+
+def test_launched_debuggee_ends_when_its_adapter_is_killed():
+    client = DapClient()
+    try:
+        client.launch(program=SPIN)
+        pid = client.wait_event("process")["body"]["systemProcessId"]
+        client.wait_for(lambda m: "spinning" in client.output("stdout"), what="spinning")
+        client.process.kill()  # the editor's adapter dies without a word
+        client.process.wait(timeout=TIMEOUT)
+        deadline = time.monotonic() + TIMEOUT
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(pid)
+    finally:
+        client.close()
