@@ -60,6 +60,7 @@ class Debugger:
         self._pause_requested = False
         self._entry_threads: set[int] = set()
         self._audit_installed = False
+        self._stop_reported = False  # a stopped event is out and not yet resumed
         self._audit_filter: Any = None
         self._watching_loads = False
 
@@ -320,15 +321,24 @@ class Debugger:
         suspension.lines = lines or {}
         suspension.at_line = at_line
         with self._lock:
+            # Another thread's stop is already reported: this one parks silently
+            # and reports after the next resume (one stop at a time, no stale event).
+            deferred = reason is not None and self._stop_reported
+            if deferred:
+                reason_now = None
+            else:
+                reason_now = reason
+                if reason is not None:
+                    self._stop_reported = True
             self._clear_step(ident)
             self._suspended[ident] = suspension
             self._parked.notify_all()
-            if not self._suspend_all or reason is not None:
+            if not self._suspend_all or reason_now is not None:
                 self._suspend_all = True
                 for thread in self.threads.live_threads():
                     if thread.ident != ident and thread.ident not in self._suspended:
                         self._request(thread.ident, _PAUSE)
-        if reason is not None:
+        if reason_now is not None:
             body: dict[str, Any] = {
                 "reason": reason,
                 "threadId": self.threads.dap_id(ident),
@@ -345,7 +355,19 @@ class Debugger:
         finally:
             with self._lock:
                 self._suspended.pop(ident, None)
-                self._exceptions.pop(ident, None)
+                if not deferred:
+                    self._exceptions.pop(ident, None)
+        if deferred:
+            self._stop(
+                ident,
+                frame,
+                reason,
+                hit_ids=hit_ids,
+                text=text,
+                frames=frames,
+                lines=lines,
+                at_line=at_line,
+            )
 
     def _emit_logs(self, decision: Any) -> None:
         for message in decision.log_messages:
@@ -380,6 +402,7 @@ class Debugger:
                     raise RequestError("thread is not stopped", error_id=ERR_NOT_STOPPED)
                 frame = suspension.frame
             self._return_values.clear()  # shown only at the stop right after the return
+            self._stop_reported = False
             self._suspend_all = False
             self._parked.notify_all()
             self._pause_requested = False
