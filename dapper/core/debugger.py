@@ -222,14 +222,21 @@ class Debugger:
                 # or step end on this line is reported once the others resume,
                 # so clients see one stop at a time and no hit is lost.
                 self._stop(ident, frame, None, at_line=True)
-                if reason is None or ident in self._steps:
+                if reason is None or not self._still_due(ident, frame, reason, at_line=True):
                     return
-                if reason == "breakpoint" and not self._has_line_breakpoint(frame):
-                    return  # removed while this thread was parked
             elif reason is None:
                 reason = "pause"
         if reason is not None:
             self._stop(ident, frame, reason, hit_ids=ids, at_line=True)
+
+    def _still_due(self, ident: int, frame: FrameType, reason: str, *, at_line: bool) -> bool:
+        """Whether a stop held back while another thread's stop was shown
+        should still be reported now that the client resumed."""
+        if ident in self._steps:
+            return False  # the client stepped this thread meanwhile
+        if reason == "breakpoint" and at_line and not self._has_line_breakpoint(frame):
+            return False  # the breakpoint was removed meanwhile
+        return True
 
     def _has_line_breakpoint(self, frame: FrameType) -> bool:
         lines = self.state.line_breakpoints.get(canonical_path(frame.f_code.co_filename))
@@ -357,7 +364,7 @@ class Debugger:
                 self._suspended.pop(ident, None)
                 if not deferred:
                     self._exceptions.pop(ident, None)
-        if deferred:
+        if deferred and self._still_due(ident, frame, reason, at_line=at_line):
             self._stop(
                 ident,
                 frame,

@@ -189,7 +189,7 @@ def test_program_with_threads(run):
     main_id = next(tid for _, tid, name in rows if name == "MainThread")
     assert re.match(r"> .*\(\d+\)\S+\(\)\n-> ", terminal.command(f"thread {main_id}"))
     where = terminal.command("where")
-    assert re.search(r"terminal_threads\.py\(1[13]\)<module>\(\)\n-> +t\.(start|join)\(\)", where)
+    assert re.search(r"terminal_threads\.py\(1[24]\)<module>\(\)\n-> +t\.(start|join)\(\)", where)
     assert "worker()" not in where
     assert re.search(rf"\* +{main_id} MainThread", terminal.command("threads"))
     out = terminal.command("c")
