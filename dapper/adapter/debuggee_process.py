@@ -72,6 +72,12 @@ class DebuggeeProcess:
             pump.join(timeout=5)
         return exit_code_of(returncode)
 
+    def drain(self, timeout: float) -> None:
+        """Wait until the program's output pipes are read to their end (the
+        program released or closed them), so nothing written before is lost."""
+        for pump in self._pumps:
+            pump.join(timeout=timeout)
+
     def poll(self) -> int | None:
         return self.process.poll()
 

@@ -24,7 +24,7 @@ from dapper.protocol import messages
 from dapper.protocol.capabilities import capabilities
 from dapper.protocol.connection import Connection, socket_connection
 from dapper.protocol.framing import ProtocolError
-from dapper.protocol.messages import RequestError
+from dapper.protocol.messages import RELEASE_OUTPUT, RequestError
 
 log = logging.getLogger("dapper.adapter")
 
@@ -174,8 +174,18 @@ class AdapterSession:
             if terminate is None:
                 # Attached: detach by default. Launched in the client's terminal: end it.
                 forwarded["arguments"] = {**arguments, "terminateDebuggee": self.mode == "launch"}
+            releasing = self.mode == "launch" and self.process is not None
+            if releasing:
+                # Nobody reads the program's pipes once this adapter ends.
+                forwarded["arguments"] = {**forwarded.get("arguments", {}), RELEASE_OUTPUT: True}
             self._send_to_engine(forwarded, lambda response: done.set())
             done.wait(5)
+            if releasing and self.process is not None:
+                self.process.drain(timeout=2.0)
+                self._send_output(
+                    "console",
+                    "Dapper: detached; the program runs on and its further output is discarded.\n",
+                )
         self.client.send(messages.response(request))
         self._done.set()
 

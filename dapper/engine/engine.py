@@ -136,6 +136,22 @@ class Engine:
         self.debugger.detach()
         threading.Thread(target=_exit_process, name="dapper.exit", daemon=True).start()
 
+    def release_output(self) -> None:
+        """The adapter that reads our stdout/stderr pipes is going away while the
+        program runs on: point fds 1 and 2 at the null device, so the program's
+        later prints are discarded instead of failing with BrokenPipeError."""
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError, AttributeError):
+                pass
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            for fd in (1, 2):
+                os.dup2(null, fd)
+        finally:
+            os.close(null)
+
     # ------------------------------------------------------------ backend
 
     def start_backend(self) -> None:

@@ -18,7 +18,7 @@ from dapper.protocol.arguments import arguments_of, int_arg
 from dapper.protocol.capabilities import capabilities
 from dapper.protocol.connection import Connection
 from dapper.protocol.framing import ProtocolError
-from dapper.protocol.messages import RequestError
+from dapper.protocol.messages import RELEASE_OUTPUT, RequestError
 
 log = logging.getLogger("dapper.engine")
 
@@ -130,6 +130,8 @@ class EngineSession:
         self.disconnected.set()
         if arguments.get("terminateDebuggee"):
             self.engine.terminate_soon()
+        elif arguments.get(RELEASE_OUTPUT):
+            self.engine.release_output()
 
     def on_terminate(self, request: dict) -> None:
         self.engine.terminate_soon()

@@ -12,6 +12,10 @@ ERR_NOT_STOPPED = 1003
 ERR_INTERNAL = 1004
 ERR_TIMEOUT = 1005
 
+#: Private ``disconnect`` argument from the adapter to the engine: the adapter
+#: stops reading the program's output pipes, so the engine points them elsewhere.
+RELEASE_OUTPUT = "dapperReleaseOutput"
+
 
 class RequestError(Exception):
     """Raised by a request handler; becomes a DAP error response."""

@@ -117,6 +117,23 @@ def test_disconnect_without_terminating_lets_program_finish(dap, tmp_path):
     assert out.read_text() == "ran to the end"
 
 
+def test_program_left_running_after_disconnect_can_still_print(dap, tmp_path):
+    # The adapter reads a launched program's output; once the client disconnects
+    # without ending it, that reader goes away and the program must not die of
+    # a broken pipe on its next print.
+    out = tmp_path / "result.txt"
+    dap.launch(program=fixture_path("detach_prints.py"), args=[str(out)])
+    dap.wait_for(lambda m: "before detach" in dap.output("stdout"), what="output before detach")
+    dap.request("disconnect", {"terminateDebuggee": False})
+    assert "further output is discarded" in dap.output("console")
+    dap.close()
+    deadline = time.monotonic() + TIMEOUT
+    while not out.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.2)
+    assert out.read_text() == "printed fine"
+
+
 def test_terminate_request(dap):
     dap.launch(program=SPIN)
     dap.wait_for(lambda m: "spinning" in dap.output("stdout"), what="spinning output")
