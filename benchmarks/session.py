@@ -71,7 +71,10 @@ class DebugSession:
         )
         self.client = DapClient.over_process(self.process)
         self.reported = threading.Event()
+        self.ended = threading.Event()
+        self._stderr_tail = ""
         self.client.on_event("output", self._watch_output)
+        self.client.on_event("terminated", self._watch_end)
         if auto_continue:
             self.client.on_event("stopped", self._continue)
         self._launch_seq: int | None = None
@@ -83,14 +86,33 @@ class DebugSession:
         return True
 
     def _watch_output(self, event: dict[str, Any]) -> bool:
-        if DONE_MARKER in event.get("body", {}).get("output", ""):
+        body = event.get("body", {})
+        text = body.get("output", "")
+        if DONE_MARKER in text:
             self.reported.set()
+        if body.get("category") == "stderr":
+            self._stderr_tail = (self._stderr_tail + text)[-800:]
         return True  # nobody reads program output; do not queue it
 
+    def _watch_end(self, event: dict[str, Any]) -> bool:
+        self.ended.set()
+        return False  # still queued for wait_terminated
+
     def wait_reported(self, timeout: float = RUN_TIMEOUT) -> None:
-        """Wait until the program has written its result."""
-        if not self.reported.wait(timeout):
-            raise DapError(f"{self.debugger.name}: no result after {timeout:.0f} s")
+        """Wait until the program has written its result; fail at once (not
+        after ``timeout``) when the program or the adapter ends without one."""
+        deadline = time.monotonic() + timeout
+        while not self.reported.wait(0.2):
+            if self.ended.is_set() or self.process.poll() is not None:
+                if self.reported.wait(2.0):  # output may trail the end by a moment
+                    return
+                tail = self._stderr_tail.strip()
+                raise DapError(
+                    f"{self.debugger.name}: the program ended without reporting a result"
+                    + (f"; its stderr ended with:\n{tail}" if tail else "")
+                )
+            if time.monotonic() > deadline:
+                raise DapError(f"{self.debugger.name}: no result after {timeout:.0f} s")
 
     def configure(self) -> float:
         """Handshake up to ``configurationDone``; returns seconds since spawn."""

@@ -194,6 +194,8 @@ class Debugger:
                 self._steps.pop(ident, None)
                 self._step_reasons.pop(ident, None)
             self._request(ident, None)
+            # The OS reuses idents: a later thread must not inherit this one's id.
+            self.threads.forget(ident)
 
     # ------------------------------------------------------------ callbacks
 

@@ -7,6 +7,17 @@ from tests.e2e.helpers import evaluate, line, path, stop_line, wait_output
 TARGET = "threads_target.py"
 
 
+def _stop_in_a_worker(dap, frame_eval) -> dict:
+    """Launch with a breakpoint on the workers' loop body; the first stop there."""
+    dap.launch(
+        program=path(TARGET),
+        frameEval=frame_eval,
+        exception_filters=[],
+        breakpoints={path(TARGET): [{"line": line(TARGET, "work_body")}]},
+    )
+    return dap.wait_stopped("breakpoint")
+
+
 def test_all_threads_stop_and_resume_together(dap, frame_eval):
     dap.launch(
         program=path(TARGET),
@@ -41,13 +52,7 @@ def test_breakpoint_removed_while_another_thread_waits_at_it_does_not_stop(dap, 
     # Both workers leave a barrier together and reach the breakpoint line at
     # about the same time: one stop is shown, the other thread is held at the
     # same line. Once the user removes the breakpoint, continue runs to the end.
-    dap.launch(
-        program=path(TARGET),
-        frameEval=frame_eval,
-        exception_filters=[],
-        breakpoints={path(TARGET): [{"line": line(TARGET, "work_body")}]},
-    )
-    stop = dap.wait_stopped("breakpoint")
+    stop = _stop_in_a_worker(dap, frame_eval)
     dap.request("setBreakpoints", {"source": {"path": path(TARGET)}, "breakpoints": []})
     dap.request("continue", {"threadId": stop["body"]["threadId"]})
     assert dap.wait_exit() == 0
@@ -56,13 +61,7 @@ def test_breakpoint_removed_while_another_thread_waits_at_it_does_not_stop(dap, 
 
 
 def test_next_in_one_thread_never_steps_another(dap, frame_eval):
-    dap.launch(
-        program=path(TARGET),
-        frameEval=frame_eval,
-        exception_filters=[],
-        breakpoints={path(TARGET): [{"line": line(TARGET, "work_body")}]},
-    )
-    stop = dap.wait_stopped("breakpoint")
+    stop = _stop_in_a_worker(dap, frame_eval)
     stepping = stop["body"]["threadId"]
     for _ in range(6):
         dap.request("next", {"threadId": stepping})
@@ -123,3 +122,16 @@ def test_pause_thread_blocked_in_sleep(dap, frame_eval):
     )
     dap.request("continue", {"threadId": stop["body"]["threadId"]})
     assert dap.wait_exit() == 0
+
+
+def test_every_thread_gets_its_own_id_even_when_the_os_reuses_its_ident(dap, frame_eval):
+    dap.launch(program=path("sequential_threads.py"), frameEval=frame_eval, exception_filters=[])
+    assert dap.wait_exit() == 0
+    started = [
+        e["body"]["threadId"] for e in dap.events("thread") if e["body"]["reason"] == "started"
+    ]
+    exited = [
+        e["body"]["threadId"] for e in dap.events("thread") if e["body"]["reason"] == "exited"
+    ]
+    assert len(started) == 5 and len(set(started)) == 5, started
+    assert sorted(exited) == sorted(started)

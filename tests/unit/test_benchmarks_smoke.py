@@ -99,3 +99,21 @@ def test_header_and_skips_are_recorded(quick_run: tuple[dict, str]) -> None:
 def test_workloads_mark_their_breakpoint_lines(workload: str) -> None:
     lines = {marker: marker_line(workload, marker) for marker in ("hot", "never", "after")}
     assert len(set(lines.values())) == 3
+
+
+def test_a_program_that_dies_without_a_result_fails_its_row_with_the_reason(tmp_path) -> None:
+    # A workload that crashes must not leave the runner waiting out its
+    # whole time limit: the row fails with the program's own error.
+    from benchmarks.debuggers import available_debuggers
+    from benchmarks.session import DapError, Plan, run_debugged
+
+    crashing = tmp_path / "crashing.py"
+    crashing.write_text("raise RuntimeError('workload broke')\n")
+    settrace = next(
+        d for d in available_debuggers(with_debugpy=False)[0] if d.name.endswith("settrace")
+    )
+    with pytest.raises(DapError) as failure:
+        run_debugged(settrace, Plan(str(crashing)))
+    message = str(failure.value)
+    assert "ended without reporting a result" in message
+    assert "RuntimeError: workload broke" in message
