@@ -146,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"dapper: {exc}", file=sys.stderr)
         return 2
     engine = Engine(config, launched_by_adapter=args.adapter)
+    os.register_at_fork(after_in_child=engine.forget_in_forked_child)
     if args.kind == "file":
         # The script is about to run as __main__: its breakpoints are not
         # "waiting for a module", and watching for its load (an audit hook,

@@ -80,6 +80,14 @@ class BackendBase(ABC):
             self.installed = False
             self._clear_bookkeeping()
 
+    def renew_locks_after_fork(self) -> None:
+        """In a forked child, before ``shutdown``: locks a vanished thread may hold.
+
+        The base keeps its shared state under ``DebugState.lock``, which the
+        debugger renews; backends with locks of their own renew them here.
+        """
+        return None
+
     def set_line_breakpoints(self, filename: str, lines: Iterable[int]) -> None:
         key = canonical_path(filename)
         with self.state.lock:

@@ -99,6 +99,9 @@ class EvalFrameBackend(BackendBase):
                 self._release_tracer()
             raise
 
+    def renew_locks_after_fork(self) -> None:
+        self._live_lock = threading.RLock()
+
     def _remove_hook(self) -> None:
         _hook.uninstall()
         if self.tracer is not None:

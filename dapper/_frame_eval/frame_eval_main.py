@@ -153,6 +153,12 @@ class FrameEvalManager:
         finally:
             self.runtime._deactivate()
 
+    def shutdown_in_forked_child(self) -> None:
+        """A forked child runs without the debugger: remove the backend there."""
+        if self.backend is not None:
+            self.backend.renew_locks_after_fork()
+        self.shutdown()
+
     def _make_backend(self, name: str) -> Any:
         if name == "eval_frame":
             module = importlib.import_module(EVAL_FRAME_MODULE)

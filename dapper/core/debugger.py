@@ -467,6 +467,26 @@ class Debugger:
             self._entry_threads.clear()
         self.resume_all()
 
+    def forget_after_fork(self) -> None:
+        """In a forked child: only the forking thread exists and no client can
+        resume a stop, so drop all stop state and stop listening for events.
+
+        Locks are replaced, not taken: a thread that no longer exists may have
+        held one at the moment of the fork.
+        """
+        self._lock = threading.RLock()
+        self._parked = threading.Condition(self._lock)
+        self.state.lock = threading.RLock()
+        self._suspended.clear()
+        self._steps.clear()
+        self._step_reasons.clear()
+        self._entry_threads.clear()
+        self._exceptions.clear()
+        self._suspend_all = self._stop_reported = self._pause_requested = False
+        self.backend = None
+        if self._audit_filter is not None:
+            self._audit_filter.uninstall()
+
     # ------------------------------------------------------------ queries
 
     @property

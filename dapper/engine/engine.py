@@ -152,6 +152,26 @@ class Engine:
         finally:
             os.close(null)
 
+    def forget_in_forked_child(self) -> None:
+        """After ``os.fork()`` in the child: there is no engine thread and the
+        client talks to the parent, so the child runs undebugged. Its copy of
+        the client socket is closed without a shutdown (the parent's stays up)."""
+        from dapper.core import thread_events
+
+        session, self.session = self.session, None
+        listener, self._listener = self._listener, None
+        for sock in (session.connection.socket if session else None, listener):
+            if sock is not None:
+                try:
+                    os.close(sock.detach())
+                except OSError:
+                    pass
+        thread_events.uninstall()
+        self.debugger.forget_after_fork()
+        manager, self.manager = self.manager, None
+        if manager is not None:
+            manager.shutdown_in_forked_child()
+
     # ------------------------------------------------------------ backend
 
     def start_backend(self) -> None:

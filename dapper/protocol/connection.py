@@ -38,6 +38,8 @@ class Connection:
         self.trace = trace
         self._closer = closer
         self.closed = False
+        #: the socket underneath, for a connection made by ``socket_connection``
+        self.socket: Any = None
 
     def send(self, message: dict[str, Any]) -> dict[str, Any]:
         """Number and write one message; returns it. Silently drops after close."""
@@ -108,6 +110,8 @@ def socket_connection(sock: Any, *, name: str, trace: TraceHook | None = None) -
             pass
         sock.close()
 
-    return Connection(
+    connection = Connection(
         sock.makefile("rb"), sock.makefile("wb"), name=name, trace=trace, closer=closer
     )
+    connection.socket = sock
+    return connection

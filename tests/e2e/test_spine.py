@@ -15,6 +15,7 @@ import pytest
 from dapper.protocol.framing import MessageReader, encode_message
 from tests.e2e.conftest import fixture_path
 from tests.e2e.dap_client import REPO_ROOT, TIMEOUT, DapClient, validate
+from tests.e2e.helpers import evaluate, line
 
 HELLO = fixture_path("hello.py")
 SPIN = fixture_path("spin.py")
@@ -483,3 +484,25 @@ def test_launched_debuggee_ends_when_its_adapter_is_killed():
         assert not _alive(pid)
     finally:
         client.close()
+
+
+def test_forked_children_run_undebugged_and_the_parent_still_stops(dap, frame_eval):
+    # A child made by fork() has no engine thread and shares the parent's
+    # connection: it must neither stop (nobody could resume it) nor write to
+    # the client. The parent keeps its breakpoints.
+    program = fixture_path("forking.py")
+    dap.launch(
+        program=program,
+        frameEval=frame_eval,
+        exception_filters=[],
+        breakpoints={program: [{"line": line("forking.py", "square_body")}]},
+    )
+    stop = dap.wait_stopped("breakpoint")
+    frame = dap.top_frame(stop["body"]["threadId"])
+    assert frame["name"] == "square"
+    assert evaluate(dap, stop["body"]["threadId"], "x") == "3"
+    dap.request("continue", {"threadId": stop["body"]["threadId"]})
+    assert dap.wait_exit() == 0
+    assert len(dap.events("stopped")) == 1
+    out = dap.output("stdout")
+    assert "results [0, 1, 4, 9]" in out and "child done" in out and "parent result 9" in out
