@@ -20,6 +20,7 @@ from typing import Any
 from benchmarks.dap_client import DapClient, DapError
 from benchmarks.debuggers import Debugger, debuggee_env
 from benchmarks.workloads import DONE_MARKER, RESULT_ENV
+from dapper.terminal.client import close_adapter
 
 #: Longest a single benchmark program may run under a debugger.
 RUN_TIMEOUT = 300.0
@@ -178,20 +179,11 @@ class DebugSession:
                 try:
                     seq = self.client.send("disconnect", {"terminateDebuggee": True})
                     self.client.response(seq, timeout=5)
-                except DapError:
+                except (DapError, OSError):
                     pass
-                self.process.stdin.close()  # adapters serve until their client goes away
-                self.process.wait(timeout=10)
-        except (subprocess.TimeoutExpired, OSError):
-            self.process.kill()
-            self.process.wait()
         finally:
+            close_adapter(self.process)
             self.client.close()
-            for stream in (self.process.stdin, self.process.stdout):
-                try:
-                    stream.close()
-                except OSError:
-                    pass
 
     def __enter__(self) -> DebugSession:
         return self

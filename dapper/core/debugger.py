@@ -238,6 +238,11 @@ class Debugger:
             return False  # the client stepped this thread meanwhile
         if reason == "breakpoint" and at_line and not self._has_line_breakpoint(frame):
             return False  # the breakpoint was removed meanwhile
+        if reason == "exception":
+            pending = self._exceptions.get(ident)
+            if pending is not None and not self.exceptions.still_wanted(pending[1], pending[0]):
+                self._exceptions.pop(ident, None)
+                return False  # its exception filter was turned off meanwhile
         return True
 
     def _has_line_breakpoint(self, frame: FrameType) -> bool:

@@ -40,6 +40,12 @@ FILTERS = [
 _NAMES = {f["filter"] for f in FILTERS}
 #: Control-flow exceptions that never stop on "raised".
 _QUIET = (StopIteration, StopAsyncIteration, GeneratorExit)
+#: exceptionInfo's break mode of a stop → the filter that asked for it
+_FILTER_OF_BREAK_MODE = {
+    "always": "raised",
+    "userUnhandled": "userUnhandled",
+    "unhandled": "uncaught",
+}
 
 
 @dataclass
@@ -79,6 +85,11 @@ class ExceptionFilters:
         if "userUnhandled" in self.enabled:
             mode |= EXC_USER_UNHANDLED
         return mode
+
+    def still_wanted(self, break_mode: str, exc: BaseException) -> bool:
+        """Whether the filter behind a stop in ``break_mode`` (``always``,
+        ``userUnhandled``, ``unhandled``) still asks to stop for ``exc``."""
+        return self._matches(_FILTER_OF_BREAK_MODE.get(break_mode, ""), exc)
 
     def _matches(self, name: str, exc: BaseException) -> bool:
         if name not in self.enabled:

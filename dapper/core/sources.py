@@ -95,10 +95,6 @@ class SourceRegistry:
     def text(self, ref: int) -> str | None:
         return self._texts.get(ref)
 
-    def remember(self, filename: str, text: str) -> None:
-        """Record the text of code compiled from a string (e.g. ``-c CODE``)."""
-        linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
-
 
 def loaded_sources() -> list[dict]:
     """DAP ``Source`` for every loaded module that has a file."""

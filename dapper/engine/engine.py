@@ -34,7 +34,6 @@ class Engine:
         self.manager: Any = None
         self.session: EngineSession | None = None
         self.configured = threading.Event()
-        self.client_gone = threading.Event()
         self.stop_on_entry = False
         self._listener: socket.socket | None = None
         self._terminating = False
@@ -83,13 +82,11 @@ class Engine:
     def _serve_one(self, sock: socket.socket) -> None:
         session = EngineSession(self, socket_connection(sock, name="engine"))
         self.session = session
-        self.client_gone.clear()
         try:
             session.serve()
         finally:
             self.session = None
             self.debugger.detach()
-            self.client_gone.set()
             if not self.configured.is_set():
                 self.configured.set()  # a vanished client must not keep the program waiting
             if (

@@ -126,12 +126,28 @@ class AdapterClient:
 
     def close(self) -> None:
         """Close our end, then make sure the adapter is gone."""
-        try:
-            self.process.stdin.close()
-        except OSError:
-            pass
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        close_adapter(self.process)
+
+
+def close_adapter(process: subprocess.Popen, timeout: float = 10.0) -> None:
+    """End a stdio adapter the way an editor does: close its input (adapters
+    serve until their client goes away), then kill it if it lingers, and close
+    our ends of its pipes."""
+    try:
+        if process.poll() is None:
+            try:
+                process.stdin.close()
+            except OSError:
+                pass
+            try:
+                process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+    finally:
+        for stream in (process.stdin, process.stdout, process.stderr):
+            if stream is not None:
+                try:
+                    stream.close()
+                except OSError:
+                    pass

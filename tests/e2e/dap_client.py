@@ -20,6 +20,7 @@ from typing import Any
 import jsonschema
 
 from dapper.protocol.framing import MessageReader, encode_message
+from dapper.terminal.client import close_adapter
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "data" / "debugAdapterProtocol.json"
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -317,20 +318,4 @@ class DapClient:
         return exited["body"]["exitCode"]
 
     def close(self) -> None:
-        try:
-            if self.process.poll() is None:
-                try:
-                    self.process.stdin.close()
-                except OSError:
-                    pass
-                try:
-                    self.process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    self.process.kill()
-                    self.process.wait()
-        finally:
-            for stream in (self.process.stdout, self.process.stderr):
-                try:
-                    stream.close()
-                except OSError:
-                    pass
+        close_adapter(self.process)

@@ -60,6 +60,21 @@ def test_breakpoint_removed_while_another_thread_waits_at_it_does_not_stop(dap, 
     assert "joined" in dap.output("stdout")
 
 
+def test_exception_filter_turned_off_while_another_thread_waits_to_report_does_not_stop(
+    dap, frame_eval
+):
+    # Both workers raise at about the same time: one exception stop is shown,
+    # the other is held back. Once the user turns the filter off, continue
+    # runs to the end.
+    dap.launch(program=path("threads_raise.py"), frameEval=frame_eval, exception_filters=["raised"])
+    stop = dap.wait_stopped("exception")
+    dap.request("setExceptionBreakpoints", {"filters": []})
+    dap.request("continue", {"threadId": stop["body"]["threadId"]})
+    assert dap.wait_exit() == 0
+    assert len(dap.events("stopped")) == 1
+    assert "joined" in dap.output("stdout")
+
+
 def test_next_in_one_thread_never_steps_another(dap, frame_eval):
     stop = _stop_in_a_worker(dap, frame_eval)
     stepping = stop["body"]["threadId"]
