@@ -188,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
         exit_code = 130
     except BaseException as exc:  # noqa: BLE001 - the program's uncaught exception
         engine.debugger.on_uncaught(exc)
-        _print_user_traceback(exc)
+        engine.debugger.quietly(_print_user_traceback, exc)
         exit_code = 1
     finally:
         sys.stdout.flush()
@@ -218,7 +218,7 @@ def _thread_excepthook(engine):  # type: ignore[no-untyped-def]
     def hook(args: threading.ExceptHookArgs) -> None:
         if args.exc_value is not None and not isinstance(args.exc_value, SystemExit):
             engine.debugger.on_uncaught(args.exc_value)
-        original(args)
+        engine.debugger.quietly(original, args)
 
     return hook
 

@@ -7,7 +7,7 @@ that produced the event and may block it (a stop) until the client resumes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from types import FrameType
 from typing import Any, Protocol, runtime_checkable
 
@@ -65,6 +65,10 @@ class FrameEvalBackend(Protocol):
 
     def ignore_thread(self, thread_id: int) -> None:
         """Never trace or stop this (debugger-internal) thread."""
+
+    def deliver(self, method: Callable[..., Any], *args: Any) -> None:
+        """Call a ``DebuggerCallbacks`` method with this thread's events held
+        off meanwhile; an exception it raises is logged, never passed on."""
 
     def get_stats(self) -> dict[str, int]:
         """Counters; see ``FrameEvalRuntime.get_stats``."""

@@ -18,6 +18,7 @@ from typing import Any
 from dapper._frame_eval.backend import FrameEvalBackend
 from dapper._frame_eval.debug_state import DebugState, StepRequest
 from dapper.core.exception_breakpoints import ExceptionFilters
+from dapper.core.exception_info import exception_text
 from dapper.core.frame_kinds import is_debugger_frame, is_suspending
 from dapper.core.sources import SourceRegistry
 from dapper.core.stack import HIDDEN_LIBRARY, FrameRegistry, stack_frames, visible_frames
@@ -301,9 +302,28 @@ class Debugger:
             self._publish_step(ident, step)
 
     def on_uncaught(self, exc: BaseException, ident: int | None = None) -> None:
-        """An exception is about to end the program or a thread; stop if asked."""
+        """An exception is about to end the program or a thread; stop if asked.
+
+        Called by the launcher, not by a backend: it goes through the backend's
+        ``deliver`` like every event, so user code it runs (the exception's
+        ``__str__``, evaluations while stopped) triggers no events of its own.
+        """
+        backend = self.backend
+        if backend is not None:
+            backend.deliver(self._on_uncaught, exc, ident)
+
+    def quietly(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Run launcher work that calls user code (printing an exception calls
+        its ``__str__``) with no debugger events on this thread."""
+        backend = self.backend
+        if backend is None:
+            fn(*args)
+        else:
+            backend.deliver(fn, *args)
+
+    def _on_uncaught(self, exc: BaseException, ident: int | None) -> None:
         ident = threading.get_ident() if ident is None else ident
-        if ident in self.threads.ignored or self.backend is None:
+        if ident in self.threads.ignored:
             return
         if not self.exceptions.stop_on_uncaught(exc):
             return
@@ -566,7 +586,7 @@ def _eval_timeout_from_env(default: float = 5.0) -> float:
 
 def _describe(exc: BaseException) -> str:
     name = type(exc).__qualname__
-    text = str(exc)
+    text = exception_text(exc)
     return f"{name}: {text}" if text else name
 
 

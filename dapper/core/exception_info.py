@@ -19,7 +19,8 @@ def _names(exc: BaseException) -> tuple[str, str]:
     return qualname, full
 
 
-def _text(exc: BaseException) -> str:
+def exception_text(exc: BaseException) -> str:
+    """``str(exc)``, or what its ``__str__`` raised: user code must not break a stop."""
     try:
         return str(exc)
     except Exception as error:
@@ -47,7 +48,7 @@ def exception_details(exc: BaseException, _seen: set[int] | None = None) -> dict
     seen.add(id(exc))
     type_name, full_type_name = _names(exc)
     details = {
-        "message": _text(exc),
+        "message": exception_text(exc),
         "typeName": type_name,
         "fullTypeName": full_type_name,
         "stackTrace": _stack_trace(exc),

@@ -86,3 +86,22 @@ def test_system_exit_zero_never_stops(dap, frame_eval):
     ]
     assert dap.wait_exit() == 0
     assert len(dap.events("stopped")) == 3
+
+
+def test_exception_whose_str_raises_still_stops_and_the_program_runs_as_without_debugger(
+    dap, frame_eval
+):
+    # Core calls str() on the exception to describe the stop; a __str__ that
+    # raises must neither cost the stop nor add stops of its own (the launcher
+    # prints the final traceback, which calls __str__ again).
+    target = "broken_str_exc.py"
+    dap.launch(program=path(target), frameEval=frame_eval, exception_filters=["raised", "uncaught"])
+    found = _stops(dap, 2)
+    described = "Weird: <str raised RuntimeError: str broke>"
+    assert found == [(line(target, "raise"), described)] * 2
+    assert dap.wait_exit() == 1
+    assert len(dap.events("stopped")) == 2
+    assert "caught it" in dap.output("stdout")
+    stderr = dap.output("stderr")
+    assert "Weird: <exception str() failed>" in stderr  # what plain Python prints
+    assert "dapper" not in stderr and "callback" not in stderr
