@@ -18,6 +18,7 @@ import types
 
 from dapper._frame_eval.config import FrameEvalConfig
 from dapper.core import thread_events
+from dapper.engine import console_log
 
 BACKEND_NAMES = ("auto", "eval_frame", "tracing", "sys.monitoring", "settrace")
 
@@ -146,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"dapper: {exc}", file=sys.stderr)
         return 2
     engine = Engine(config, launched_by_adapter=args.adapter)
+    console_log.route_to_client(engine.send_to_client)
     os.register_at_fork(after_in_child=engine.forget_in_forked_child)
     if args.kind == "file":
         # The script is about to run as __main__: its breakpoints are not

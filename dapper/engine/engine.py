@@ -42,9 +42,15 @@ class Engine:
     # ------------------------------------------------------------ events
 
     def _emit(self, name: str, body: dict) -> None:
+        self.send_to_client(name, body)
+
+    def send_to_client(self, name: str, body: dict) -> bool:
+        """Send an event if a client is connected; whether one was."""
         session = self.session
-        if session is not None:
-            session.send_event(name, body)
+        if session is None or session.connection.closed:
+            return False
+        session.send_event(name, body)
+        return True
 
     # ------------------------------------------------------------ connections
 

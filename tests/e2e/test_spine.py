@@ -506,3 +506,28 @@ def test_forked_children_run_undebugged_and_the_parent_still_stops(dap, frame_ev
     assert len(dap.events("stopped")) == 1
     out = dap.output("stdout")
     assert "results [0, 1, 4, 9]" in out and "child done" in out and "parent result 9" in out
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="sys.monitoring needs 3.12+")
+def test_backend_fallback_is_reported_in_the_debug_console_not_the_programs_stderr(dap, tmp_path):
+    # Another tool holds sys.monitoring's debugger slot before Dapper starts
+    # (a sitecustomize stands in for it): Dapper falls back to settrace and
+    # says why in one console line; the program's own stderr stays clean.
+    (tmp_path / "sitecustomize.py").write_text(
+        "import sys\nsys.monitoring.use_tool_id(sys.monitoring.DEBUGGER_ID, 'other-debugger')\n"
+    )
+    dap.launch(
+        program=HELLO,
+        env={"PYTHONPATH": str(tmp_path)},
+        frameEval={"backend": "tracing", "tracing_backend": "sys.monitoring"},
+        breakpoints={HELLO: [{"line": 5}]},
+    )
+    stop = dap.wait_stopped("breakpoint")  # the fallback backend still stops
+    status = dap.request("dapper/status")["body"]["status"]
+    assert status["backend"] == "settrace"
+    console = dap.output("console")
+    assert console.count("falling back to settrace") == 1
+    assert "other-debugger" in console
+    dap.request("continue", {"threadId": stop["body"]["threadId"]})
+    assert dap.wait_exit() == 0
+    assert "Dapper" not in dap.output("stderr")
