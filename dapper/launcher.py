@@ -8,6 +8,7 @@ reports how it ended.
 from __future__ import annotations
 
 import argparse
+import atexit
 import builtins
 import os
 import runpy
@@ -195,9 +196,21 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         sys.stdout.flush()
     _wait_for_threads()
+    # As the interpreter would next, but while the debugger is still on, so a
+    # breakpoint in an atexit handler stops (they then do not run again).
+    atexit._run_exitfuncs()
+    _flush_standard_streams()
     thread_events.uninstall()
     engine.finish(exit_code)
     return exit_code
+
+
+def _flush_standard_streams() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError, AttributeError):
+            pass
 
 
 def _print_user_traceback(exc: BaseException) -> None:

@@ -182,3 +182,27 @@ def test_breakpoint_locations(dap, frame_eval):
     assert lines == [line(TARGET, "after_blank"), line(TARGET, "after_blank") + 1]
     dap.request("continue", {"threadId": 1})
     assert dap.wait_exit() == 0
+
+
+def test_breakpoints_in_a_signal_handler_and_an_atexit_handler_stop(dap, frame_eval):
+    target = "exit_handlers.py"
+    dap.launch(
+        program=path(target),
+        frameEval=frame_eval,
+        exception_filters=["uncaught"],
+        breakpoints={path(target): [{"line": line(target, m)} for m in ("cleanup", "handler")]},
+    )
+    stops = []
+    for _ in range(2):
+        stop = dap.wait_stopped("breakpoint")
+        frame = dap.top_frame(stop["body"]["threadId"])
+        stops.append((frame["name"], frame["line"]))
+        cont(dap, stop)
+    assert stops == [
+        ("on_signal", line(target, "handler")),
+        ("cleanup", line(target, "cleanup")),
+    ]
+    assert dap.wait_exit() == 0  # as plain Python: an atexit error is reported, not fatal
+    assert dap.output("stdout") == "handler ran True\nmain done\ncleanup ran cleaning\n"
+    assert "Exception ignored in atexit callback" in dap.output("stderr")
+    assert "ValueError: in atexit" in dap.output("stderr")
