@@ -1,5 +1,7 @@
 """Logpoint messages: text with ``{expression}`` parts, ``{{`` and ``}}`` escapes.
 
+A part may also use f-string syntax: ``{x!r}``, ``{price:.2f}``, ``{x=}``.
+
 A message is parsed and its expressions compiled once, when the breakpoint is
 set; each hit only evaluates them. An expression that fails at hit time shows
 its error in place (``{NameError: name 'y' is not defined}``) instead of losing
@@ -67,12 +69,7 @@ def parse_log_message(text: str) -> LogMessage:
                 raise InvalidLogMessage(
                     f"Empty expression '{{}}' at position {i} of the log message."
                 )
-            try:
-                code = compile(source, "<log message>", "eval", dont_inherit=True)
-            except SyntaxError as exc:
-                raise InvalidLogMessage(
-                    f"Invalid expression {{{source}}} in the log message: {exc.msg}."
-                ) from exc
+            code = _compile_field(source)
             if literal:
                 parts.append("".join(literal))
                 literal = []
@@ -84,6 +81,25 @@ def parse_log_message(text: str) -> LogMessage:
     if literal:
         parts.append("".join(literal))
     return LogMessage(text, tuple(parts))
+
+
+def _compile_field(source: str) -> CodeType:
+    """An expression, or failing that an f-string field (``x!r``, ``v:.2f``, ``x=``)."""
+    try:
+        return compile(source, "<log message>", "eval", dont_inherit=True)
+    except SyntaxError as exc:
+        error = exc
+    for quote in ('"""', "'''"):
+        if quote not in source and not source.endswith(quote[0]):
+            try:
+                return compile(
+                    f"f{quote}{{{source}}}{quote}", "<log message>", "eval", dont_inherit=True
+                )
+            except SyntaxError:
+                break
+    raise InvalidLogMessage(
+        f"Invalid expression {{{source}}} in the log message: {error.msg}."
+    ) from error
 
 
 def _closing_brace(text: str, start: int) -> int:

@@ -359,6 +359,23 @@ def test_log_message_interpolates_with_escapes_and_does_not_stop(fixture):
     ]
 
 
+def test_log_message_takes_f_string_conversions_format_specs_and_self_documenting_fields(
+    fixture,
+):
+    fixture.load()
+    registry = BreakpointRegistry()
+    registry.set_breakpoints(
+        source(fixture.path),
+        [{"line": fixture.line("@loop-hit"), "logMessage": "{i!r} {i / 3:.2f} {i=} {i!=2}"}],
+    )
+    decisions = run_hits(registry, fixture, 2)
+    assert decisions[1].log_messages == ["2 0.67 i=2 False"]
+    (bad,) = registry.set_breakpoints(
+        source(fixture.path), [{"line": fixture.line("@loop-hit"), "logMessage": "{i ==* 2}"}]
+    )
+    assert bad["verified"] is False and "invalid syntax" in bad["message"]
+
+
 def test_log_message_with_condition_and_invalid_message(fixture):
     fixture.load()
     registry = BreakpointRegistry()
