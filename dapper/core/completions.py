@@ -9,6 +9,7 @@ from __future__ import annotations
 import builtins
 import keyword
 import re
+import sys
 import types
 from types import FrameType
 from typing import Any
@@ -18,6 +19,16 @@ from dapper.core.safe_lookup import lookup_dotted
 
 # The dotted name that ends at the cursor, e.g. "self.items.app" in "len(self.items.app".
 _TRAILING_NAME = re.compile(r"([A-Za-z_][\w]*(?:\s*\.\s*[A-Za-z_]\w*)*)?(\s*\.\s*)?$")
+
+
+class GlobalScope:
+    """Stands in for a frame when the client asks without one (the program may
+    be running): DAP then means the global scope, here ``__main__``'s."""
+
+    def __init__(self) -> None:
+        main = sys.modules.get("__main__")
+        self.f_globals: dict[str, Any] = dict(vars(main)) if main is not None else {}
+        self.f_locals = self.f_globals
 
 
 def _item_type(value: Any) -> str:
@@ -32,7 +43,7 @@ def _item_type(value: Any) -> str:
     return "variable"
 
 
-def _names_in_scope(frame: FrameType) -> dict[str, Any]:
+def _names_in_scope(frame: FrameType | GlobalScope) -> dict[str, Any]:
     names: dict[str, Any] = {}
     frame_builtins = frame.f_globals.get("__builtins__", builtins)
     if isinstance(frame_builtins, types.ModuleType):
@@ -80,7 +91,9 @@ def _visible(name: str, prefix: str) -> bool:
     return name.startswith(prefix) and (prefix.startswith("_") or not name.startswith("_"))
 
 
-def completions(frame: FrameType, text: str, column: int, *, column_base: int = 1) -> list[dict]:
+def completions(
+    frame: FrameType | GlobalScope, text: str, column: int, *, column_base: int = 1
+) -> list[dict]:
     """DAP ``CompletionItem`` objects for ``text`` with the cursor at ``column``.
 
     ``column`` counts from ``column_base`` (DAP's ``columnsStartAt1``). Each

@@ -117,10 +117,13 @@ class Inspector:
         return self._user_error(lambda: self.debugger.run_on(suspension, work))
 
     def completions(self, arguments: dict) -> dict:
-        from dapper.core.completions import completions
+        from dapper.core.completions import GlobalScope, completions
 
         text = str_arg(arguments, "text")
         column = int_arg(arguments, "column")
+        if arguments.get("frameId") is None:
+            # No frame: the global scope. Name lookups there run no user code.
+            return {"targets": self._user_error(lambda: completions(GlobalScope(), text, column))}
         suspension, frame = self.debugger.frame(int_arg(arguments, "frameId"))
         return {
             "targets": self._user_error(

@@ -167,3 +167,21 @@ def test_library_frames_and_code_without_file(dap, frame_eval):
     assert "value = 'no file'" in content
     dap.request("continue", {"threadId": tid})
     assert dap.wait_exit() == 0
+
+
+def test_completions_without_a_frame_use_the_programs_global_scope_while_it_runs(dap):
+    # A debug console asks for completions while the program runs (no frameId):
+    # DAP means the global scope; nothing may stop or break the program.
+    dap.launch(program=path("spin.py"), exception_filters=[])
+    dap.wait_for(lambda m: "spinning" in dap.output("stdout"), what="spinning")
+
+    def labels(text: str) -> list[str]:
+        body = dap.request("completions", {"text": text, "column": len(text) + 1})["body"]
+        return [t["label"] for t in body["targets"]]
+
+    assert "time" in labels("ti")  # the program's own global (import time)
+    assert "monotonic" in labels("time.mono")
+    assert "print" in labels("pri") and "while" in labels("whi")
+    assert not dap.events("stopped")
+    dap.request("terminate")
+    dap.wait_exit()
