@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"dapper: can't open file {args.target!r}: no such file", file=sys.stderr)
         return 2
 
-    from dapper.engine.engine import Engine
+    from dapper.engine.engine import Engine, flush_standard_streams
 
     try:
         if args.backend is not None:
@@ -199,18 +199,10 @@ def main(argv: list[str] | None = None) -> int:
     # As the interpreter would next, but while the debugger is still on, so a
     # breakpoint in an atexit handler stops (they then do not run again).
     atexit._run_exitfuncs()
-    _flush_standard_streams()
+    flush_standard_streams()
     thread_events.uninstall()
     engine.finish(exit_code)
     return exit_code
-
-
-def _flush_standard_streams() -> None:
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError, AttributeError):
-            pass
 
 
 def _print_user_traceback(exc: BaseException) -> None:

@@ -143,11 +143,7 @@ class Engine:
         """The adapter that reads our stdout/stderr pipes is going away while the
         program runs on: point fds 1 and 2 at the null device, so the program's
         later prints are discarded instead of failing with BrokenPipeError."""
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except (OSError, ValueError, AttributeError):
-                pass
+        flush_standard_streams()
         null = os.open(os.devnull, os.O_WRONLY)
         try:
             for fd in (1, 2):
@@ -207,9 +203,17 @@ class Engine:
                 pass
 
 
+def flush_standard_streams() -> None:
+    """Flush the program's stdout and stderr, whatever state they are in."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError, AttributeError):
+            pass
+
+
 def _exit_process() -> None:
     try:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        flush_standard_streams()
     finally:
         os._exit(0)
