@@ -70,15 +70,18 @@ class LocalEventsTracer:
         self.exception_events = ev.RAISE | ev.PY_UNWIND
         self._stepping_events = ev.PY_UNWIND
         self._owner_global_events = 0
-        #: code -> local events set on it
-        self._active: dict[CodeType, int] = {}
-        #: codes activated only because a thread steps through them
-        self._stepped: set[CodeType] = set()
+        # Keyed by id(): code objects compare equal by content, and a reloaded
+        # module's functions are new objects equal to the old ones, each needing
+        # its own local events.
+        #: id(code) -> (code, local events set on it)
+        self._active: dict[int, tuple[CodeType, int]] = {}
+        #: id(code) -> code, for codes activated only because a thread steps through them
+        self._stepped: dict[int, CodeType] = {}
         self.acquired = False
 
     @property
-    def active_codes(self) -> frozenset[CodeType]:
-        return frozenset(self._active)
+    def active_codes(self) -> list[CodeType]:
+        return [code for code, _ in self._active.values()]
 
     # -- tool lifetime -------------------------------------------------------------
     def acquire(self, global_events: int = 0) -> None:
@@ -101,7 +104,7 @@ class LocalEventsTracer:
             return
         mon = sys.monitoring
         mon.set_events(self.tool_id, 0)
-        for code in self._active:
+        for code, _ in self._active.values():
             mon.set_local_events(self.tool_id, code, 0)
         self._active.clear()
         self._stepped.clear()
@@ -131,37 +134,39 @@ class LocalEventsTracer:
 
     # -- per-code local events ---------------------------------------------------------
     def _set(self, code: CodeType, events: int) -> None:
-        if self._active.get(code, 0) == events:
+        key = id(code)
+        current = self._active.get(key)
+        if (current[1] if current is not None else 0) == events:
             return
         sys.monitoring.set_local_events(self.tool_id, code, events)
         if events:
-            if code not in self._active:
+            if current is None:
                 self.host.stats["codes_instrumented"] += 1
                 self.host.stats["scoped_trace_installs"] += 1
-            self._active[code] = events
+            self._active[key] = (code, events)
         else:
-            self._active.pop(code, None)
+            self._active.pop(key, None)
 
     def activate(self, code: CodeType, stepping: bool = False) -> None:
         if is_debugger_file(code.co_filename):
             return
         if stepping:
-            self._stepped.add(code)
+            self._stepped[id(code)] = code
         self._set(code, self.local_events)
 
     def deactivate(self, code: CodeType) -> None:
-        self._stepped.discard(code)
+        self._stepped.pop(id(code), None)
         self._set(code, 0)
 
     def sync(self, code: CodeType) -> None:
-        wanted = code in self._stepped or self.host.code_info(code)[0] == _TRACE
+        wanted = id(code) in self._stepped or self.host.code_info(code)[0] == _TRACE
         if wanted:
             self.activate(code)
         else:
             self._set(code, 0)
 
     def sync_all(self) -> None:
-        for code in list(self._active):
+        for code, _ in list(self._active.values()):
             self.sync(code)
 
     def activate_stack(self, frame: FrameType | None) -> None:
@@ -170,8 +175,8 @@ class LocalEventsTracer:
             frame = frame.f_back
 
     def clear_stepping(self) -> None:
-        stepped, self._stepped = self._stepped, set()
-        for code in stepped:
+        stepped, self._stepped = self._stepped, {}
+        for code in stepped.values():
             self.sync(code)
 
     # -- callbacks (hot path) ------------------------------------------------------------

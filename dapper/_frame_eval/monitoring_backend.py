@@ -37,8 +37,9 @@ class MonitoringBackend(BackendBase):
         super().__init__()
         self.tracer = LocalEventsTracer(self)
         self._DISABLE = sys.monitoring.DISABLE
-        #: canonical file name -> code objects seen starting (for new breakpoints)
-        self._codes_by_file: dict[str, weakref.WeakSet[CodeType]] = {}
+        #: canonical file name -> {id(code): code} seen starting (for new breakpoints);
+        #: by identity, as equal code objects (a reloaded module's) are distinct code
+        self._codes_by_file: dict[str, weakref.WeakValueDictionary[int, CodeType]] = {}
 
     # -- install / shutdown --------------------------------------------------------------
     def _install(self) -> None:
@@ -95,19 +96,19 @@ class MonitoringBackend(BackendBase):
     def _candidate_codes(self) -> Iterator[CodeType]:
         """Code that may need local events now: code of live frames on every thread
         (with the functions nested in it) and code seen in files with breakpoints."""
-        seen: set[CodeType] = set()
+        seen: set[int] = set()  # ids: equal code objects are still distinct code
         for _tid, frame in self.live_user_frames():
             for code in _with_nested(frame.f_code):
-                if code not in seen:
-                    seen.add(code)
+                if id(code) not in seen:
+                    seen.add(id(code))
                     yield code
         for filename in list(self.state.line_breakpoints):
             codes = self._codes_by_file.get(filename)
             if codes is None:
                 continue
-            for code in list(codes):
-                if code not in seen:
-                    seen.add(code)
+            for code in list(codes.values()):
+                if id(code) not in seen:
+                    seen.add(id(code))
                     yield code
 
     # -- PY_START (hot only until DISABLE) --------------------------------------------------
@@ -123,8 +124,8 @@ class MonitoringBackend(BackendBase):
         filename = canonical_path(code.co_filename)
         codes = self._codes_by_file.get(filename)
         if codes is None:
-            codes = self._codes_by_file[filename] = weakref.WeakSet()
-        codes.add(code)
+            codes = self._codes_by_file[filename] = weakref.WeakValueDictionary()
+        codes[id(code)] = code
         decision = self.code_info(code)[0]
         stepping = state.stepping
         if stepping:

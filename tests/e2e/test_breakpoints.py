@@ -206,3 +206,40 @@ def test_breakpoints_in_a_signal_handler_and_an_atexit_handler_stop(dap, frame_e
     assert dap.output("stdout") == "handler ran True\nmain done\ncleanup ran cleaning\n"
     assert "Exception ignored in atexit callback" in dap.output("stderr")
     assert "ValueError: in atexit" in dap.output("stderr")
+
+
+def test_breakpoints_stop_in_a_reloaded_module(dap, frame_eval):
+    # importlib.reload makes new code objects that compare equal to the old
+    # ones; each must get its own breakpoint events.
+    module = path("reloaded_mod.py")
+    dap.launch(
+        program=path("reload_main.py"),
+        frameEval=frame_eval,
+        exception_filters=[],
+        breakpoints={module: [{"line": line("reloaded_mod.py", "bump_body")}]},
+    )
+    for expected in (1, 2):
+        stop = dap.wait_stopped("breakpoint")
+        assert evaluate(dap, stop["body"]["threadId"], "x") == str(expected)
+        cont(dap, stop)
+    assert dap.wait_exit() == 0
+    assert dap.output("stdout") == "first 2\nsecond 3\n"
+
+
+def test_breakpoint_set_after_a_reload_stops_in_the_new_code(dap, frame_eval):
+    dap.launch(
+        program=path("reload_main.py"), args=["wait"], frameEval=frame_eval, exception_filters=[]
+    )
+    dap.wait_for(lambda m: "reloaded" in dap.output("stdout"), what="the reload")
+    module = path("reloaded_mod.py")
+    dap.request(
+        "setBreakpoints",
+        {
+            "source": {"path": module},
+            "breakpoints": [{"line": line("reloaded_mod.py", "bump_body")}],
+        },
+    )
+    stop = dap.wait_stopped("breakpoint")
+    assert evaluate(dap, stop["body"]["threadId"], "x") == "3"
+    dap.request("terminate")
+    dap.wait_exit()
