@@ -14,6 +14,7 @@ a trace function from Python; threads started afterwards (and every thread on
 
 from __future__ import annotations
 
+import _thread
 import sys
 import threading
 from types import FrameType
@@ -28,6 +29,7 @@ _SKIP = FrameDecision.SKIP
 _TRACE = FrameDecision.TRACE
 _TRACE_EXCEPTIONS = FrameDecision.TRACE_EXCEPTIONS
 _get_ident = threading.get_ident
+_START_NEW_THREAD = _thread.start_new_thread
 
 
 class SettraceBackend(BackendBase):
@@ -47,8 +49,23 @@ class SettraceBackend(BackendBase):
         else:
             threading.settrace(self._global_trace)
             sys.settrace(self._global_trace)
+        _thread.start_new_thread = self._start_new_thread
+
+    def _start_new_thread(self, function: Any, args: Any, kwargs: Any = None) -> int:
+        """``_thread.start_new_thread`` while installed: ``threading.settrace``
+        reaches only ``threading.Thread``s, so raw threads set the trace function
+        themselves before running the program's function."""
+        trace = self._global_trace
+
+        def traced(*a: Any, **k: Any) -> Any:
+            sys.settrace(trace)
+            return function(*a, **k)
+
+        return _START_NEW_THREAD(traced, args, {} if kwargs is None else kwargs)
 
     def _remove_hook(self) -> None:
+        if _thread.start_new_thread == self._start_new_thread:
+            _thread.start_new_thread = _START_NEW_THREAD
         if _HAS_ALL_THREADS:
             threading.settrace_all_threads(None)
         else:

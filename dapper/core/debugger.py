@@ -369,9 +369,9 @@ class Debugger:
             self._parked.notify_all()
             if not self._suspend_all or reason_now is not None:
                 self._suspend_all = True
-                for thread in self.threads.live_threads():
-                    if thread.ident != ident and thread.ident not in self._suspended:
-                        self._request(thread.ident, _PAUSE)
+                for other in self.threads.live_idents():
+                    if other != ident and other not in self._suspended:
+                        self._request(other, _PAUSE)
         if reason_now is not None:
             body: dict[str, Any] = {
                 "reason": reason,
@@ -440,7 +440,7 @@ class Debugger:
             self._suspend_all = False
             self._parked.notify_all()
             self._pause_requested = False
-            for ident in list(self._suspended) + [t.ident for t in self.threads.live_threads()]:
+            for ident in list(self._suspended) + self.threads.live_idents():
                 if ident not in self._steps:
                     self._request(ident, None)
             if step_ident is not None and step_kind is not None:
@@ -470,8 +470,8 @@ class Debugger:
                 return
             self._suspend_all = True
             self._pause_requested = True
-            for thread in self.threads.live_threads():
-                self._request(thread.ident, _PAUSE)
+            for ident in self.threads.live_idents():
+                self._request(ident, _PAUSE)
 
     def detach(self) -> None:
         """The client went away: forget its breakpoints and let everything run."""
@@ -537,8 +537,14 @@ class Debugger:
         return suspension
 
     def stack_trace(self, dap_thread_id: int, start: int = 0, levels: int = 0) -> dict:
+        """A stopped thread's stack; while all threads stop, a thread still on its
+        way to its next line gets time to park first (its stack must not move
+        under the client). A running thread gives a snapshot."""
         ident = self.threads.ident(dap_thread_id)
-        suspension = self._suspended.get(ident) if ident is not None else None
+        try:
+            suspension: Suspension | None = self.suspension_for(dap_thread_id)
+        except RequestError:
+            suspension = None
         if suspension is not None:
             frames, lines = suspension.frames or [], suspension.lines
         else:

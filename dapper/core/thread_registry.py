@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import sys
 import threading
 
 
@@ -42,14 +43,22 @@ class ThreadRegistry:
             if tid is not None:
                 self._idents.pop(tid, None)
 
-    def live_threads(self) -> list[threading.Thread]:
-        """User threads that are alive, main first."""
-        return [
-            t
-            for t in threading.enumerate()
-            if t.ident is not None and t.ident not in self.ignored and t.is_alive()
-        ]
+    def live_idents(self) -> list[int]:
+        """Idents of the user threads running Python code, main first.
+
+        ``threading`` knows only the threads it started; a thread started with
+        ``_thread`` or by C code calling into Python shows up only among
+        ``sys._current_frames()``, and it must be listed and stopped too.
+        """
+        idents = [t.ident for t in threading.enumerate() if t.ident is not None and t.is_alive()]
+        known = set(idents)
+        idents += [ident for ident in sys._current_frames() if ident not in known]
+        return [ident for ident in idents if ident not in self.ignored]
 
     def describe(self) -> list[dict]:
         """DAP ``Thread`` objects for the live user threads."""
-        return [{"id": self.dap_id(t.ident), "name": t.name} for t in self.live_threads()]
+        names = {t.ident: t.name for t in threading.enumerate()}
+        return [
+            {"id": self.dap_id(ident), "name": names.get(ident) or f"Thread-{ident}"}
+            for ident in self.live_idents()
+        ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.e2e.helpers import evaluate, line, path, stop_line, wait_output
+from tests.e2e.helpers import cont, evaluate, line, path, stop_line, wait_output
 
 TARGET = "threads_target.py"
 
@@ -150,3 +150,28 @@ def test_every_thread_gets_its_own_id_even_when_the_os_reuses_its_ident(dap, fra
     ]
     assert len(started) == 5 and len(set(started)) == 5, started
     assert sorted(exited) == sorted(started)
+
+
+def test_a_thread_started_without_threading_stops_is_listed_and_stops_the_others(dap, frame_eval):
+    target = "raw_thread.py"
+    dap.launch(
+        program=path(target),
+        frameEval=frame_eval,
+        exception_filters=[],
+        breakpoints={path(target): [{"line": line(target, "raw_worker")}]},
+    )
+    stop = dap.wait_stopped("breakpoint")
+    tid = stop["body"]["threadId"]
+    assert dap.top_frame(tid)["name"] == "worker"
+    assert evaluate(dap, tid, "n") == "4"
+    threads = {t["id"]: t["name"] for t in dap.request("threads")["body"]["threads"]}
+    assert tid in threads and threads[tid] and 1 in threads
+    main_stack = dap.request("stackTrace", {"threadId": 1})["body"]["stackFrames"]
+    module_frame = next(f for f in main_stack if f["name"] == "<module>")
+    waiting = line(target, "main_wait")
+    assert module_frame["line"] in (waiting - 1, waiting)  # the main thread stopped too
+    again = dap.request("stackTrace", {"threadId": 1})["body"]["stackFrames"]
+    assert [(f["name"], f["line"]) for f in again] == [(f["name"], f["line"]) for f in main_stack]
+    cont(dap, stop)
+    assert dap.wait_exit() == 0
+    assert dap.output("stdout") == "done [40]\n"
