@@ -239,7 +239,7 @@ class LocalEventsTracer:
             frame = _getframe(1)
             host.stats["unwind_events"] += 1
             host.deliver(host.callbacks.on_unwind, frame, exc)
-        if tid in state.stepping and code in self._active:
+        if tid in state.stepping and id(code) in self._active:
             frame = frame or _getframe(1)
             host.stats["return_events"] += 1
             host.deliver(host.callbacks.on_return, frame, None)
