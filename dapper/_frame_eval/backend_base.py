@@ -177,6 +177,19 @@ class BackendBase(ABC):
         finally:
             busy.discard(tid)
 
+    def deliver_line(self, tid: int, frame: FrameType) -> None:
+        """``deliver(callbacks.on_line, frame)`` for thread ``tid``, which the
+        caller found outside any callback (the hot path: no second check)."""
+        self.stats["line_events"] += 1
+        busy = self._busy
+        busy.add(tid)
+        try:
+            self.callbacks.on_line(frame)  # type: ignore[union-attr]
+        except Exception:
+            log.exception("debugger callback %s failed", "on_line")
+        finally:
+            busy.discard(tid)
+
     def in_callback(self, thread_id: int) -> bool:
         return thread_id in self._busy
 

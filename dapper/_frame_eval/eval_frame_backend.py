@@ -262,8 +262,7 @@ class EvalFrameBackend(BackendBase):
         if event == _hook.EVENT_LINE:
             bp_lines = self.code_info(frame.f_code)[1]
             if step is not None or frame.f_lineno in bp_lines:
-                stats["line_events"] += 1
-                self.deliver(callbacks.on_line, frame)
+                self.deliver_line(tid, frame)
             elif not state.stepping:
                 # The hook did not know this code's lines yet: from now on it does.
                 _hook.set_line_map(frame.f_code, bp_lines)

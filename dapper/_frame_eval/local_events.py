@@ -184,14 +184,14 @@ class LocalEventsTracer:
         host = self.host
         state = host.state
         stepping = state.stepping
-        if not stepping and line not in host.code_info(code)[1]:
+        bp_lines = host.code_info(code)[1]
+        if not stepping and line not in bp_lines:
             return self.DISABLE  # nobody steps: only breakpoint lines matter
         tid = _get_ident()
         if tid in host._busy or tid in state.ignored_threads:
             return None
-        if tid in stepping or line in host.code_info(code)[1]:
-            host.stats["line_events"] += 1
-            host.deliver(host.callbacks.on_line, _getframe(1))
+        if tid in stepping or line in bp_lines:
+            host.deliver_line(tid, _getframe(1))
         return None
 
     def _on_return(self, code: CodeType, offset: int, value: Any) -> Any:

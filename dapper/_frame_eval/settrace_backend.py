@@ -142,8 +142,7 @@ class SettraceBackend(BackendBase):
                 self._exception_handled(frame)
             state = self.state
             if tid in state.stepping or frame.f_lineno in self.code_info(frame.f_code)[1]:
-                self.stats["line_events"] += 1
-                self.deliver(self.callbacks.on_line, frame)
+                self.deliver_line(tid, frame)
         elif event == "return":
             self._on_return(frame, arg, tid)
         elif event == "exception":

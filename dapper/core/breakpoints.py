@@ -385,21 +385,31 @@ class BreakpointRegistry:
 
     def check_line(self, frame: FrameType) -> HitDecision:
         """Evaluate the breakpoints on ``frame``'s current line (cheap when there are none)."""
-        canonical = canonical_path(frame.f_code.co_filename)
+        return self.check_line_at(frame, canonical_path(frame.f_code.co_filename), frame.f_lineno)
+
+    def check_line_at(self, frame: FrameType, canonical: str, line: int) -> HitDecision:
+        """``check_line`` for a caller that already has the canonical file and line."""
         file_lines = self._armed.get(canonical)
         if not file_lines:
             return _MISS
-        breakpoints = file_lines.get(frame.f_lineno)
+        breakpoints = file_lines.get(line)
         if not breakpoints:
             return _MISS
-        decision = HitDecision()
         if len(breakpoints) == 1 and canonical not in self._pending:
             bp = breakpoints[0]
-            condition = bp.condition_result(frame)
-            if condition is False:
-                return _MISS
-            bp.finish(frame, decision, self._hit_lock, condition)
+            condition = bp.options.condition
+            result: bool | Exception = True
+            if condition is not None:
+                # condition_result, inlined: a false condition here is the hot path
+                try:
+                    if not eval(condition, frame.f_globals, frame.f_locals):  # noqa: S307
+                        return _MISS
+                except Exception as exc:
+                    result = exc
+            decision = HitDecision()
+            bp.finish(frame, decision, self._hit_lock, result)
             return decision
+        decision = HitDecision()
         if canonical in self._pending:
             decision.verified_now = self.mark_loaded(canonical)
         for bp in breakpoints:

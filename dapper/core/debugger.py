@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from types import FrameType, TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dapper._frame_eval.backend import FrameEvalBackend
 from dapper._frame_eval.debug_state import DebugState, StepRequest
@@ -28,7 +28,11 @@ from dapper.core.thread_registry import ThreadRegistry
 from dapper.paths import canonical_path
 from dapper.protocol.messages import ERR_NOT_STOPPED, RequestError
 
+if TYPE_CHECKING:
+    from dapper.core.breakpoints import HitDecision
+
 Emit = Callable[[str, dict], None]
+_get_ident = threading.get_ident
 _PAUSE = StepRequest("pause")
 
 
@@ -212,10 +216,22 @@ class Debugger:
                 self._set_step(ident, Step("over", frame, self.state.just_my_code))
 
     def on_line(self, frame: FrameType) -> None:
-        ident = threading.get_ident()
+        ident = _get_ident()
         if ident in self.threads.ignored:
             return
-        reason, ids = self._line_stop_reason(ident, frame)
+        reason: str | None = None
+        ids: Sequence[int] = ()
+        # Breakpoints first, inline: a false condition on a hot line is the hot path.
+        canonical = canonical_path(frame.f_code.co_filename)
+        lines = self.state.line_breakpoints.get(canonical)
+        if lines:
+            line = frame.f_lineno
+            if line in lines:
+                decision = self.breakpoints.check_line_at(frame, canonical, line)
+                if decision.stop or decision.log_messages or decision.condition_errors:
+                    reason, ids = self._report_hit(decision)
+        if reason is None and ident in self._steps:
+            reason, ids = self._step_stop_reason(ident, frame)
         if self._suspend_all:
             with self._lock:
                 claim = self._pause_requested
@@ -250,19 +266,20 @@ class Debugger:
         lines = self.state.line_breakpoints.get(canonical_path(frame.f_code.co_filename))
         return bool(lines) and frame.f_lineno in lines
 
-    def _line_stop_reason(self, ident: int, frame: FrameType) -> tuple[str | None, list[int]]:
-        """Why this line stops the thread (breakpoint, step, entry), if it does."""
-        lines = self.state.line_breakpoints.get(canonical_path(frame.f_code.co_filename))
-        if lines and frame.f_lineno in lines:
-            decision = self.breakpoints.check_line(frame)
-            self._emit_logs(decision)
-            for error in decision.condition_errors:
-                self.emit(
-                    "output",
-                    {"category": "stderr", "output": f"Breakpoint condition error: {error}\n"},
-                )
-            if decision.stop:
-                return "breakpoint", decision.breakpoint_ids
+    def _report_hit(self, decision: HitDecision) -> tuple[str | None, Sequence[int]]:
+        """Send a breakpoint hit's log output and condition errors; stop if it asks to."""
+        self._emit_logs(decision)
+        for error in decision.condition_errors:
+            self.emit(
+                "output",
+                {"category": "stderr", "output": f"Breakpoint condition error: {error}\n"},
+            )
+        if decision.stop:
+            return "breakpoint", decision.breakpoint_ids
+        return None, ()
+
+    def _step_stop_reason(self, ident: int, frame: FrameType) -> tuple[str | None, Sequence[int]]:
+        """Whether this line ends the thread's step (reason step, entry, ...)."""
         step = self._steps.get(ident)
         if step is not None and step.should_stop_at_line(frame):
             reason, ids = self._step_reasons.pop(ident, ("step", []))
@@ -270,7 +287,7 @@ class Debugger:
                 self._entry_threads.discard(ident)
                 reason = "entry"
             return reason, ids
-        return None, []
+        return None, ()
 
     def on_return(self, frame: FrameType, value: Any) -> None:
         ident = threading.get_ident()
@@ -341,7 +358,7 @@ class Debugger:
         frame: FrameType,
         reason: str | None,
         *,
-        hit_ids: list[int] | None = None,
+        hit_ids: Sequence[int] | None = None,
         text: str | None = None,
         frames: list[FrameType] | None = None,
         lines: dict[int, int] | None = None,
