@@ -8,6 +8,7 @@ runs in the order DESIGN §2 asks for: hook, thread-local trace state, bookkeepi
 
 from __future__ import annotations
 
+import itertools
 import logging
 import sys
 import threading
@@ -40,6 +41,8 @@ STAT_NAMES = (
 )
 
 _EMPTY: frozenset[int] = frozenset()
+#: most code objects whose decision is cached (and so kept alive) at once
+CODE_CACHE_LIMIT = 8192
 
 
 class BackendBase(ABC):
@@ -154,7 +157,14 @@ class BackendBase(ABC):
             if lines:
                 bp_lines = lines & code_lines(code)
         info = (decision, bp_lines)
-        self._code_cache[code] = (version, info)
+        cache = self._code_cache
+        if len(cache) >= CODE_CACHE_LIMIT:
+            # The cache holds its code objects alive: a program that keeps
+            # generating code (exec, templates) must not grow without end.
+            # Drop the oldest half; code still in use is decided again.
+            for old in list(itertools.islice(cache, len(cache) // 2)):
+                del cache[old]
+        cache[code] = (version, info)
         self._last_info = (code, version, info)
         return info
 

@@ -14,6 +14,7 @@ from tests.unit.test_frame_eval_tracing_backends import (  # noqa: F401  (collec
     test_breakpoint_in_body_hit_from_top_level_and_three_levels_deep,
     test_breakpoint_removed_stops_events,
     test_callbacks_are_not_reentered_on_the_same_thread,
+    test_code_the_program_keeps_generating_is_not_kept_alive,
     test_exception_events_follow_exception_mode,
     test_function_breakpoint_gets_on_call,
     test_function_without_breakpoint_produces_no_callbacks,

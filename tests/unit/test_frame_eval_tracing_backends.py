@@ -231,3 +231,27 @@ def test_shutdown_leaves_no_tracing_and_clears_frame_trace(backend):
     before = len(backend.cb.events)
     t.body_bp(1)
     assert len(backend.cb.events) == before
+
+
+def test_code_the_program_keeps_generating_is_not_kept_alive(backend):
+    # Decisions are cached per code object; a program that generates code
+    # (exec, templates) must be able to free it as it would without a debugger.
+    import gc
+    import weakref
+
+    from dapper._frame_eval.backend_base import CODE_CACHE_LIMIT
+
+    backend.set_line_breakpoints(TARGETS, [line_of(t.body_bp, "bp-body")])
+    first = None
+    for i in range(CODE_CACHE_LIMIT):  # two code objects each: module and function
+        namespace: dict = {}
+        exec(f"def generated(x):\n    return x + {i}\n", namespace)  # noqa: S102
+        assert namespace["generated"](1) == i + 1
+        if first is None:
+            first = weakref.ref(namespace["generated"].__code__)
+    del namespace
+    gc.collect()
+    assert first() is None
+    assert backend.get_stats()["cached_codes"] <= CODE_CACHE_LIMIT
+    assert t.body_bp(1) == 4  # and breakpoints still work
+    assert lines_seen(backend.cb, "body_bp") == [line_of(t.body_bp, "bp-body")]
