@@ -194,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         engine.debugger.quietly(_print_user_traceback, exc)
         exit_code = 1
     finally:
-        sys.stdout.flush()
+        flush_standard_streams()
     _wait_for_threads()
     # As the interpreter would next, but while the debugger is still on, so a
     # breakpoint in an atexit handler stops (they then do not run again).

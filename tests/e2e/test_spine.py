@@ -531,3 +531,10 @@ def test_backend_fallback_is_reported_in_the_debug_console_not_the_programs_stde
     dap.request("continue", {"threadId": stop["body"]["threadId"]})
     assert dap.wait_exit() == 0
     assert "Dapper" not in dap.output("stderr")
+
+
+def test_program_that_closes_its_stdout_ends_as_it_would_without_the_debugger(dap):
+    dap.launch(program=fixture_path("closes_stdout.py"))
+    assert dap.wait_exit() == 0
+    assert dap.output("stdout") == "bye\n"
+    assert dap.output("stderr") == ""
