@@ -42,6 +42,8 @@ class AdapterSession:
     def __init__(self, client: Connection) -> None:
         self.client = client
         self.engine: Connection | None = None
+        #: the thread relaying engine messages to the client
+        self._relay_thread: threading.Thread | None = None
         self.process: DebuggeeProcess | None = None
         self.launch_config: LaunchConfig | None = None
         self.launch_arguments: dict[str, Any] = {}
@@ -332,6 +334,11 @@ class AdapterSession:
 
     def _watch_process(self, process: DebuggeeProcess) -> None:
         code = process.wait()
+        relay = self._relay_thread
+        if relay is not None:
+            # Events the engine sent just before the end (thread exits, log
+            # points) are relayed before `exited`; its socket closed with it.
+            relay.join(timeout=2.0)
         if not self._restarting:
             self.client.send(messages.event("exited", {"exitCode": code}))
             self._send_terminated()
@@ -345,9 +352,10 @@ class AdapterSession:
 
     def _connect_engine(self, engine: Connection) -> None:
         self.engine = engine
-        threading.Thread(
+        self._relay_thread = threading.Thread(
             target=self._engine_reader, args=(engine,), name="dapper.relay", daemon=True
-        ).start()
+        )
+        self._relay_thread.start()
 
     def _engine_handshake(
         self, command: str, arguments: dict, client_request: dict, *, replay: bool = False
