@@ -20,11 +20,7 @@ def arguments_of(request: dict[str, Any]) -> dict[str, Any]:
 def int_arg(
     arguments: dict[str, Any], name: str, *, required: bool = True, default: int = 0
 ) -> int:
-    value = arguments.get(name)
-    if value is None:
-        if required:
-            raise RequestError(f"missing required argument '{name}'")
-        return default
+    value = _arg(arguments, name, required, default)
     if not isinstance(value, int) or isinstance(value, bool):
         raise RequestError(f"argument '{name}' must be an integer, got {type(value).__name__}")
     return value
@@ -33,11 +29,17 @@ def int_arg(
 def str_arg(
     arguments: dict[str, Any], name: str, *, required: bool = True, default: str = ""
 ) -> str:
+    value = _arg(arguments, name, required, default)
+    if not isinstance(value, str):
+        raise RequestError(f"argument '{name}' must be a string, got {type(value).__name__}")
+    return value
+
+
+def _arg(arguments: dict[str, Any], name: str, required: bool, default: Any) -> Any:
+    """The argument, or ``default`` when it is absent and optional."""
     value = arguments.get(name)
     if value is None:
         if required:
             raise RequestError(f"missing required argument '{name}'")
         return default
-    if not isinstance(value, str):
-        raise RequestError(f"argument '{name}' must be a string, got {type(value).__name__}")
     return value
