@@ -25,6 +25,8 @@ _KEYS = {
     "fallbackToTracing": "fallback_to_tracing",
     "fallback_to_tracing": "fallback_to_tracing",
 }
+#: every key the ``frameEval`` object accepts (editor schemas are checked against it)
+FRAME_EVAL_KEYS = tuple(_KEYS)
 
 
 class FrameEvalConfigError(ValueError):

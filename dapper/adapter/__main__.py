@@ -16,6 +16,8 @@ import threading
 import time
 from typing import Any, TextIO
 
+from dapper._frame_eval.config import FRAME_EVAL_KEYS
+from dapper.adapter.launch_config import ATTACH_KEYS, LAUNCH_KEYS
 from dapper.adapter.session import AdapterSession
 from dapper.protocol.connection import Connection, socket_connection
 
@@ -59,7 +61,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, help="serve TCP on this port instead of stdio")
     parser.add_argument("--host", default="127.0.0.1", help="host for --port (default: loopback)")
     parser.add_argument("--log-file", help="write a full protocol trace to this file")
+    parser.add_argument(
+        "--print-launch-keys",
+        action="store_true",
+        help="print the launch and attach keys this adapter accepts (JSON) and exit",
+    )
     args = parser.parse_args(argv)
+    if args.print_launch_keys:
+        tables = {"launch": LAUNCH_KEYS, "attach": ATTACH_KEYS, "frameEval": FRAME_EVAL_KEYS}
+        print(json.dumps({name: list(keys) for name, keys in tables.items()}))
+        return 0
     trace = None
     if args.log_file:
         log_stream = open(args.log_file, "a", encoding="utf-8")  # noqa: SIM115 - lives as long as the adapter

@@ -17,6 +17,26 @@ from dapper.protocol.messages import RequestError
 
 CONSOLES = ("internalConsole", "integratedTerminal", "externalTerminal")
 
+#: Every ``launch`` key the adapter or the engine reads. Editor integrations
+#: (editors/vscode's configuration schema) are checked against these tables,
+#: and tests/test_launch_keys.py fails when code reads a key missing here.
+LAUNCH_KEYS = (
+    "program",
+    "module",
+    "code",
+    "args",
+    "cwd",
+    "env",
+    "python",
+    "console",
+    "stopOnEntry",
+    "justMyCode",
+    "noDebug",
+    "frameEval",
+)
+#: Every ``attach`` key, likewise.
+ATTACH_KEYS = ("connect", "host", "port", "justMyCode", "frameEval")
+
 
 @dataclass
 class LaunchConfig:
