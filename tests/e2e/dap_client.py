@@ -74,7 +74,11 @@ class DapClient:
     """One adapter process and the messages exchanged with it."""
 
     def __init__(
-        self, *, extra_args: list[str] | None = None, env: dict[str, str] | None = None
+        self,
+        *,
+        extra_args: list[str] | None = None,
+        env: dict[str, str] | None = None,
+        command: list[str] | None = None,
     ) -> None:
         full_env = dict(os.environ)
         full_env["PYTHONPATH"] = os.pathsep.join(
@@ -82,7 +86,7 @@ class DapClient:
         )
         full_env.update(env or {})
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "dapper.adapter", *(extra_args or [])],
+            [*(command or [sys.executable, "-m", "dapper.adapter"]), *(extra_args or [])],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

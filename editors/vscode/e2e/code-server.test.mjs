@@ -1,0 +1,287 @@
+// End-to-end: the built .vsix in a real VS Code (code-server), driven by
+// headless Chromium through playwright-core. A user's path: open a workspace
+// with a small program, set a breakpoint, start "Run and Debug" with a dapper
+// configuration, see it stop there with a variable's value, see the backend in
+// the status bar. A screenshot of the stopped editor goes to e2e/artifacts/.
+//
+// Needs: Node 20, npm, /usr/bin/chromium (Debian's `chromium`), the build
+// tools code-server's native modules need (Debian: build-essential
+// libkrb5-dev), and a Python with Dapper installed (DAPPER_E2E_PYTHON, else the
+// checkout's .venv-3.12/.venv-3.13/.venv-3.11 made by scripts/test).
+// code-server and playwright-core are installed on first use into
+// DAPPER_E2E_TOOLS (default ~/.cache/dapper-vscode-e2e), not the repository.
+// Everything listens on 127.0.0.1 only.
+import test from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+import { createRequire } from "node:module";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const extensionDir = path.resolve(here, "..");
+const repoRoot = path.resolve(extensionDir, "..", "..");
+const artifacts = path.join(here, "artifacts");
+const tools = process.env.DAPPER_E2E_TOOLS || path.join(os.homedir(), ".cache", "dapper-vscode-e2e");
+const chromiumPath = process.env.DAPPER_E2E_CHROMIUM || "/usr/bin/chromium";
+const STEP_TIMEOUT = 120_000; // a loaded 2-core machine takes long to start the workbench
+
+function toolsReady() {
+  const pinned = JSON.parse(fs.readFileSync(path.join(here, "package.json"), "utf8")).dependencies;
+  return Object.entries(pinned).every(([name, version]) => {
+    try {
+      const installed = JSON.parse(fs.readFileSync(path.join(tools, "node_modules", name, "package.json"), "utf8"));
+      return installed.version === version && fs.existsSync(path.join(tools, "node_modules", ".bin", name === "code-server" ? "code-server" : "playwright-core"));
+    } catch {
+      return false;
+    }
+  });
+}
+
+function installTools() {
+  if (toolsReady()) {
+    return;
+  }
+  fs.mkdirSync(tools, { recursive: true });
+  fs.copyFileSync(path.join(here, "package.json"), path.join(tools, "package.json"));
+  console.log(`installing code-server and playwright-core into ${tools} (several minutes the first time)`);
+  // As root, code-server's postinstall refuses to run without unsafe-perm.
+  const env = { ...process.env, npm_config_unsafe_perm: "true" };
+  execFileSync("npm", ["install", "--no-audit", "--no-fund"], { cwd: tools, stdio: "inherit", env });
+}
+
+function dapperPython() {
+  const candidates = [
+    process.env.DAPPER_E2E_PYTHON,
+    ...["3.12", "3.13", "3.11"].map((v) => path.join(repoRoot, `.venv-${v}`, "bin", "python")),
+  ].filter(Boolean);
+  for (const candidate of candidates) {
+    try {
+      execFileSync(candidate, ["-c", "import dapper.adapter"], { stdio: "ignore", env: withoutPythonPath() });
+      return candidate;
+    } catch {
+      // not this one
+    }
+  }
+  throw new Error(`no Python with Dapper installed among: ${candidates.join(", ")} (run scripts/test once, or set DAPPER_E2E_PYTHON)`);
+}
+
+function withoutPythonPath() {
+  const env = { ...process.env };
+  delete env.PYTHONPATH;
+  return env;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+    server.on("error", reject);
+  });
+}
+
+function buildVsix() {
+  execFileSync("npx", ["tsc", "-p", "."], { cwd: extensionDir, stdio: "inherit" });
+  execFileSync(
+    "npx",
+    ["vsce", "package", "--no-dependencies", "--skip-license", "--allow-missing-repository", "--out", "dapper-vscode.vsix"],
+    { cwd: extensionDir, stdio: "inherit" },
+  );
+  return path.join(extensionDir, "dapper-vscode.vsix");
+}
+
+const PROGRAM = `def total(prices):
+    answer = sum(prices) * 2
+    return answer
+
+
+result = total([1, 2, 18])
+print("result", result)
+`;
+const BREAK_LINE = 3; // "return answer": answer is 42 there
+
+function makeWorkspace(root, python) {
+  const workspace = path.join(root, "workspace");
+  fs.mkdirSync(path.join(workspace, ".vscode"), { recursive: true });
+  fs.writeFileSync(path.join(workspace, "app.py"), PROGRAM);
+  fs.writeFileSync(
+    path.join(workspace, ".vscode", "launch.json"),
+    JSON.stringify(
+      {
+        version: "0.2.0",
+        configurations: [
+          {
+            name: "Dapper: app.py",
+            type: "dapper",
+            request: "launch",
+            program: "${workspaceFolder}/app.py",
+            console: "internalConsole",
+            justMyCode: true,
+          },
+        ],
+      },
+      null,
+      2,
+    ),
+  );
+  // No ms-python.python here (it is not available offline): the extension
+  // must fall back to this setting.
+  fs.writeFileSync(path.join(workspace, ".vscode", "settings.json"), JSON.stringify({ "dapper.python": python }, null, 2));
+  return workspace;
+}
+
+function startCodeServer(port, dirs, workspace) {
+  const binary = path.join(tools, "node_modules", ".bin", "code-server");
+  const child = spawn(
+    binary,
+    [
+      "--bind-addr", `127.0.0.1:${port}`,
+      "--auth", "none",
+      "--disable-telemetry",
+      "--disable-update-check",
+      "--disable-workspace-trust",
+      "--disable-getting-started-override",
+      "--user-data-dir", dirs.user,
+      "--extensions-dir", dirs.extensions,
+      workspace,
+    ],
+    { stdio: ["ignore", "pipe", "pipe"], detached: true, env: withoutPythonPath() },
+  );
+  let log = "";
+  const ready = new Promise((resolve, reject) => {
+    const onData = (data) => {
+      log += data.toString();
+      if (/HTTP server listening on/.test(log)) {
+        resolve();
+      }
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    child.on("exit", (code) => reject(new Error(`code-server exited with ${code}:\n${log}`)));
+  });
+  return { child, ready, log: () => log };
+}
+
+function stopProcessGroup(child) {
+  if (child && child.exitCode === null) {
+    try {
+      process.kill(-child.pid, "SIGTERM");
+    } catch {
+      // already gone
+    }
+  }
+}
+
+async function runCommand(page, title) {
+  await page.keyboard.press("F1");
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor({ state: "visible", timeout: STEP_TIMEOUT });
+  await input.fill(`>${title}`);
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first().waitFor({ timeout: STEP_TIMEOUT });
+  await page.keyboard.press("Enter");
+}
+
+test("code-server: a dapper launch stops at a breakpoint and shows a variable", { timeout: 900_000 }, async () => {
+  installTools();
+  const python = dapperPython();
+  const vsix = buildVsix();
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "dapper-code-server-"));
+  const dirs = { user: path.join(root, "user"), extensions: path.join(root, "extensions"), browser: path.join(root, "browser") };
+  const workspace = makeWorkspace(root, python);
+  fs.mkdirSync(artifacts, { recursive: true });
+
+  const install = execFileSync(
+    path.join(tools, "node_modules", ".bin", "code-server"),
+    ["--user-data-dir", dirs.user, "--extensions-dir", dirs.extensions, "--install-extension", vsix],
+    { encoding: "utf8" },
+  );
+  assert.match(install, /successfully installed/i);
+
+  const port = await freePort();
+  const server = startCodeServer(port, dirs, workspace);
+  const require = createRequire(path.join(tools, "node_modules", "playwright-core", "package.json"));
+  const { chromium } = require("playwright-core");
+  let context;
+  try {
+    await server.ready;
+    context = await chromium.launchPersistentContext(dirs.browser, {
+      executablePath: chromiumPath,
+      headless: true,
+      viewport: { width: 1400, height: 900 },
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+    const page = context.pages()[0] ?? (await context.newPage());
+    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
+    await page.locator(".monaco-workbench").waitFor({ timeout: STEP_TIMEOUT });
+    await page.locator(".explorer-folders-view .monaco-list-row", { hasText: "app.py" }).waitFor({ timeout: STEP_TIMEOUT });
+
+    // Open app.py and put a breakpoint on the "return answer" line.
+    await page.locator(".explorer-folders-view .monaco-list-row", { hasText: "app.py" }).click();
+    const editor = page.locator(".editor-instance .monaco-editor").first();
+    await editor.waitFor({ timeout: STEP_TIMEOUT });
+    await page.locator(".view-lines", { hasText: "return answer" }).waitFor({ timeout: STEP_TIMEOUT });
+    await editor.locator(".view-lines").click();
+    await runCommand(page, "Go to Line/Column...");
+    await page.keyboard.type(String(BREAK_LINE));
+    await page.keyboard.press("Enter");
+    await runCommand(page, "Debug: Toggle Breakpoint");
+    await page.locator(".codicon-debug-breakpoint").first().waitFor({ timeout: STEP_TIMEOUT });
+
+    // Run and Debug with the dapper configuration from launch.json.
+    await runCommand(page, "Debug: Start Debugging");
+
+    // Stopped at the breakpoint: the editor marks the line, the Variables view
+    // shows answer = 42.
+    await page.locator(".debug-top-stack-frame-line, .codicon-debug-stackframe").first().waitFor({ timeout: STEP_TIMEOUT });
+    const variables = page.locator(".debug-variables .monaco-list-row", { hasText: "answer" });
+    await variables.first().waitFor({ timeout: STEP_TIMEOUT });
+    const answerRow = (await variables.first().innerText()).replace(/\s+/g, " ");
+    assert.match(answerRow, /answer\s*:?\s*42/);
+    const pausedOn = await page.locator(".debug-call-stack").innerText();
+    assert.match(pausedOn, /total/);
+    assert.match(pausedOn, /Paused on breakpoint|breakpoint/i);
+
+    // The status bar names the backend Dapper reports for this session.
+    const statusItem = page.locator(".statusbar-item", { hasText: "Dapper:" });
+    await page.locator(".statusbar-item", { hasText: /Dapper: (eval_frame|sys\.monitoring|settrace)/ }).waitFor({ timeout: STEP_TIMEOUT });
+    const statusText = await statusItem.first().innerText();
+
+    const stoppedLine = await page.locator(".view-line", { hasText: "return answer" }).innerText();
+    assert.match(stoppedLine, /return answer/);
+    await page.screenshot({ path: path.join(artifacts, "stopped.png") });
+    console.log(`stopped at line ${BREAK_LINE}: "${answerRow}"; status bar: "${statusText}"`);
+
+    // Continue: the program ends and prints its result in the Debug Console.
+    await runCommand(page, "Debug: Continue");
+    await page.locator(".repl", { hasText: "result 42" }).waitFor({ timeout: STEP_TIMEOUT });
+    await page.locator(".statusbar-item", { hasText: "Dapper:" }).waitFor({ state: "detached", timeout: STEP_TIMEOUT });
+  } catch (error) {
+    if (context) {
+      const page = context.pages()[0];
+      if (page) {
+        await page.screenshot({ path: path.join(artifacts, "failure.png") }).catch(() => {});
+      }
+    }
+    throw new Error(`${error.message}\n--- code-server log ---\n${server.log().slice(-4000)}`);
+  } finally {
+    if (context) {
+      await context.close().catch(() => {});
+    }
+    stopProcessGroup(server.child);
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
