@@ -1,6 +1,6 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
 """The PEP 523 frame-entry hook: route each frame to the default evaluator or to
-scoped debugger tracing (DESIGN §2, §2b).
+scoped debugger tracing (docs/architecture.md, "The backend contract").
 
 Fast path (almost every frame): read the decision cached in the code object's
 extra slot, compare its version with the current state version, run the
@@ -61,11 +61,9 @@ cdef extern from "_frame_evaluator_compat.h":
     dapper_eval_func dapper_get_eval_func()
     void dapper_set_eval_func(dapper_eval_func)
     int dapper_is_default_eval(dapper_eval_func)
-    int dapper_inline_extra
     void* dapper_read_extra(PyObject*, Py_ssize_t)
     int dapper_check_extra_layout(PyObject*, Py_ssize_t, void*)
     void* dapper_pack_extra(unsigned long long, int, int)
-    int dapper_extra_valid(void*)
     int dapper_extra_never(void*)
     int dapper_extra_decision(void*)
     unsigned long long dapper_extra_version(void*)
@@ -107,7 +105,6 @@ NEVER = NEVER_FLAG
 cdef dapper_eval_func g_prev = _PyEval_EvalFrameDefault
 cdef Py_ssize_t g_extra_index = -1
 cdef int g_installed = 0
-cdef int g_passthrough = 0
 cdef unsigned long long g_version = 0
 # Versions restart at 0 with every DebugState: each install starts above every
 # version seen before, so decisions cached by an earlier session are stale.
@@ -336,7 +333,7 @@ def install(decide_code, decide_frame, dispatch=None) -> None:
     ``decide_frame(code, code_decision) -> int`` (while stepping),
     ``dispatch(frame, event, arg, mode, live)`` (3.11 events of selected frames)."""
     global g_decide_code, g_decide_frame, g_dispatch, g_installed, g_prev, g_extra_index
-    global g_passthrough, g_version, g_version_base, g_version_high
+    global g_version, g_version_base, g_version_high
     if g_extra_index < 0:
         g_extra_index = dapper_request_extra_index(NULL)
         if g_extra_index < 0:
@@ -352,7 +349,6 @@ def install(decide_code, decide_frame, dispatch=None) -> None:
         g_prev = _PyEval_EvalFrameDefault
     g_version_base = g_version_high + 1
     g_version = g_version_high = g_version_base
-    g_passthrough = 0
     g_installed = 1
     dapper_set_eval_func(<dapper_eval_func>_hook)
 
@@ -368,30 +364,23 @@ cdef void _check_extra_layout():
     dapper_check_extra_layout(code, g_extra_index, probe)
 
 
-def uses_inline_extra_read() -> bool:
-    """True when the fast path reads code extras inline (layout verified)."""
-    return bool(dapper_inline_extra)
-
-
 def install_passthrough() -> None:
     """Install a hook that only forwards (benchmark baseline)."""
-    global g_passthrough, g_installed
+    global g_installed
     if not dapper_is_default_eval(dapper_get_eval_func()):
         raise RuntimeError("an eval-frame function is already installed")
     g_installed = 0
-    g_passthrough = 1
     dapper_set_eval_func(<dapper_eval_func>_passthrough_hook)
 
 
 def uninstall() -> None:
     """Put the default evaluator back and forget the Python callbacks."""
-    global g_decide_code, g_decide_frame, g_dispatch, g_installed, g_passthrough
+    global g_decide_code, g_decide_frame, g_dispatch, g_installed
     global g_stepping, g_live, g_want_calls
     current = dapper_get_eval_func()
     if current == <dapper_eval_func>_hook or current == <dapper_eval_func>_passthrough_hook:
         dapper_set_eval_func(_PyEval_EvalFrameDefault)
     g_installed = 0
-    g_passthrough = 0
     g_stepping = 0
     g_live = 0
     g_decide_code = None
@@ -509,13 +498,6 @@ cdef int _enable_for(unsigned long ident) except -1:
         if g_ignored[i] == ident:
             return 0
     return dapper_enable_trace_for(ident, <Py_tracefunc>_trace_function)
-
-
-def stop_tracing_current_thread() -> None:
-    """Remove this module's trace function from the calling thread, if set."""
-    cdef PyThreadState* tstate = PyThreadState_Get()
-    if dapper_get_trace(tstate) == <Py_tracefunc>_trace_function:
-        dapper_set_trace(tstate, NULL)
 
 
 def get_code_extra(code):

@@ -121,7 +121,6 @@ static inline void *dapper_pack_extra(unsigned long long version, int decision, 
                   | (never ? DAPPER_EXTRA_NEVER : 0) | DAPPER_EXTRA_TAG;
     return (void *)v;
 }
-static inline int dapper_extra_valid(void *e) { return ((uintptr_t)e & DAPPER_EXTRA_TAG) != 0; }
 static inline int dapper_extra_never(void *e) { return ((uintptr_t)e & DAPPER_EXTRA_NEVER) != 0; }
 static inline int dapper_extra_decision(void *e) { return (int)(((uintptr_t)e >> 2) & 3); }
 static inline unsigned long long dapper_extra_version(void *e) {

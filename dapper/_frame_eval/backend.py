@@ -1,4 +1,4 @@
-"""The interface between core and the backends (DESIGN §1-§2).
+"""The interface between core and the backends.
 
 Core calls a backend through ``FrameEvalBackend``; a backend calls back into
 core only through ``DebuggerCallbacks``. Callbacks run on the debuggee thread

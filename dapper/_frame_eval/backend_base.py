@@ -3,7 +3,8 @@ decision cache, the per-thread callback guard and the stats counters.
 
 Subclasses implement ``_install``, ``_refresh`` (make a state change effective
 now, in running frames too) and the three shutdown steps, which ``shutdown``
-runs in the order DESIGN §2 asks for: hook, thread-local trace state, bookkeeping.
+runs in this order: hook, thread-local trace state, bookkeeping (so no event
+arrives once the state it needs is gone).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The one frame decision shared by every backend (DESIGN §2).
+"""The one frame decision shared by every backend.
 
 At frame entry a backend asks: run untouched, trace this frame, or (later) run
 an instrumented code object? The code-level part depends only on the code

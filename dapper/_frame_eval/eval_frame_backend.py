@@ -1,5 +1,4 @@
-"""The eval-frame backend: the compiled PEP 523 hook routes every frame entry
-(DESIGN §2, §2b).
+"""The eval-frame backend: the compiled PEP 523 hook routes every frame entry.
 
 Frames that need nothing run on the default evaluator after one cached C
 comparison. A code object's decision is computed once per state version by
@@ -7,12 +6,16 @@ comparison. A code object's decision is computed once per state version by
 code-extra slot by the hook; while a thread steps or pauses, frames also go
 through ``decide_frame``. Selected frames get scoped events:
 
-- 3.12+: per-code ``sys.monitoring`` local events (``LocalEventsTracer``), plus
-  ``PY_START``/``PY_RESUME`` for ``on_call``;
-- 3.11: the hook's C trace function, on only while a selected frame runs on the
-  thread, forwards that frame's events to ``_dispatch`` below. While no thread
-  steps, it drops lines without a breakpoint in C: every selected code object's
-  breakpoint lines are handed to the hook (``set_line_map``).
+- 3.12+ (``MonitoringEvalFrameBackend``): per-code ``sys.monitoring`` local
+  events (``LocalEventsTracer``), plus ``PY_START``/``PY_RESUME`` for ``on_call``;
+- 3.11 (``TraceFunctionEvalFrameBackend``): the hook's C trace function, on only
+  while a selected frame runs on the thread, forwards that frame's events to
+  ``_dispatch``. While no thread steps, it drops lines without a breakpoint in
+  C: every selected code object's breakpoint lines are handed to the hook
+  (``set_line_map``).
+
+``EvalFrameBackend()`` builds the one of the two that this interpreter's hook
+was compiled for.
 
 Frames already running when a breakpoint or step appears are found through
 ``sys._current_frames()`` and traced the same way.
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from abc import abstractmethod
 from types import CodeType, FrameType
 from typing import Any
 
@@ -53,27 +57,25 @@ def _hook_decision(decision: FrameDecision) -> int:
 
 
 class EvalFrameBackend(BackendBase):
-    """``FrameEvalBackend`` on the compiled eval-frame hook (CPython 3.11-3.13)."""
+    """``FrameEvalBackend`` on the compiled eval-frame hook (CPython 3.11-3.13).
+
+    What the two event sources share: installing the hook, the decisions it
+    asks for, and the state it is told about. ``EvalFrameBackend()`` returns
+    the subclass for this interpreter.
+    """
 
     name = "eval_frame"
+    #: True when the hook forwards events through its C trace function (3.11)
+    uses_trace_function: bool = bool(_hook.USES_TRACE_FUNCTION)
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.uses_trace_function: bool = bool(_hook.USES_TRACE_FUNCTION)
-        self.tracer = None
-        if not self.uses_trace_function:
-            from dapper._frame_eval.local_events import LocalEventsTracer
-
-            self.tracer = LocalEventsTracer(self)
-            events = sys.monitoring.events
-            self.tracer.local_events |= events.PY_START | events.PY_RESUME
-        #: 3.11: frames already running that need events: id -> (frame, decision)
-        self._live: dict[int, tuple[FrameType, int]] = {}
-        #: 3.11: thread -> exception of its last exception event (for on_unwind)
-        self._last_exc: dict[int, BaseException] = {}
-        self._live_lock = threading.RLock()
-        #: 3.11: events the C trace function passed up to ``_dispatch``
-        self.stats["dispatched_events"] = 0
+    def __new__(cls, *args: Any, **kwargs: Any) -> EvalFrameBackend:
+        if cls is EvalFrameBackend:
+            cls = (
+                TraceFunctionEvalFrameBackend
+                if _hook.USES_TRACE_FUNCTION
+                else MonitoringEvalFrameBackend
+            )
+        return super().__new__(cls)
 
     @property
     def hook_installed(self) -> bool:
@@ -82,45 +84,20 @@ class EvalFrameBackend(BackendBase):
 
     # -- install / shutdown ------------------------------------------------------------
     def _install(self) -> None:
-        if self.tracer is not None:
-            mon = sys.monitoring
-            self.tracer.acquire()
-            mon.register_callback(self.tracer.tool_id, mon.events.PY_START, self._on_start)
-            mon.register_callback(self.tracer.tool_id, mon.events.PY_RESUME, self._on_start)
         _hook.reset_stats()
-        try:
-            _hook.install(
-                self._decide_code_for_hook,
-                self._decide_frame_for_hook,
-                self._dispatch if self.uses_trace_function else None,
-            )
-        except BaseException:
-            if self.tracer is not None:
-                self._release_tracer()
-            raise
+        _hook.install(
+            self._decide_code_for_hook, self._decide_frame_for_hook, self._trace_dispatch()
+        )
 
-    def renew_locks_after_fork(self) -> None:
-        self._live_lock = threading.RLock()
+    def _trace_dispatch(self) -> Any:
+        """What the hook's C trace function calls with events (None: no trace function)."""
+        return None
 
     def _remove_hook(self) -> None:
         _hook.uninstall()
-        if self.tracer is not None:
-            self._release_tracer()
-
-    def _release_tracer(self) -> None:
-        assert self.tracer is not None
-        if self.tracer.acquired:
-            sys.monitoring.register_callback(
-                self.tracer.tool_id, sys.monitoring.events.PY_RESUME, None
-            )
-        self.tracer.release()
 
     def _clear_thread_state(self) -> None:
-        with self._live_lock:
-            self._live.clear()
-            _hook.set_live_frames(())
         _hook.disable_tracing_all_threads()
-        self._last_exc.clear()
 
     def get_stats(self) -> dict[str, int]:
         stats = super().get_stats()
@@ -128,7 +105,6 @@ class EvalFrameBackend(BackendBase):
         for key in _HOOK_STATS:
             stats[key] = hook_stats[key]
         stats["scoped_trace_installs"] += hook_stats["scoped_trace_installs"]
-        stats["live_frames"] = len(self._live)
         return stats
 
     # -- decisions the hook asks for (slow path only) -------------------------------------
@@ -141,10 +117,7 @@ class EvalFrameBackend(BackendBase):
         decision, bp_lines = self.code_info(code)
         decision = _hook_decision(decision)
         if decision == _TRACE:
-            if self.tracer is not None:
-                self.tracer.activate(code)
-            else:
-                _hook.set_line_map(code, bp_lines)
+            self._select_code(code, bp_lines)
         return decision
 
     def _decide_frame_for_hook(self, code: CodeType, code_decision: int) -> int:
@@ -154,9 +127,15 @@ class EvalFrameBackend(BackendBase):
         if tid in self._busy or tid in state.ignored_threads or self.callbacks is None:
             return int(_SKIP)
         decision = _hook_decision(decide_frame(code, state, tid, FrameDecision(code_decision)))
-        if decision == _TRACE and code_decision != _TRACE and self.tracer is not None:
-            self.tracer.activate(code, stepping=True)
+        if decision == _TRACE and code_decision != _TRACE:
+            self._select_stepped_code(code)
         return decision
+
+    def _select_code(self, code: CodeType, bp_lines: frozenset[int]) -> None:
+        """A code object whose frames need events (breakpoint lines: ``bp_lines``)."""
+
+    def _select_stepped_code(self, code: CodeType) -> None:
+        """A code object whose frames need events only because a thread steps."""
 
     # -- making state changes effective -------------------------------------------------
     def _refresh(self) -> None:
@@ -166,14 +145,16 @@ class EvalFrameBackend(BackendBase):
         with state.lock:
             _hook.set_ignored_threads(tuple(state.ignored_threads))
             _hook.set_stepping_active(bool(state.stepping))
-            if self.uses_trace_function:
-                _hook.clear_line_maps()
-                _hook.set_call_events(bool(state.function_breakpoints))
+            self._refresh_hook_locked()
             _hook.set_version(state.version)
-        if self.tracer is not None:
-            self._refresh_monitoring()
-        else:
-            self._refresh_live_frames()
+        self._refresh_running_frames()
+
+    def _refresh_hook_locked(self) -> None:
+        """Under the state lock, before the hook's version moves: per-source hook state."""
+
+    @abstractmethod
+    def _refresh_running_frames(self) -> None:
+        """Give frames that are already running the events the new state asks for."""
 
     def _running_frames_needing_events(self) -> list[tuple[FrameType, int]]:
         """(frame, decision) for running frames of every thread that need events now."""
@@ -191,9 +172,59 @@ class EvalFrameBackend(BackendBase):
                 found.append((frame, _hook_decision(decision)))
         return found
 
-    def _refresh_monitoring(self) -> None:
+
+class MonitoringEvalFrameBackend(EvalFrameBackend):
+    """3.12+: the hook selects frames; ``sys.monitoring`` local events deliver them."""
+
+    uses_trace_function = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        from dapper._frame_eval.local_events import LocalEventsTracer
+
+        self.tracer = LocalEventsTracer(self)
+        events = sys.monitoring.events
+        self.tracer.local_events |= events.PY_START | events.PY_RESUME
+
+    def _install(self) -> None:
+        mon = sys.monitoring
+        self.tracer.acquire()
+        mon.register_callback(self.tracer.tool_id, mon.events.PY_START, self._on_start)
+        mon.register_callback(self.tracer.tool_id, mon.events.PY_RESUME, self._on_start)
+        try:
+            super()._install()
+        except BaseException:
+            self._release_tracer()
+            raise
+
+    def _remove_hook(self) -> None:
+        super()._remove_hook()
+        self._release_tracer()
+
+    def _release_tracer(self) -> None:
+        if self.tracer.acquired:
+            sys.monitoring.register_callback(
+                self.tracer.tool_id, sys.monitoring.events.PY_RESUME, None
+            )
+        self.tracer.release()
+
+    def _clear_thread_state(self) -> None:
+        _hook.set_live_frames(())
+        super()._clear_thread_state()
+
+    def get_stats(self) -> dict[str, int]:
+        stats = super().get_stats()
+        stats["live_frames"] = 0
+        return stats
+
+    def _select_code(self, code: CodeType, bp_lines: frozenset[int]) -> None:
+        self.tracer.activate(code)
+
+    def _select_stepped_code(self, code: CodeType) -> None:
+        self.tracer.activate(code, stepping=True)
+
+    def _refresh_running_frames(self) -> None:
         tracer = self.tracer
-        assert tracer is not None
         if not self.state.stepping:
             tracer.clear_stepping()
         tracer.sync_all()
@@ -204,7 +235,67 @@ class EvalFrameBackend(BackendBase):
         tracer.update_global_events()
         tracer.restart()
 
-    def _refresh_live_frames(self) -> None:
+    # -- on_call from PY_START / PY_RESUME local events ------------------------------------
+    def _on_start(self, code: CodeType, offset: int) -> Any:
+        tid = _get_ident()
+        state = self.state
+        if tid in self._busy or tid in state.ignored_threads or self.callbacks is None:
+            return None
+        if not state.stepping and not state.function_breakpoints:
+            # on_call serves function breakpoints and stepping only: until the
+            # next change (restart_events), starts of this code need nothing.
+            return sys.monitoring.DISABLE
+        decision = self.code_info(code)[0]
+        if decision != _TRACE and state.stepping:
+            decision = decide_frame(code, state, tid, decision)
+        if decision == _TRACE:
+            self.stats["call_events"] += 1
+            self.deliver(self.callbacks.on_call, sys._getframe(1))
+        return None
+
+
+class TraceFunctionEvalFrameBackend(EvalFrameBackend):
+    """3.11: the hook selects frames; its C trace function, on only while a
+    selected frame runs, passes their events up to ``_dispatch``."""
+
+    uses_trace_function = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        #: frames already running that need events: id -> (frame, decision)
+        self._live: dict[int, tuple[FrameType, int]] = {}
+        #: thread -> exception of its last exception event (for on_unwind)
+        self._last_exc: dict[int, BaseException] = {}
+        self._live_lock = threading.RLock()
+        #: events the C trace function passed up to ``_dispatch``
+        self.stats["dispatched_events"] = 0
+
+    def _trace_dispatch(self) -> Any:
+        return self._dispatch
+
+    def renew_locks_after_fork(self) -> None:
+        self._live_lock = threading.RLock()
+
+    def _clear_thread_state(self) -> None:
+        with self._live_lock:
+            self._live.clear()
+            _hook.set_live_frames(())
+        super()._clear_thread_state()
+        self._last_exc.clear()
+
+    def get_stats(self) -> dict[str, int]:
+        stats = super().get_stats()
+        stats["live_frames"] = len(self._live)
+        return stats
+
+    def _select_code(self, code: CodeType, bp_lines: frozenset[int]) -> None:
+        _hook.set_line_map(code, bp_lines)
+
+    def _refresh_hook_locked(self) -> None:
+        _hook.clear_line_maps()
+        _hook.set_call_events(bool(self.state.function_breakpoints))
+
+    def _refresh_running_frames(self) -> None:
         with self._live_lock:
             self._live = {id(f): (f, d) for f, d in self._running_frames_needing_events()}
             for frame, decision in self._live.values():
@@ -231,25 +322,7 @@ class EvalFrameBackend(BackendBase):
                 del self._live[id(frame)]
                 self._publish_live()
 
-    # -- 3.12+: on_call from PY_START / PY_RESUME local events ------------------------------
-    def _on_start(self, code: CodeType, offset: int) -> Any:
-        tid = _get_ident()
-        state = self.state
-        if tid in self._busy or tid in state.ignored_threads or self.callbacks is None:
-            return None
-        if not state.stepping and not state.function_breakpoints:
-            # on_call serves function breakpoints and stepping only: until the
-            # next change (restart_events), starts of this code need nothing.
-            return sys.monitoring.DISABLE
-        decision = self.code_info(code)[0]
-        if decision != _TRACE and state.stepping:
-            decision = decide_frame(code, state, tid, decision)
-        if decision == _TRACE:
-            self.stats["call_events"] += 1
-            self.deliver(self.callbacks.on_call, sys._getframe(1))
-        return None
-
-    # -- 3.11: events of selected frames from the C trace function ---------------------------
+    # -- events of selected frames from the C trace function ----------------------------------
     def _dispatch(self, frame: FrameType, event: int, arg: Any, mode: int, live: bool) -> None:
         tid = _get_ident()
         state = self.state

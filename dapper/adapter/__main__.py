@@ -18,7 +18,7 @@ from typing import Any, TextIO
 
 from dapper._frame_eval.config import FRAME_EVAL_KEYS
 from dapper.adapter.launch_config import ATTACH_KEYS, LAUNCH_KEYS
-from dapper.adapter.session import AdapterSession
+from dapper.adapter.relay import AdapterRelay
 from dapper.protocol.connection import Connection, socket_connection
 
 
@@ -41,7 +41,7 @@ def serve_stdio(trace: ProtocolTrace | None) -> None:
     stdout = sys.stdout.buffer
     # Nothing but DAP may reach stdout: stray prints go to stderr.
     sys.stdout = sys.stderr
-    AdapterSession(Connection(stdin, stdout, name="client", trace=trace)).serve()
+    AdapterRelay(Connection(stdin, stdout, name="client", trace=trace)).serve()
 
 
 def serve_tcp(host: str, port: int, trace: ProtocolTrace | None) -> None:
@@ -50,7 +50,7 @@ def serve_tcp(host: str, port: int, trace: ProtocolTrace | None) -> None:
     print(f"dapper.adapter: listening on {bound[0]}:{bound[1]}", file=sys.stderr, flush=True)
     while True:
         sock, _ = listener.accept()
-        session = AdapterSession(socket_connection(sock, name="client", trace=trace))
+        session = AdapterRelay(socket_connection(sock, name="client", trace=trace))
         threading.Thread(target=session.serve, name="dapper.session", daemon=True).start()
 
 

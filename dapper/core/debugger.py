@@ -2,8 +2,13 @@
 about stopped threads.
 
 It implements ``DebuggerCallbacks`` for the active backend and never calls
-``sys.settrace`` or ``sys.monitoring`` itself. Events go out through ``emit``
-(event name, body); the engine session turns them into DAP events.
+``sys.settrace`` or ``sys.monitoring`` itself; like ``bdb`` it knows nothing
+of any front end. What it has to say goes out as plain values (``core.events``)
+through ``report``, and it fails with its own errors (``core.errors``). The
+jobs around it have their own objects: ``BreakpointSync`` (breakpoints to the
+backend), ``ModuleLoadWatcher`` (the audit hook), ``ThreadSteps`` (who steps),
+``StopCoordinator`` (the all-threads stop) and ``ThreadLifecycle`` (thread
+start/exit).
 """
 
 from __future__ import annotations
@@ -16,88 +21,70 @@ from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any
 
 from dapper._frame_eval.backend import FrameEvalBackend
-from dapper._frame_eval.debug_state import DebugState, StepRequest
+from dapper._frame_eval.debug_state import DebugState
+from dapper.core.breakpoint_sync import BreakpointSync
+from dapper.core.errors import DebuggerError, NotStoppedError
+from dapper.core.events import BreakpointChanged, ConditionError, LogMessage, Report
 from dapper.core.exception_breakpoints import ExceptionFilters
 from dapper.core.exception_info import exception_text
 from dapper.core.frame_kinds import is_debugger_frame, is_suspending
+from dapper.core.load_watcher import ModuleLoadWatcher
 from dapper.core.sources import SourceRegistry
 from dapper.core.stack import HIDDEN_LIBRARY, FrameRegistry, stack_frames, visible_frames
-from dapper.core.stepping import Step
+from dapper.core.stepping import Step, ThreadSteps
+from dapper.core.stop_coordinator import StopCoordinator
 from dapper.core.suspension import Suspension
+from dapper.core.thread_events import ThreadLifecycle
 from dapper.core.thread_registry import ThreadRegistry
+from dapper.core.variables import VariableStore
 from dapper.paths import canonical_path
-from dapper.protocol.messages import ERR_NOT_STOPPED, RequestError
 
 if TYPE_CHECKING:
-    from dapper.core.breakpoints import HitDecision
+    from dapper.core.breakpoints import BreakpointRegistry, HitDecision
 
-Emit = Callable[[str, dict], None]
 _get_ident = threading.get_ident
-_PAUSE = StepRequest("pause")
 
 
 class Debugger:
-    """Core state and stop/resume coordination for one debuggee process."""
+    """Core state of one debuggee process, and the backend's callbacks."""
 
-    def __init__(self, emit: Emit, *, eval_timeout: float | None = None) -> None:
-        from dapper.core.breakpoints import BreakpointRegistry
-        from dapper.core.variables import VariableStore
-
-        self.emit = emit
+    def __init__(self, report: Report, *, eval_timeout: float | None = None) -> None:
+        self.report = report
         self.eval_timeout = eval_timeout if eval_timeout is not None else _eval_timeout_from_env()
         self.state = DebugState()
         self.threads = ThreadRegistry()
         self.frames = FrameRegistry()
         self.sources = SourceRegistry()
-        self.breakpoints = BreakpointRegistry()
-        self.exceptions = ExceptionFilters()
         self.variables = VariableStore()
         self.backend: FrameEvalBackend | None = None
-        self._lock = threading.RLock()
-        #: notified whenever a thread parks in a stop
-        self._parked = threading.Condition(self._lock)
-        self._steps: dict[int, Step] = {}
-        self._step_reasons: dict[int, tuple[str, list[int]]] = {}
-        self._suspended: dict[int, Suspension] = {}
+        self.sync = BreakpointSync(self.state)
+        self.steps = ThreadSteps()
+        self.stops = StopCoordinator(self.threads, self.steps, report)
+        self.loads = ModuleLoadWatcher(
+            self.sources, lambda: self.breakpoints.pending_files(), self._file_loaded
+        )
+        self.lifecycle = ThreadLifecycle(self.threads, self.steps, self.stops.lock, report)
         self._exceptions: dict[int, tuple[BaseException, str]] = {}
         self._return_values: dict[int, tuple[str, Any]] = {}
-        self._suspend_all = False
-        self._pause_requested = False
-        self._entry_threads: set[int] = set()
-        self._audit_installed = False
-        self._stop_reported = False  # a stopped event is out and not yet resumed
-        self._audit_filter: Any = None
-        self._watching_loads = False
+
+    @property
+    def breakpoints(self) -> BreakpointRegistry:
+        return self.sync.registry
+
+    @property
+    def exceptions(self) -> ExceptionFilters:
+        return self.sync.exceptions
 
     # ------------------------------------------------------------ setup
 
     def attach_backend(self, backend: FrameEvalBackend) -> None:
         """Use ``backend`` (already installed with ``self`` and ``self.state``)."""
         self.backend = backend
+        self.steps.backend = backend
         for ident in self.threads.ignored:
             backend.ignore_thread(ident)
-        backend.set_exception_mode(self.exceptions.mode)
-        self._install_audit_hook()
-
-    def _install_audit_hook(self) -> None:
-        """One audit hook (they cannot be removed): module loads and compiled strings.
-
-        The compiled filter wakes Python only for ``exec``/``compile`` events; a
-        plain Python hook would run for every ``id()`` call in the program.
-        """
-        if self._audit_installed:
-            if self._audit_filter is not None:
-                # "exec" also fires for every eval() of a breakpoint condition.
-                self._audit_filter.set_events(exec_events=self._watching_loads, compile_events=True)
-            return
-        self._audit_installed = True
-        try:
-            from dapper import _audit_filter
-        except ImportError:
-            sys.addaudithook(self._on_audit)
-        else:
-            self._audit_filter = _audit_filter
-            _audit_filter.install(self._on_audit, exec_events=self._watching_loads)
+        self.sync.attach(backend)
+        self.loads.install()
 
     def ignore_thread(self, ident: int) -> None:
         self.threads.ignored.add(ident)
@@ -111,96 +98,30 @@ class Debugger:
 
     def request_entry_stop(self, ident: int) -> None:
         """Stop at the first user line the thread runs (``stopOnEntry``)."""
-        with self._lock:
-            self._entry_threads.add(ident)
-            self._set_step(ident, Step("in", None, just_my_code=True))
+        with self.stops.lock:
+            self.steps.start_entry(ident, Step("in", None, just_my_code=True))
 
     # ------------------------------------------------------------ breakpoints
 
     def set_breakpoints(self, source: dict, specs: list[dict]) -> list[dict]:
         """``setBreakpoints`` for one file; the backend sees the verified lines."""
-        result = self.breakpoints.set_breakpoints(source, specs)
-        self._sync_lines(canonical_path(source["path"]))
-        self._watch_module_loads()
+        result = self.sync.set_breakpoints(source, specs)
+        self.loads.watch_loads()
         return result
 
     def set_function_breakpoints(self, specs: list[dict]) -> list[dict]:
-        result = self.breakpoints.set_function_breakpoints(specs)
-        names = self.breakpoints.function_names()
-        with self.state.lock:
-            if self.backend is not None:
-                self.backend.set_function_breakpoints(names)
-            else:
-                self.state.function_breakpoints = frozenset(names)
-                self.state.bump()
-        return result
+        return self.sync.set_function_breakpoints(specs)
 
     def set_exception_breakpoints(self, arguments: dict) -> list[dict]:
-        result = self.exceptions.configure(arguments)
-        with self.state.lock:
-            if self.backend is not None:
-                self.backend.set_exception_mode(self.exceptions.mode)
-            else:
-                self.state.exception_mode = self.exceptions.mode
-                self.state.bump()
-        return result
+        return self.sync.set_exception_breakpoints(arguments)
 
-    def _sync_lines(self, canonical: str) -> None:
-        lines = frozenset(self.breakpoints.lines_for(canonical))
-        with self.state.lock:
-            if self.backend is not None:
-                self.backend.set_line_breakpoints(canonical, lines)
-            elif lines:
-                self.state.line_breakpoints[canonical] = lines
-                self.state.bump()
-            else:
-                self.state.line_breakpoints.pop(canonical, None)
-                self.state.bump()
-
-    def _watch_module_loads(self) -> None:
-        """Verify breakpoints of files not imported yet when their code first runs."""
-        if self._watching_loads or not self.breakpoints.pending_files():
-            return
-        self._watching_loads = True
-        self._install_audit_hook()
-
-    def _on_audit(self, event: str, args: tuple) -> None:
-        # Called for every audit event in the process: keep the common case tiny.
-        if event == "compile":
-            if len(args) == 2 and isinstance(args[1], str) and args[1].startswith("<"):
-                caller = sys._getframe(1)
-                if not is_debugger_frame(caller):
-                    self.sources.remember_compiled(args[1], args[0])
-            return
-        if event != "exec" or not self._watching_loads:
-            return
-        code = args[0] if args else None
-        filename = getattr(code, "co_filename", None)
-        if not isinstance(filename, str):
-            return
-        pending = self.breakpoints.pending_files()
-        if not pending:
-            return
-        canonical = canonical_path(filename)
-        if canonical not in pending:
-            return
-        changed = self.breakpoints.mark_loaded(canonical)
-        self._sync_lines(canonical)
-        for bp in changed:
-            self.emit("breakpoint", {"reason": "changed", "breakpoint": bp})
+    def _file_loaded(self, canonical: str) -> None:
+        for bp in self.sync.file_loaded(canonical):
+            self.report(BreakpointChanged(bp))
 
     def on_thread_event(self, reason: str, ident: int) -> None:
         """A user thread started or exited (from ``thread_events``)."""
-        if ident in self.threads.ignored:
-            return
-        self.emit("thread", {"reason": reason, "threadId": self.threads.dap_id(ident)})
-        if reason == "exited":
-            with self._lock:
-                self._steps.pop(ident, None)
-                self._step_reasons.pop(ident, None)
-            self._request(ident, None)
-            # The OS reuses idents: a later thread must not inherit this one's id.
-            self.threads.forget(ident)
+        self.lifecycle.on_thread_event(reason, ident)
 
     # ------------------------------------------------------------ callbacks
 
@@ -208,12 +129,16 @@ class Debugger:
         if not self.state.function_breakpoints:
             return
         decision = self.breakpoints.check_call(frame)
-        self._emit_logs(decision)
+        self._report_logs(decision)
         if decision.stop:
             ident = threading.get_ident()
-            with self._lock:
-                self._step_reasons[ident] = ("function breakpoint", decision.breakpoint_ids)
-                self._set_step(ident, Step("over", frame, self.state.just_my_code))
+            with self.stops.lock:
+                self.steps.start_with_reason(
+                    ident,
+                    Step("over", frame, self.state.just_my_code),
+                    "function breakpoint",
+                    decision.breakpoint_ids,
+                )
 
     def on_line(self, frame: FrameType) -> None:
         ident = _get_ident()
@@ -230,13 +155,10 @@ class Debugger:
                 decision = self.breakpoints.check_line_at(frame, canonical, line)
                 if decision.stop or decision.log_messages or decision.condition_errors:
                     reason, ids = self._report_hit(decision)
-        if reason is None and ident in self._steps:
-            reason, ids = self._step_stop_reason(ident, frame)
-        if self._suspend_all:
-            with self._lock:
-                claim = self._pause_requested
-                self._pause_requested = False
-            if not claim:
+        if reason is None and ident in self.steps:
+            reason, ids = self.steps.stop_reason(ident, frame)
+        if self.stops.suspending:
+            if not self.stops.claim_pause():
                 # Caught up in another thread's stop: park silently. A breakpoint
                 # or step end on this line is reported once the others resume,
                 # so clients see one stop at a time and no hit is lost.
@@ -251,9 +173,15 @@ class Debugger:
     def _still_due(self, ident: int, frame: FrameType, reason: str, *, at_line: bool) -> bool:
         """Whether a stop held back while another thread's stop was shown
         should still be reported now that the client resumed."""
-        if ident in self._steps:
+        if ident in self.steps:
             return False  # the client stepped this thread meanwhile
-        if reason == "breakpoint" and at_line and not self._has_line_breakpoint(frame):
+        if (
+            reason == "breakpoint"
+            and at_line
+            and not self.sync.has_line_breakpoint(
+                canonical_path(frame.f_code.co_filename), frame.f_lineno
+            )
+        ):
             return False  # the breakpoint was removed meanwhile
         if reason == "exception":
             pending = self._exceptions.get(ident)
@@ -262,42 +190,28 @@ class Debugger:
                 return False  # its exception filter was turned off meanwhile
         return True
 
-    def _has_line_breakpoint(self, frame: FrameType) -> bool:
-        lines = self.state.line_breakpoints.get(canonical_path(frame.f_code.co_filename))
-        return bool(lines) and frame.f_lineno in lines
-
     def _report_hit(self, decision: HitDecision) -> tuple[str | None, Sequence[int]]:
         """Send a breakpoint hit's log output and condition errors; stop if it asks to."""
-        self._emit_logs(decision)
+        self._report_logs(decision)
         for error in decision.condition_errors:
-            self.emit(
-                "output",
-                {"category": "stderr", "output": f"Breakpoint condition error: {error}\n"},
-            )
+            self.report(ConditionError(error))
         if decision.stop:
             return "breakpoint", decision.breakpoint_ids
         return None, ()
 
-    def _step_stop_reason(self, ident: int, frame: FrameType) -> tuple[str | None, Sequence[int]]:
-        """Whether this line ends the thread's step (reason step, entry, ...)."""
-        step = self._steps.get(ident)
-        if step is not None and step.should_stop_at_line(frame):
-            reason, ids = self._step_reasons.pop(ident, ("step", []))
-            if ident in self._entry_threads:
-                self._entry_threads.discard(ident)
-                reason = "entry"
-            return reason, ids
-        return None, ()
+    def _report_logs(self, decision: HitDecision) -> None:
+        for message in decision.log_messages:
+            self.report(LogMessage(message))
 
     def on_return(self, frame: FrameType, value: Any) -> None:
         ident = threading.get_ident()
-        step = self._steps.get(ident)
+        step = self.steps.get(ident)
         if step is None:
             return
         if frame is step.frame and not is_suspending(frame):
             self._return_values[ident] = (frame.f_code.co_name, value)
         if step.on_return(frame):
-            self._publish_step(ident, step)
+            self.steps.publish(ident, step)
 
     def on_exception(self, frame: FrameType, exc: BaseException) -> None:
         ident = threading.get_ident()
@@ -314,9 +228,9 @@ class Debugger:
         if self.exceptions.stop_on_unwind(frame, exc):
             self._exceptions[ident] = (exc, "userUnhandled")
             self._stop(ident, frame, "exception", text=_describe(exc))
-        step = self._steps.get(ident)
+        step = self.steps.get(ident)
         if step is not None and step.on_return(frame):
-            self._publish_step(ident, step)
+            self.steps.publish(ident, step)
 
     def on_uncaught(self, exc: BaseException, ident: int | None = None) -> None:
         """An exception is about to end the program or a thread; stop if asked.
@@ -365,80 +279,20 @@ class Debugger:
         at_line: bool = False,
     ) -> None:
         """Block this thread until resumed; ``reason`` None stops silently
-        (a thread caught up in another thread's stop)."""
-        suspension = Suspension(
-            ident, frame, frames if frames is not None else visible_frames(frame)
-        )
-        suspension.lines = lines or {}
-        suspension.at_line = at_line
-        with self._lock:
-            # Another thread's stop is already reported: this one parks silently
-            # and reports after the next resume (one stop at a time, no stale event).
-            deferred = reason is not None and self._stop_reported
-            if deferred:
-                reason_now = None
-            else:
-                reason_now = reason
-                if reason is not None:
-                    self._stop_reported = True
-            self._clear_step(ident)
-            self._suspended[ident] = suspension
-            self._parked.notify_all()
-            if not self._suspend_all or reason_now is not None:
-                self._suspend_all = True
-                for other in self.threads.live_idents():
-                    if other != ident and other not in self._suspended:
-                        self._request(other, _PAUSE)
-        if reason_now is not None:
-            body: dict[str, Any] = {
-                "reason": reason,
-                "threadId": self.threads.dap_id(ident),
-                "allThreadsStopped": True,
-            }
-            if hit_ids:
-                body["hitBreakpointIds"] = list(hit_ids)
-            if text:
-                body["text"] = text
-                body["description"] = text
-            self.emit("stopped", body)
-        try:
-            suspension.wait()
-        finally:
-            with self._lock:
-                self._suspended.pop(ident, None)
-                if not deferred:
-                    self._exceptions.pop(ident, None)
-        if deferred and self._still_due(ident, frame, reason, at_line=at_line):
-            self._stop(
-                ident,
-                frame,
-                reason,
-                hit_ids=hit_ids,
-                text=text,
-                frames=frames,
-                lines=lines,
-                at_line=at_line,
+        (a thread caught up in another thread's stop). A stop held back behind
+        another thread's is reported after the resume, if still due."""
+        while True:
+            suspension = Suspension(
+                ident, frame, frames if frames is not None else visible_frames(frame)
             )
-
-    def _emit_logs(self, decision: Any) -> None:
-        for message in decision.log_messages:
-            self.emit("output", {"category": "console", "output": message + "\n"})
-
-    def _request(self, ident: int, request: StepRequest | None) -> None:
-        if self.backend is not None:
-            self.backend.set_stepping(ident, request)
-
-    def _set_step(self, ident: int, step: Step) -> None:
-        self._steps[ident] = step
-        self._request(ident, step.request())
-
-    def _publish_step(self, ident: int, step: Step) -> None:
-        self._request(ident, step.request())
-
-    def _clear_step(self, ident: int) -> None:
-        self._steps.pop(ident, None)
-        self._step_reasons.pop(ident, None)
-        self._request(ident, None)
+            suspension.lines = lines or {}
+            suspension.at_line = at_line
+            deferred = self.stops.park(suspension, reason, hit_ids, text)
+            if not deferred:
+                self._exceptions.pop(ident, None)
+                return
+            if reason is None or not self._still_due(ident, frame, reason, at_line=at_line):
+                return
 
     # ------------------------------------------------------------ resume
 
@@ -446,27 +300,19 @@ class Debugger:
         self, step_ident: int | None = None, step_kind: str | None = None, target: str | None = None
     ) -> None:
         """Resume every stopped thread; optionally start a step on one of them."""
-        with self._lock:
-            if step_ident is not None and step_kind is not None:
-                suspension = self._suspended.get(step_ident)
-                if suspension is None:
-                    raise RequestError("thread is not stopped", error_id=ERR_NOT_STOPPED)
-                frame = suspension.frame
-            self._return_values.clear()  # shown only at the stop right after the return
-            self._stop_reported = False
-            self._suspend_all = False
-            self._parked.notify_all()
-            self._pause_requested = False
-            for ident in list(self._suspended) + self.threads.live_idents():
-                if ident not in self._steps:
-                    self._request(ident, None)
-            if step_ident is not None and step_kind is not None:
-                self._set_step(step_ident, Step(step_kind, frame, self.state.just_my_code, target))
-            self.frames.clear()
-            self.variables.clear()
-            suspended = list(self._suspended.values())
-        for suspension in suspended:
-            suspension.resume()
+        make_step = None
+        if step_ident is not None and step_kind is not None:
+
+            def make_step(frame: FrameType | None) -> Step:
+                return Step(step_kind, frame, self.state.just_my_code, target)
+
+        self.stops.resume_all(step_ident, make_step, self._forget_stop)
+
+    def _forget_stop(self) -> None:
+        """What is valid only while stopped: return values, frame and variable ids."""
+        self._return_values.clear()  # shown only at the stop right after the return
+        self.frames.clear()
+        self.variables.clear()
 
     def goto(self, dap_thread_id: int, line: int) -> None:
         """Move the stopped thread's top frame to ``line`` (it stays stopped)."""
@@ -474,7 +320,7 @@ class Debugger:
 
         suspension = self.suspension_for(dap_thread_id)
         if not suspension.at_line or suspension.frame is None:
-            raise RequestError(
+            raise DebuggerError(
                 "goto needs a thread stopped at a line (not at an exception or a function entry)"
             )
         frame = suspension.frame
@@ -482,31 +328,13 @@ class Debugger:
         self.variables.clear()
 
     def pause(self) -> None:
-        with self._lock:
-            if self._suspended:
-                return
-            self._suspend_all = True
-            self._pause_requested = True
-            for ident in self.threads.live_idents():
-                self._request(ident, _PAUSE)
+        self.stops.pause()
 
     def detach(self) -> None:
         """The client went away: forget its breakpoints and let everything run."""
-        with self._lock:
-            for canonical in list(self.state.line_breakpoints):
-                if self.backend is not None:
-                    self.backend.set_line_breakpoints(canonical, ())
-            if self.backend is not None:
-                self.backend.set_function_breakpoints(())
-            from dapper.core.breakpoints import BreakpointRegistry
-
-            self.breakpoints = BreakpointRegistry()
-            self.exceptions.enabled = {"uncaught": ()}
-            if self.backend is not None:
-                self.backend.set_exception_mode(self.exceptions.mode)
-            self._steps.clear()
-            self._step_reasons.clear()
-            self._entry_threads.clear()
+        with self.stops.lock:
+            self.sync.clear()
+            self.steps.forget_all()
         self.resume_all()
 
     def forget_after_fork(self) -> None:
@@ -516,42 +344,28 @@ class Debugger:
         Locks are replaced, not taken: a thread that no longer exists may have
         held one at the moment of the fork.
         """
-        self._lock = threading.RLock()
-        self._parked = threading.Condition(self._lock)
+        self.stops.forget_after_fork()
+        self.lifecycle.lock = self.stops.lock
         self.state.lock = threading.RLock()
-        self._suspended.clear()
-        self._steps.clear()
-        self._step_reasons.clear()
-        self._entry_threads.clear()
+        self.steps.forget_all()
         self._exceptions.clear()
-        self._suspend_all = self._stop_reported = self._pause_requested = False
         self.backend = None
-        if self._audit_filter is not None:
-            self._audit_filter.uninstall()
+        self.steps.backend = None
+        self.sync.backend = None
+        self.loads.forget_after_fork()
 
     # ------------------------------------------------------------ queries
 
     @property
     def is_stopped(self) -> bool:
-        return bool(self._suspended)
+        return self.stops.is_stopped
 
     def stopped_threads(self) -> list[Suspension]:
-        return list(self._suspended.values())
+        return self.stops.stopped_threads()
 
     def suspension_for(self, dap_thread_id: int, catch_up: float = 2.0) -> Suspension:
-        """The stop of a thread. While all threads are stopping, a thread that
-        was told to stop but has not reached its next line yet gets ``catch_up``
-        seconds to park (the client was already told every thread stopped)."""
-        ident = self.threads.ident(dap_thread_id)
-        with self._lock:
-            if ident is not None and self._suspend_all and ident not in self._suspended:
-                self._parked.wait_for(
-                    lambda: ident in self._suspended or not self._suspend_all, catch_up
-                )
-            suspension = self._suspended.get(ident) if ident is not None else None
-        if suspension is None:
-            raise RequestError(f"thread {dap_thread_id} is not stopped", error_id=ERR_NOT_STOPPED)
-        return suspension
+        """The stop of a thread (see ``StopCoordinator.suspension_for``)."""
+        return self.stops.suspension_for(dap_thread_id, catch_up)
 
     def stack_trace(self, dap_thread_id: int, start: int = 0, levels: int = 0) -> dict:
         """A stopped thread's stack; while all threads stop, a thread still on its
@@ -560,14 +374,14 @@ class Debugger:
         ident = self.threads.ident(dap_thread_id)
         try:
             suspension: Suspension | None = self.suspension_for(dap_thread_id)
-        except RequestError:
+        except NotStoppedError:
             suspension = None
         if suspension is not None:
             frames, lines = suspension.frames or [], suspension.lines
         else:
             top = sys._current_frames().get(ident) if ident is not None else None
             if top is None:
-                raise RequestError(f"unknown thread {dap_thread_id}")
+                raise DebuggerError(f"unknown thread {dap_thread_id}")
             frames, lines = visible_frames(top), {}
         return stack_frames(frames, ident, self.frames, self.sources, start, levels, lines)
 
@@ -575,11 +389,11 @@ class Debugger:
         """The stopped thread and frame behind a ``frameId``."""
         entry = self.frames.get(frame_id)
         if entry is None:
-            raise RequestError(f"unknown or stale frameId {frame_id}")
+            raise DebuggerError(f"unknown or stale frameId {frame_id}")
         ident, frame = entry
-        suspension = self._suspended.get(ident)
+        suspension = self.stops.get(ident)
         if suspension is None:
-            raise RequestError("that frame's thread is running", error_id=ERR_NOT_STOPPED)
+            raise NotStoppedError("that frame's thread is running")
         return suspension, frame
 
     def run_on(self, suspension: Suspension, fn: Callable[[], Any]) -> Any:
@@ -590,7 +404,7 @@ class Debugger:
         ident = self.threads.ident(dap_thread_id)
         entry = self._exceptions.get(ident) if ident is not None else None
         if entry is None:
-            raise RequestError(f"thread {dap_thread_id} is not stopped on an exception")
+            raise DebuggerError(f"thread {dap_thread_id} is not stopped on an exception")
         return entry
 
     def return_value(self, ident: int) -> tuple[str, Any] | None:

@@ -8,36 +8,41 @@ from dataclasses import dataclass, field
 from types import FrameType
 
 from dapper._frame_eval.debug_state import EXC_NONE, EXC_RAISED, EXC_USER_UNHANDLED
+from dapper.core.errors import DebuggerError
 from dapper.core.frame_kinds import is_debugger_frame, is_user_frame
-from dapper.protocol.messages import RequestError
 
-FILTERS = [
-    {
-        "filter": "raised",
-        "label": "Raised Exceptions",
-        "description": "Stop wherever an exception is raised.",
-        "default": False,
-        "supportsCondition": True,
-        "conditionDescription": "Exception types to stop on, e.g. ValueError, KeyError",
-    },
-    {
-        "filter": "uncaught",
-        "label": "Uncaught Exceptions",
-        "description": "Stop when an exception is not handled and would end the program or thread.",
-        "default": True,
-        "supportsCondition": True,
-        "conditionDescription": "Exception types to stop on, e.g. ValueError, KeyError",
-    },
-    {
-        "filter": "userUnhandled",
-        "label": "User Uncaught Exceptions",
-        "description": "Stop when an exception raised in your code is not handled by your code.",
-        "default": False,
-        "supportsCondition": True,
-        "conditionDescription": "Exception types to stop on, e.g. ValueError, KeyError",
-    },
-]
-_NAMES = {f["filter"] for f in FILTERS}
+
+@dataclass(frozen=True)
+class ExceptionFilter:
+    """One exception filter a client can turn on (each takes a condition
+    naming exception types, see ``CONDITION_HELP``)."""
+
+    name: str
+    label: str
+    description: str
+    default: bool
+
+
+_TYPE_CONDITION = "Exception types to stop on, e.g. ValueError, KeyError"
+
+FILTERS = (
+    ExceptionFilter("raised", "Raised Exceptions", "Stop wherever an exception is raised.", False),
+    ExceptionFilter(
+        "uncaught",
+        "Uncaught Exceptions",
+        "Stop when an exception is not handled and would end the program or thread.",
+        True,
+    ),
+    ExceptionFilter(
+        "userUnhandled",
+        "User Uncaught Exceptions",
+        "Stop when an exception raised in your code is not handled by your code.",
+        False,
+    ),
+)
+#: what a filter's condition means (every filter takes one)
+CONDITION_HELP = _TYPE_CONDITION
+_NAMES = {f.name for f in FILTERS}
 #: Control-flow exceptions that never stop on "raised".
 _QUIET = (StopIteration, StopAsyncIteration, GeneratorExit)
 #: exceptionInfo's break mode of a stop → the filter that asked for it
@@ -60,17 +65,17 @@ class ExceptionFilters:
         filters = arguments.get("filters", [])
         options = arguments.get("filterOptions", [])
         if not isinstance(filters, list) or not isinstance(options, list):
-            raise RequestError("'filters' and 'filterOptions' must be arrays")
+            raise DebuggerError("'filters' and 'filterOptions' must be arrays")
         enabled: dict[str, tuple[str, ...]] = {}
         results = []
         for name in filters:
             if name not in _NAMES:
-                raise RequestError(f"unknown exception filter {name!r}")
+                raise DebuggerError(f"unknown exception filter {name!r}")
             enabled[name] = ()
             results.append({"verified": True})
         for option in options:
             if not isinstance(option, dict) or option.get("filterId") not in _NAMES:
-                raise RequestError(f"unknown exception filter option {option!r}")
+                raise DebuggerError(f"unknown exception filter option {option!r}")
             types = parse_type_condition(option.get("condition") or "")
             enabled[option["filterId"]] = types
             results.append({"verified": True})
@@ -142,7 +147,7 @@ def parse_type_condition(condition: str) -> tuple[str, ...]:
     names = tuple(part.strip() for part in condition.split(",") if part.strip())
     for name in names:
         if not all(piece.isidentifier() for piece in name.split(".")):
-            raise RequestError(f"exception condition must name exception types, got {name!r}")
+            raise DebuggerError(f"exception condition must name exception types, got {name!r}")
     return names
 
 

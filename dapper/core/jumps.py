@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from types import FrameType
 
-from dapper.protocol.messages import RequestError
+from dapper.core.errors import DebuggerError
 
 
 def goto_targets(executable_lines: frozenset[int], line: int) -> list[dict]:
@@ -26,7 +26,7 @@ def jump(frame: FrameType, line: int) -> None:
     """Set ``frame``'s next line; must run on its thread inside its line callback."""
     code = frame.f_code
     if not any(start_line == line for _, _, start_line in code.co_lines()):
-        raise RequestError(
+        raise DebuggerError(
             f"Line {line} is not in the code of '{code.co_qualname}'; a jump can only stay in the same function."
         )
     # 3.11 checks only that the frame has a trace function; a backend may trace
@@ -37,7 +37,7 @@ def jump(frame: FrameType, line: int) -> None:
     try:
         frame.f_lineno = line
     except ValueError as exc:
-        raise RequestError(f"Cannot jump to line {line}: {exc}.") from None
+        raise DebuggerError(f"Cannot jump to line {line}: {exc}.") from None
     finally:
         if lend:
             frame.f_trace = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import FrameType
+from typing import Protocol
 
 from dapper._frame_eval.debug_state import StepRequest
 from dapper.core.frame_kinds import (
@@ -64,3 +65,79 @@ class Step:
         else:
             self.kind, self.frame = "over", caller
         return True
+
+
+class ThreadSteps:
+    """Which threads are stepping, why their step will stop, and the one path
+    by which core tells the backend what a thread needs (``set_stepping``)."""
+
+    def __init__(self) -> None:
+        #: the backend events come from; None before it is installed and after a fork
+        self.backend: SteppingBackend | None = None
+        self._steps: dict[int, Step] = {}
+        #: stop reason (and breakpoint ids) to report instead of "step"
+        self._reasons: dict[int, tuple[str, list[int]]] = {}
+        #: threads whose first step stop is reported as "entry" (stopOnEntry)
+        self._entry: set[int] = set()
+
+    def __contains__(self, ident: int) -> bool:
+        return ident in self._steps
+
+    def get(self, ident: int) -> Step | None:
+        return self._steps.get(ident)
+
+    def request(self, ident: int, request: StepRequest | None) -> None:
+        """What thread ``ident`` needs from the backend (None: nothing more)."""
+        if self.backend is not None:
+            self.backend.set_stepping(ident, request)
+
+    def start(self, ident: int, step: Step) -> None:
+        self._steps[ident] = step
+        self.request(ident, step.request())
+
+    def start_entry(self, ident: int, step: Step) -> None:
+        """A step whose stop is reported as ``entry``."""
+        self._entry.add(ident)
+        self.start(ident, step)
+
+    def start_with_reason(self, ident: int, step: Step, reason: str, ids: list[int]) -> None:
+        """A step whose stop is reported with ``reason`` (a function breakpoint's)."""
+        self._reasons[ident] = (reason, ids)
+        self.start(ident, step)
+
+    def publish(self, ident: int, step: Step) -> None:
+        """The step changed (its frame returned): tell the backend."""
+        self.request(ident, step.request())
+
+    def clear(self, ident: int) -> None:
+        """The thread stopped: its step is over."""
+        self._steps.pop(ident, None)
+        self._reasons.pop(ident, None)
+        self.request(ident, None)
+
+    def forget(self, ident: int) -> None:
+        """The thread exited."""
+        self._steps.pop(ident, None)
+        self._reasons.pop(ident, None)
+
+    def forget_all(self) -> None:
+        self._steps.clear()
+        self._reasons.clear()
+        self._entry.clear()
+
+    def stop_reason(self, ident: int, frame: FrameType) -> tuple[str | None, list[int]]:
+        """Whether this line ends the thread's step: (reason, breakpoint ids)."""
+        step = self._steps.get(ident)
+        if step is not None and step.should_stop_at_line(frame):
+            reason, ids = self._reasons.pop(ident, ("step", []))
+            if ident in self._entry:
+                self._entry.discard(ident)
+                reason = "entry"
+            return reason, ids
+        return None, []
+
+
+class SteppingBackend(Protocol):
+    """The part of ``FrameEvalBackend`` stepping uses."""
+
+    def set_stepping(self, thread_id: int, step: StepRequest | None) -> None: ...

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
 
-from dapper.protocol.messages import ERR_TIMEOUT, RequestError
+from dapper.core.errors import DebuggerError, EvaluationTimeoutError
 
 
 class EvaluationTimeout(BaseException):  # noqa: N818 - raised into user code, must not be caught as Exception
@@ -62,9 +62,7 @@ class Suspension:
         try:
             job.result = job.fn()
         except EvaluationTimeout:
-            job.error = RequestError(
-                "evaluation timed out and was interrupted", error_id=ERR_TIMEOUT
-            )
+            job.error = EvaluationTimeoutError("evaluation timed out and was interrupted")
         except BaseException as exc:  # noqa: BLE001 - reported to the client, never kills the thread
             job.error = exc
         finally:
@@ -75,26 +73,21 @@ class Suspension:
         self._queue.put(_RESUME)
 
     def run(self, fn: Callable[[], Any], timeout: float) -> Any:
-        """Run ``fn`` on the stopped thread; raise ``RequestError`` past ``timeout``."""
+        """Run ``fn`` on the stopped thread; raise ``EvaluationTimeoutError`` past ``timeout``."""
         if self.resumed:
-            raise RequestError("thread is not stopped")
+            raise DebuggerError("thread is not stopped")
         if not self._busy.acquire(timeout=timeout):
-            raise RequestError(
-                "thread is still busy with an earlier evaluation", error_id=ERR_TIMEOUT
-            )
+            raise EvaluationTimeoutError("thread is still busy with an earlier evaluation")
         try:
             job = _Job(fn)
             self._queue.put(job)
             if not job.done.wait(timeout):
                 _raise_in_thread(self.ident, EvaluationTimeout)
                 if not job.done.wait(1.0):
-                    raise RequestError(
-                        f"evaluation did not finish within {timeout:g}s and could not be interrupted",
-                        error_id=ERR_TIMEOUT,
+                    raise EvaluationTimeoutError(
+                        f"evaluation did not finish within {timeout:g}s and could not be interrupted"
                     )
-                raise RequestError(
-                    f"evaluation did not finish within {timeout:g}s", error_id=ERR_TIMEOUT
-                )
+                raise EvaluationTimeoutError(f"evaluation did not finish within {timeout:g}s")
             if job.error is not None:
                 raise job.error
             return job.result

@@ -15,8 +15,10 @@ from typing import Any
 
 from dapper._frame_eval.config import FrameEvalConfig
 from dapper.core.debugger import Debugger
-from dapper.core.inspection import Inspector
-from dapper.engine.session import EngineSession
+from dapper.core.events import CoreEvent
+from dapper.engine.events import dap_event
+from dapper.engine.inspection import Inspector
+from dapper.engine.server import EngineServer
 from dapper.protocol.connection import socket_connection
 from dapper.protocol.messages import RequestError
 
@@ -29,10 +31,10 @@ class Engine:
     def __init__(self, config: FrameEvalConfig, *, launched_by_adapter: bool = False) -> None:
         self.config = config
         self.launched_by_adapter = launched_by_adapter
-        self.debugger = Debugger(self._emit)
+        self.debugger = Debugger(self._report)
         self.inspector = Inspector(self.debugger)
         self.manager: Any = None
-        self.session: EngineSession | None = None
+        self.session: EngineServer | None = None
         self.configured = threading.Event()
         self.stop_on_entry = False
         self._listener: socket.socket | None = None
@@ -41,8 +43,8 @@ class Engine:
 
     # ------------------------------------------------------------ events
 
-    def _emit(self, name: str, body: dict) -> None:
-        self.send_to_client(name, body)
+    def _report(self, event: CoreEvent) -> None:
+        self.send_to_client(*dap_event(event))
 
     def send_to_client(self, name: str, body: dict) -> bool:
         """Send an event if a client is connected; whether one was."""
@@ -86,7 +88,7 @@ class Engine:
             self._serve_one(sock)
 
     def _serve_one(self, sock: socket.socket) -> None:
-        session = EngineSession(self, socket_connection(sock, name="engine"))
+        session = EngineServer(self, socket_connection(sock, name="engine"))
         self.session = session
         try:
             session.serve()

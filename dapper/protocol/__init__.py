@@ -1,1 +1,1 @@
-"""DAP wire protocol: framing, message constructors, connections, capabilities."""
+"""DAP wire protocol: framing, message constructors, connections."""

@@ -13,8 +13,8 @@ from typing import Any
 from dapper.terminal.client import RequestFailed
 from dapper.terminal.commands import RESUMING, Commands, QuitRequested
 from dapper.terminal.console import Console
+from dapper.terminal.driver import TerminalDriver
 from dapper.terminal.parser import parse_command
-from dapper.terminal.session import DebugSession
 
 PROMPT = "(dapper) "
 USAGE = "usage: dapper debug [--backend NAME] [-c COMMAND]... (FILE | -m MODULE) [ARGS...]"
@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         print(HELP)
         return 0
     console = Console()
-    session = DebugSession(console, launch_arguments(options))
+    session = TerminalDriver(console, launch_arguments(options))
     try:
         return PromptLoop(session, options.commands).run()
     finally:
@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
 class PromptLoop:
     """Waits for stops, reads commands (``-c`` ones first) and runs them."""
 
-    def __init__(self, session: DebugSession, startup: list[str]) -> None:
+    def __init__(self, session: TerminalDriver, startup: list[str]) -> None:
         self.session = session
         self.console = session.console
         self.startup = list(startup)

@@ -12,6 +12,7 @@ import ast
 from collections.abc import Callable
 
 from dapper.terminal.client import RequestFailed
+from dapper.terminal.driver import TerminalDriver
 from dapper.terminal.parser import (
     ALIASES,
     ParseError,
@@ -21,7 +22,6 @@ from dapper.terminal.parser import (
     parse_numbers,
 )
 from dapper.terminal.render import frame_path, listing_line
-from dapper.terminal.session import DebugSession
 from dapper.terminal.source import enclosing_function, list_window
 
 _EXCEPTION_FILTERS = ("raised", "uncaught", "userUnhandled")
@@ -42,7 +42,7 @@ LineReader = Callable[[str], "str | None"]
 class Commands:
     """The command set, bound to one session."""
 
-    def __init__(self, session: DebugSession, read_line: LineReader) -> None:
+    def __init__(self, session: TerminalDriver, read_line: LineReader) -> None:
         self.session = session
         self.console = session.console
         self.read_line = read_line

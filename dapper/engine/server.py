@@ -13,9 +13,11 @@ from collections.abc import Callable
 from typing import Any
 
 from dapper.core.debugger import Debugger
+from dapper.core.errors import DebuggerError
+from dapper.engine.capabilities import capabilities
+from dapper.engine.errors import request_error
 from dapper.protocol import messages
 from dapper.protocol.arguments import arguments_of, int_arg
-from dapper.protocol.capabilities import capabilities
 from dapper.protocol.connection import Connection
 from dapper.protocol.framing import ProtocolError
 from dapper.protocol.messages import RELEASE_OUTPUT, RequestError
@@ -25,7 +27,7 @@ log = logging.getLogger("dapper.engine")
 Handler = Callable[[dict[str, Any]], dict[str, Any] | None]
 
 
-class EngineSession:
+class EngineServer:
     """One client connection to the engine."""
 
     def __init__(self, engine: Any, connection: Connection) -> None:
@@ -80,7 +82,9 @@ class EngineSession:
                     f"unsupported request '{command}'", error_id=messages.ERR_UNKNOWN_COMMAND
                 )
             body = handler(message)
-        except RequestError as exc:
+        except (RequestError, DebuggerError) as exc:
+            if isinstance(exc, DebuggerError):
+                exc = request_error(exc)
             self.connection.send(
                 messages.error_response(message, exc.message, error_id=exc.error_id)
             )

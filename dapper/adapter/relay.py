@@ -20,8 +20,8 @@ from typing import Any
 
 from dapper.adapter.debuggee_process import DebuggeeProcess
 from dapper.adapter.launch_config import LaunchConfig, parse_attach, parse_launch
+from dapper.engine.capabilities import capabilities
 from dapper.protocol import messages
-from dapper.protocol.capabilities import capabilities
 from dapper.protocol.connection import Connection, socket_connection
 from dapper.protocol.framing import ProtocolError
 from dapper.protocol.messages import RELEASE_OUTPUT, RequestError
@@ -36,7 +36,7 @@ _SLOW = ("launch", "attach", "restart")
 _DAPPER_PARENT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-class AdapterSession:
+class AdapterRelay:
     """Serves one client connection until it disconnects or goes away."""
 
     def __init__(self, client: Connection) -> None:

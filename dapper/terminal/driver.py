@@ -27,7 +27,7 @@ class SessionEnded(Exception):
     """The program or the adapter is gone; ``exit_code`` says how it ended."""
 
 
-class DebugSession:
+class TerminalDriver:
     """Drives one launched program through ``python -m dapper.adapter``."""
 
     def __init__(self, console: Console, launch: dict[str, Any]) -> None:

@@ -1,0 +1,173 @@
+"""The all-threads stop: when one thread stops, every other thread is asked
+to stop at its next line, the client hears of one stop at a time, and a resume
+lets them all go together (docs/decisions/004-all-threads-stop.md).
+
+Knows nothing of why a thread stops (the debugger decides that) nor of the
+wire: a stop is reported as a ``Stopped`` value.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from types import FrameType
+
+from dapper._frame_eval.debug_state import StepRequest
+from dapper.core.errors import NotStoppedError
+from dapper.core.events import Report, Stopped
+from dapper.core.stepping import Step, ThreadSteps
+from dapper.core.suspension import Suspension
+from dapper.core.thread_registry import ThreadRegistry
+
+_PAUSE = StepRequest("pause")
+
+
+class StopCoordinator:
+    """Parks stopping threads and resumes them all at once."""
+
+    def __init__(self, threads: ThreadRegistry, steps: ThreadSteps, report: Report) -> None:
+        self.threads = threads
+        self.steps = steps
+        self.report = report
+        self._lock = threading.RLock()
+        #: notified whenever a thread parks or everything resumes
+        self._parked = threading.Condition(self._lock)
+        self._suspended: dict[int, Suspension] = {}
+        self._suspend_all = False
+        self._pause_requested = False
+        self._stop_reported = False  # a stopped event is out and not yet resumed
+
+    @property
+    def lock(self) -> threading.RLock:
+        """Held while stop state changes (also guards the debugger's step changes)."""
+        return self._lock
+
+    # ------------------------------------------------------------ stopping
+
+    @property
+    def suspending(self) -> bool:
+        """True while every thread is asked to stop (one has, or a pause is on)."""
+        return self._suspend_all
+
+    def claim_pause(self) -> bool:
+        """While suspending: True for the one thread that reports a pause."""
+        with self._lock:
+            claim = self._pause_requested
+            self._pause_requested = False
+        return claim
+
+    def park(
+        self,
+        suspension: Suspension,
+        reason: str | None,
+        hit_ids: Sequence[int] | None = None,
+        text: str | None = None,
+    ) -> bool:
+        """Block the calling thread in ``suspension`` until resumed.
+
+        ``reason`` None parks silently (caught up in another thread's stop).
+        Returns True when the stop was held back because another thread's stop
+        was already reported: the caller reports it again if still due.
+        """
+        ident = suspension.ident
+        with self._lock:
+            deferred = reason is not None and self._stop_reported
+            reason_now = None if deferred else reason
+            if reason_now is not None:
+                self._stop_reported = True
+            self.steps.clear(ident)
+            self._suspended[ident] = suspension
+            self._parked.notify_all()
+            if not self._suspend_all or reason_now is not None:
+                self._suspend_all = True
+                for other in self.threads.live_idents():
+                    if other != ident and other not in self._suspended:
+                        self.steps.request(other, _PAUSE)
+        if reason_now is not None:
+            self.report(
+                Stopped(self.threads.dap_id(ident), reason_now, tuple(hit_ids or ()), text or None)
+            )
+        try:
+            suspension.wait()
+        finally:
+            with self._lock:
+                self._suspended.pop(ident, None)
+        return deferred
+
+    def pause(self) -> None:
+        """Ask every thread to stop at its next line; the first one reports."""
+        with self._lock:
+            if self._suspended:
+                return
+            self._suspend_all = True
+            self._pause_requested = True
+            for ident in self.threads.live_idents():
+                self.steps.request(ident, _PAUSE)
+
+    # ------------------------------------------------------------ resume
+
+    def resume_all(
+        self,
+        step_ident: int | None = None,
+        make_step: Callable[[FrameType | None], Step] | None = None,
+        on_resume: Callable[[], None] | None = None,
+    ) -> None:
+        """Resume every stopped thread; with ``make_step``, thread ``step_ident``
+        steps from its stopped frame. ``on_resume`` runs under the lock, before
+        any thread runs (stop-scoped state is dropped there)."""
+        with self._lock:
+            frame: FrameType | None = None
+            if step_ident is not None and make_step is not None:
+                suspension = self._suspended.get(step_ident)
+                if suspension is None:
+                    raise NotStoppedError("thread is not stopped")
+                frame = suspension.frame
+            self._stop_reported = False
+            self._suspend_all = False
+            self._parked.notify_all()
+            self._pause_requested = False
+            for ident in list(self._suspended) + self.threads.live_idents():
+                if ident not in self.steps:
+                    self.steps.request(ident, None)
+            if step_ident is not None and make_step is not None:
+                self.steps.start(step_ident, make_step(frame))
+            if on_resume is not None:
+                on_resume()
+            suspended = list(self._suspended.values())
+        for suspension in suspended:
+            suspension.resume()
+
+    # ------------------------------------------------------------ queries
+
+    @property
+    def is_stopped(self) -> bool:
+        return bool(self._suspended)
+
+    def stopped_threads(self) -> list[Suspension]:
+        return list(self._suspended.values())
+
+    def get(self, ident: int) -> Suspension | None:
+        return self._suspended.get(ident)
+
+    def suspension_for(self, dap_thread_id: int, catch_up: float = 2.0) -> Suspension:
+        """The stop of a thread. While all threads are stopping, a thread that
+        was told to stop but has not reached its next line yet gets ``catch_up``
+        seconds to park (the client was already told every thread stopped)."""
+        ident = self.threads.ident(dap_thread_id)
+        with self._lock:
+            if ident is not None and self._suspend_all and ident not in self._suspended:
+                self._parked.wait_for(
+                    lambda: ident in self._suspended or not self._suspend_all, catch_up
+                )
+            suspension = self._suspended.get(ident) if ident is not None else None
+        if suspension is None:
+            raise NotStoppedError(f"thread {dap_thread_id} is not stopped")
+        return suspension
+
+    def forget_after_fork(self) -> None:
+        """In a forked child nobody can resume a stop: drop all stop state.
+        Locks are replaced, not taken: a vanished thread may have held one."""
+        self._lock = threading.RLock()
+        self._parked = threading.Condition(self._lock)
+        self._suspended.clear()
+        self._suspend_all = self._stop_reported = self._pause_requested = False
