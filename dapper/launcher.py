@@ -17,6 +17,7 @@ import threading
 import traceback
 import types
 
+from dapper import access_token
 from dapper._frame_eval.config import FrameEvalConfig
 from dapper.core import thread_events
 from dapper.engine import console_log
@@ -49,7 +50,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         prog="python -m dapper",
         description="Run a Python program under the Dapper debugger engine.",
         usage="python -m dapper (--listen [HOST:]PORT | --connect HOST:PORT) [--wait-for-client] "
-        "[--backend NAME] (FILE | -m MODULE | -c CODE) [ARGS...]",
+        "[--backend NAME] [--token-file PATH | --no-token] (FILE | -m MODULE | -c CODE) [ARGS...]",
     )
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--listen", metavar="[HOST:]PORT", help="serve DAP on this address")
@@ -62,6 +63,17 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="run the program only after configurationDone",
     )
     parser.add_argument("--backend", choices=BACKEND_NAMES, default=None)
+    parser.add_argument(
+        "--token-file",
+        metavar="PATH",
+        help="with --listen: clients must send this file's content as 'accessToken' in attach "
+        f"(or set ${access_token.TOKEN_ENV})",
+    )
+    parser.add_argument(
+        "--no-token",
+        action="store_true",
+        help="with --listen beyond loopback: accept clients without a token (unsafe)",
+    )
     parser.add_argument("--adapter", action="store_true", help=argparse.SUPPRESS)
     # Split off the program: everything from FILE, -m or -c on belongs to it.
     own: list[str] = []
@@ -72,7 +84,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
             break
         if arg.startswith("-") and arg != "-":
             own.append(rest.pop(0))
-            if arg in ("--listen", "--connect", "--backend") and rest:
+            if arg in ("--listen", "--connect", "--backend", "--token-file") and rest:
                 own.append(rest.pop(0))
             continue
         break
@@ -126,10 +138,45 @@ def exit_code_of(exc: SystemExit) -> int:
     return 1
 
 
+def listen_token(args: argparse.Namespace, host: str, env_token: str | None) -> str | None:
+    """The token ``--listen`` requires: from ``--token-file`` or the environment;
+    generated (and printed once) beyond loopback; None with ``--no-token``."""
+    if args.token_file and args.no_token:
+        raise UsageError("--token-file and --no-token exclude each other")
+    if args.token_file:
+        try:
+            return access_token.load_file(args.token_file)
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"cannot read the token file: {exc}") from None
+    if env_token:
+        return env_token
+    if access_token.is_loopback(host):
+        return None
+    if args.no_token:
+        print(
+            f"dapper: WARNING: --no-token: anyone who can reach {host} may run any code "
+            "in this program",
+            file=sys.stderr,
+        )
+        return None
+    token = access_token.generate()
+    print(
+        f"dapper: clients must send this access token as '{access_token.ATTACH_KEY}' "
+        f"in attach: {token}",
+        file=sys.stderr,
+        flush=True,
+    )
+    return token
+
+
 def main(argv: list[str] | None = None) -> int:
+    # Secrets meant for us only: the program and its children never see them.
+    env_token = access_token.take_env(access_token.TOKEN_ENV)
+    connect_secret = access_token.take_env(access_token.CONNECT_ENV)
     try:
         args = parse_args(sys.argv[1:] if argv is None else argv)
         address = parse_address(args.listen or args.connect)
+        token = listen_token(args, address[0], env_token) if args.listen else None
     except UsageError as exc:
         print(f"dapper: {exc}", file=sys.stderr)
         return 2
@@ -147,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"dapper: {exc}", file=sys.stderr)
         return 2
-    engine = Engine(config, launched_by_adapter=args.adapter)
+    engine = Engine(config, launched_by_adapter=args.adapter, access_token=token)
     console_log.route_to_client(engine.send_to_client)
     os.register_at_fork(after_in_child=engine.forget_in_forked_child)
     if args.kind == "file":
@@ -157,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
         engine.debugger.breakpoints.set_main_file(os.path.abspath(args.target))
     try:
         if args.connect:
-            engine.connect(*address)
+            engine.connect(*address, proof=connect_secret)
         else:
             host, port = engine.listen(*address)
             print(f"dapper: listening on {host}:{port}", file=sys.stderr, flush=True)

@@ -15,9 +15,11 @@ import socket
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
+from dapper import access_token
 from dapper.adapter.debuggee_process import DebuggeeProcess
 from dapper.adapter.launch_config import LaunchConfig, parse_attach, parse_launch
 from dapper.engine.capabilities import capabilities
@@ -218,10 +220,14 @@ class AdapterRelay:
     def _start_debuggee(self, config: LaunchConfig) -> None:
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         listener.bind(("127.0.0.1", 0))
-        listener.listen(1)
+        listener.listen(16)
         port = listener.getsockname()[1]
         argv = config.debuggee_argv(port)
         env = self._debuggee_env(config)
+        # Only the process we start knows this: it proves itself with it before
+        # we send it anything (any local user can connect to a loopback port).
+        secret = access_token.generate()
+        env[access_token.CONNECT_ENV] = secret
         try:
             if config.console != "internalConsole" and self.initialize_arguments.get(
                 "supportsRunInTerminalRequest"
@@ -248,7 +254,7 @@ class AdapterRelay:
                     name="dapper.wait",
                     daemon=True,
                 ).start()
-            sock = self._accept_engine(listener)
+            sock = self._accept_engine(listener, secret)
         finally:
             listener.close()
         self._connect_engine(socket_connection(sock, name="engine", trace=self.client.trace))
@@ -309,24 +315,29 @@ class AdapterRelay:
         pid = (result.get("body") or {}).get("processId")
         self.terminal_pid = pid if isinstance(pid, int) else None
 
-    def _accept_engine(self, listener: socket.socket) -> socket.socket:
-        listener.settimeout(0.2)
-        waited = 0.0
-        while waited < CONNECT_TIMEOUT:
-            try:
-                sock, _ = listener.accept()
-                sock.settimeout(None)
-                return sock
-            except TimeoutError:
-                waited += 0.2
-            if self.process is not None and self.process.poll() is not None:
-                # It exited before connecting (bad module, syntax error, …): its
-                # output and exit code reach the client through the watcher.
-                self._exit_reported.wait(10)
-                raise RequestError(
-                    "the debuggee exited before the debugger could start (see its output)",
-                    error_id=messages.ERR_LAUNCH_FAILED,
-                )
+    def _accept_engine(self, listener: socket.socket, secret: str) -> socket.socket:
+        """The connection of the debuggee we started, recognised by its proof;
+        any other connection to the port is dropped unanswered."""
+        acceptor = access_token.ProvenAcceptor(listener, secret)
+        deadline = time.monotonic() + CONNECT_TIMEOUT
+        try:
+            while time.monotonic() < deadline:
+                sock = acceptor.accept(0.2)
+                if acceptor.refused:
+                    log.warning("refused %d connection(s) without the proof", acceptor.refused)
+                    acceptor.refused = 0
+                if sock is not None:
+                    return sock
+                if self.process is not None and self.process.poll() is not None:
+                    # It exited before connecting (bad module, syntax error, …): its
+                    # output and exit code reach the client through the watcher.
+                    self._exit_reported.wait(10)
+                    raise RequestError(
+                        "the debuggee exited before the debugger could start (see its output)",
+                        error_id=messages.ERR_LAUNCH_FAILED,
+                    )
+        finally:
+            acceptor.close()
         self._kill_debuggee()
         raise RequestError(
             "the debuggee did not connect back in time", error_id=messages.ERR_LAUNCH_FAILED

@@ -14,6 +14,7 @@ import threading
 from typing import Any
 
 from dapper._frame_eval.config import FrameEvalConfig
+from dapper.access_token import send_connect_proof
 from dapper.core.debugger import Debugger
 from dapper.core.events import CoreEvent
 from dapper.engine.events import dap_event
@@ -28,8 +29,16 @@ log = logging.getLogger("dapper.engine")
 class Engine:
     """Debugger state plus the connection to the client or adapter."""
 
-    def __init__(self, config: FrameEvalConfig, *, launched_by_adapter: bool = False) -> None:
+    def __init__(
+        self,
+        config: FrameEvalConfig,
+        *,
+        launched_by_adapter: bool = False,
+        access_token: str | None = None,
+    ) -> None:
         self.config = config
+        #: what a client must send as ``accessToken`` before anything runs
+        self.access_token = access_token
         self.launched_by_adapter = launched_by_adapter
         self.debugger = Debugger(self._report)
         self.inspector = Inspector(self.debugger)
@@ -49,16 +58,19 @@ class Engine:
     def send_to_client(self, name: str, body: dict) -> bool:
         """Send an event if a client is connected; whether one was."""
         session = self.session
-        if session is None or session.connection.closed:
+        if session is None or session.connection.closed or not session.admitted:
             return False
         session.send_event(name, body)
         return True
 
     # ------------------------------------------------------------ connections
 
-    def connect(self, host: str, port: int) -> None:
-        """Connect back to an adapter and serve that one session."""
+    def connect(self, host: str, port: int, *, proof: str | None = None) -> None:
+        """Connect back to an adapter and serve that one session; ``proof`` is
+        the secret the adapter gave us, sent before anything else."""
         sock = socket.create_connection((host, port), timeout=10)
+        if proof is not None:
+            send_connect_proof(sock, proof)
         sock.settimeout(None)
         self._start_thread(self._serve_one, sock)
 
@@ -94,9 +106,11 @@ class Engine:
             session.serve()
         finally:
             self.session = None
-            self.debugger.detach()
-            if not self.configured.is_set():
-                self.configured.set()  # a vanished client must not keep the program waiting
+            if session.admitted:
+                self.debugger.detach()
+                if not self.configured.is_set():
+                    # a vanished client must not keep the program waiting
+                    self.configured.set()
             if (
                 self.launched_by_adapter
                 and not session.disconnected.is_set()
@@ -105,6 +119,20 @@ class Engine:
                 # The adapter that launched us vanished without a disconnect (killed,
                 # crashed): nobody can see or stop this program any more.
                 self.terminate_soon()
+
+    def report_refusal(self, connection: Any, what: str) -> None:
+        """Log a refused client on the program's stderr (fd 2 directly: a
+        stopped thread may hold ``sys.stderr``'s lock)."""
+        try:
+            peer = connection.socket.getpeername()
+            where = f"{peer[0]}:{peer[1]}"
+        except (AttributeError, OSError, IndexError):
+            where = "a client"
+        line = f"dapper: refused {where}: {what}\n"
+        try:
+            os.write(2, line.encode("utf-8", "replace"))
+        except OSError:
+            pass
 
     # ------------------------------------------------------------ requests
 

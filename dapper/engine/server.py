@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from dapper.access_token import ATTACH_KEY, matches
 from dapper.core.debugger import Debugger
 from dapper.core.errors import DebuggerError
 from dapper.engine.capabilities import capabilities
@@ -36,6 +37,10 @@ class EngineServer:
         self.inspector = engine.inspector
         self.connection = connection
         self.disconnected = threading.Event()
+        #: whether this client may run requests (it sent the engine's access
+        #: token, or the engine needs none); see ``dapper.access_token``
+        self.admitted = engine.access_token is None
+        self._initialized_pending = False
         self._handlers: dict[str, Handler] = {
             name[len("on_") :].replace("__", "/"): getattr(self, name)
             for name in dir(self)
@@ -77,6 +82,8 @@ class EngineServer:
         command = message["command"]
         handler = self._handlers.get(command)
         try:
+            if not self.admitted:
+                self._admit(message)
             if handler is None:
                 raise RequestError(
                     f"unsupported request '{command}'", error_id=messages.ERR_UNKNOWN_COMMAND
@@ -109,12 +116,37 @@ class EngineServer:
 
     # ------------------------------------------------------------ lifecycle
 
+    def _admit(self, request: dict) -> None:
+        """Before the access token is checked only ``initialize`` and
+        ``disconnect`` are answered; ``attach``/``launch`` must carry it."""
+        command = request["command"]
+        if command in ("initialize", "disconnect"):
+            return
+        arguments = request.get("arguments")
+        given = arguments.get(ATTACH_KEY) if isinstance(arguments, dict) else None
+        if command in ("attach", "launch") and matches(self.engine.access_token, given):
+            self.admitted = True
+            if self._initialized_pending:
+                self.send_event("initialized")
+            return
+        why = "no access token" if given is None else "a wrong access token"
+        self.engine.report_refusal(self.connection, f"'{command}' with {why}")
+        self.disconnected.set()  # the connection closes after this answer
+        raise RequestError(
+            f"this debuggee requires an access token: send it as '{ATTACH_KEY}' "
+            "in the 'attach' arguments",
+            error_id=messages.ERR_ACCESS_DENIED,
+        )
+
     def on_initialize(self, request: dict) -> dict:
         arguments_of(request)
         return capabilities()
 
     def after_initialize(self, request: dict) -> None:
-        self.send_event("initialized")
+        if self.admitted:
+            self.send_event("initialized")
+        else:
+            self._initialized_pending = True  # sent once the access token checks out
 
     def _configure(self, request: dict) -> None:
         arguments = arguments_of(request)

@@ -11,6 +11,7 @@ ERR_LAUNCH_FAILED = 1002
 ERR_NOT_STOPPED = 1003
 ERR_INTERNAL = 1004
 ERR_TIMEOUT = 1005
+ERR_ACCESS_DENIED = 1006
 
 #: Private ``disconnect`` argument from the adapter to the engine: the adapter
 #: stops reading the program's output pipes, so the engine points them elsewhere.

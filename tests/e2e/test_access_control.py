@@ -1,0 +1,199 @@
+"""Who may drive a debuggee: the connect-back proof of a launched program and
+the access token of ``--listen``."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from dapper import access_token
+from dapper.protocol.connection import socket_connection
+from tests.e2e.dap_client import REPO_ROOT, TIMEOUT, DapClient, validate
+from tests.e2e.netns import run_in_netns
+
+
+def test_a_hijacker_racing_for_the_connect_back_port_gets_nothing(frame_eval, tmp_path):
+    outcome = run_in_netns("tests.e2e.netns.hijack_scenario", json.dumps(frame_eval), str(tmp_path))
+    # The program ran normally, with its own exit code and its env.
+    assert outcome["exit_code"] == 3
+    assert outcome["stdout"] == "program ran hunter2\n"
+    assert outcome["invalid"] == []
+    # Nothing the hijacker sent reached the client.
+    assert "INJECTED" not in outcome["console"]
+    attempts = outcome["hijacker"]
+    assert attempts, "the hijacker never saw the port (the test proves nothing)"
+    for attempt in attempts:
+        # It connected before the real program (gate.py held it back) …
+        assert attempt.get("connected"), attempt
+        # … and was hung up on without one byte (the launch request, env secrets).
+        assert attempt["received"] == 0, attempt
+        assert attempt["closed_by_peer"], attempt
+
+
+def test_the_launched_program_and_its_children_never_see_the_secret(dap, frame_eval, tmp_path):
+    program = tmp_path / "env_probe.py"
+    program.write_text(
+        "import os, subprocess, sys\n"
+        f"NAME = {access_token.CONNECT_ENV!r}\n"
+        "print('own', NAME in os.environ)\n"
+        "code = 'import os, sys; print(sys.argv[1] in os.environ)'\n"
+        "child = subprocess.run([sys.executable, '-c', code, NAME], capture_output=True, text=True)\n"
+        "print('child', child.stdout.strip())\n",
+        encoding="utf-8",
+    )
+    dap.launch(program=str(program), frameEval=frame_eval)
+    assert dap.wait_exit() == 0
+    assert dap.output("stdout") == "own False\nchild False\n"
+
+
+# ---------------------------------------------------------------- --listen
+
+
+def _listen(*options: str, env: dict | None = None, host: str = "127.0.0.1"):
+    """A program under ``--listen``: waits for attach, then prints and exits 5."""
+    full_env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), **(env or {}))
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "dapper",
+            "--listen",
+            f"{host}:0",
+            "--wait-for-client",
+            *options,
+            "-c",
+            "import os; print('ran', os.environ.get('DAPPER_ACCESS_TOKEN')); raise SystemExit(5)",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=full_env,
+        text=True,
+    )
+    lines = []
+    while True:
+        line = proc.stderr.readline()
+        assert line, "".join(lines)
+        lines.append(line)
+        match = re.search(r"listening on .*:(\d+)$", line.strip())
+        if match:
+            return proc, int(match.group(1)), lines
+
+
+def _attach(dap: DapClient, port: int, **extra):
+    dap.initialize()
+    seq = dap.send_request("attach", {"connect": {"host": "127.0.0.1", "port": port}, **extra})
+    return seq
+
+
+def _finish(proc) -> tuple[str, str]:
+    try:
+        out, err = proc.communicate(timeout=TIMEOUT)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return out, err
+
+
+@pytest.mark.parametrize("given", [None, "wrong"], ids=["missing", "wrong"])
+def test_listen_refuses_an_attach_without_the_right_token(frame_eval, given, tmp_path):
+    token_file = tmp_path / "token"
+    token_file.write_text("correct-horse\n", encoding="utf-8")
+    proc, port, _ = _listen("--token-file", str(token_file))
+    dap = DapClient()
+    try:
+        extra = {} if given is None else {"accessToken": given}
+        response = dap.wait_response(_attach(dap, port, **extra))
+        assert not response["success"]
+        assert "access token" in response["message"]
+        # Nothing that runs code was served, and the program still waits.
+        assert proc.poll() is None
+        # The right token still gets in afterwards.
+        dap2 = DapClient()
+        try:
+            seq = _attach(dap2, port, accessToken="correct-horse", frameEval=frame_eval)
+            dap2.wait_event("initialized")
+            dap2.configure()
+            assert dap2.wait_response(seq)["success"]
+            assert dap2.wait_event("exited")["body"]["exitCode"] == 5
+        finally:
+            dap2.close()
+    finally:
+        dap.close()
+        out, err = _finish(proc)
+    assert out == "ran None\n"
+    what = "no access token" if given is None else "a wrong access token"
+    assert re.search(rf"dapper: refused 127\.0\.0\.1:\d+: 'attach' with {what}", err), err
+    assert "correct-horse" not in err
+
+
+def test_listen_token_from_the_environment_is_honoured_on_loopback(frame_eval):
+    proc, port, _ = _listen(env={access_token.TOKEN_ENV: "from-env"})
+    # A client talking to the engine directly: before the token, a request
+    # that would run code is refused and the connection is closed.
+    with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as sock:
+        raw = socket_connection(sock, name="raw")
+        raw.send({"type": "request", "command": "initialize", "arguments": {"adapterID": "x"}})
+        raw.send(
+            {
+                "type": "request",
+                "command": "evaluate",
+                "arguments": {"expression": "print('EVALUATED')", "context": "repl"},
+            }
+        )
+        received = []
+        while (message := raw.receive()) is not None:
+            validate(message)
+            received.append(message)
+    responses = {m["command"]: m for m in received if m["type"] == "response"}
+    assert responses["initialize"]["success"]
+    assert not responses["evaluate"]["success"]
+    assert "access token" in responses["evaluate"]["message"]
+    dap = DapClient()
+    try:
+        seq = _attach(dap, port, accessToken="from-env", frameEval=frame_eval)
+        dap.wait_event("initialized")
+        dap.configure()
+        assert dap.wait_response(seq)["success"]
+        assert dap.wait_event("exited")["body"]["exitCode"] == 5
+    finally:
+        dap.close()
+        out, err = _finish(proc)
+    assert out == "ran None\n"  # the program does not see the token; nothing was evaluated
+    assert re.search(r"dapper: refused 127\.0\.0\.1:\d+: 'evaluate' with no access token", err)
+
+
+def test_listen_on_loopback_without_a_token_needs_none(frame_eval):
+    proc, port, lines = _listen()
+    dap = DapClient()
+    try:
+        seq = _attach(dap, port, frameEval=frame_eval)
+        dap.wait_event("initialized")
+        dap.configure()
+        assert dap.wait_response(seq)["success"]
+        assert dap.wait_event("exited")["body"]["exitCode"] == 5
+    finally:
+        dap.close()
+        out, err = _finish(proc)
+    assert out == "ran None\n"
+    assert "token" not in "".join(lines) + err
+
+
+def test_listen_beyond_loopback_generates_a_token_or_warns_with_no_token(frame_eval, tmp_path):
+    outcome = run_in_netns("tests.e2e.netns.listen_scenario", json.dumps(frame_eval), str(tmp_path))
+    generated = outcome["generated"]
+    assert re.fullmatch(r"[0-9a-f]{64}", generated["token"]), generated
+    assert generated["without_token"]["success"] is False
+    assert generated["with_token"]["success"] is True
+    assert generated["exit_code"] == 5
+    assert generated["stderr"].count(generated["token"]) == 1  # printed once
+    no_token = outcome["no_token"]
+    assert "WARNING: --no-token" in no_token["stderr"]
+    assert no_token["attach"]["success"] is True
+    assert no_token["exit_code"] == 5
