@@ -21,10 +21,17 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "dapper.protocol": (),
     "dapper._frame_eval": ("dapper.paths",),
     "dapper.core": ("dapper._frame_eval", "dapper.paths", "dapper._audit_filter"),
-    "dapper.engine": ("dapper.core", "dapper._frame_eval", "dapper.protocol", "dapper.paths"),
+    "dapper.engine": (
+        "dapper.core",
+        "dapper._frame_eval",
+        "dapper.protocol",
+        "dapper.paths",
+        "dapper.access_token",
+    ),
     "dapper.adapter": (
         "dapper.protocol",
         "dapper.paths",
+        "dapper.access_token",
         # the adapter answers `initialize` before an engine exists
         "dapper.engine.capabilities",
         # it validates the `frameEval` launch argument the engine will use
@@ -32,6 +39,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     ),
     "dapper.terminal": ("dapper.protocol", "dapper.paths"),
     "dapper.paths": (),
+    "dapper.access_token": (),
 }
 
 
