@@ -59,7 +59,7 @@ def _stop_at(run: DebugSession) -> int:
 def _finish(run: DebugSession, thread: int) -> None:
     """Let the program run to its end. The ``continue`` answer itself is not
     awaited: a program that ends at once may take the answer with it."""
-    run.client.send("continue", {"threadId": thread})
+    run.client.send_request("continue", {"threadId": thread})
     run.wait_terminated()
 
 
@@ -72,7 +72,7 @@ def stepping(debugger: Debugger, *, steps: int) -> dict[str, Any]:
         thread = _stop_at(run)
         for _ in range(steps):
             started = time.perf_counter()
-            run.client.send("next", {"threadId": thread})
+            run.client.send_request("next", {"threadId": thread})
             run.client.event("stopped")
             samples.append(time.perf_counter() - started)
         _finish(run, thread)

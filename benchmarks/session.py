@@ -14,13 +14,16 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from benchmarks.dap_client import DapClient, DapError
 from benchmarks.debuggers import Debugger, debuggee_env
 from benchmarks.workloads import DONE_MARKER, RESULT_ENV
-from dapper.terminal.client import close_adapter
+from dapper.protocol.client import DapClient, DapError, body_of, close_adapter
+from dapper.protocol.connection import Connection
+
+__all__ = ["Breakpoint", "DapError", "DebugSession", "Plan", "run_debugged"]
 
 #: Longest a single benchmark program may run under a debugger.
 RUN_TIMEOUT = 300.0
@@ -70,20 +73,31 @@ class DebugSession:
             env=debuggee_env({}),
             cwd=os.path.dirname(plan.program),
         )
-        self.client = DapClient.over_process(self.process)
         self.reported = threading.Event()
         self.ended = threading.Event()
         self._stderr_tail = ""
-        self.client.on_event("output", self._watch_output)
-        self.client.on_event("terminated", self._watch_end)
+        #: event name -> hook run on the reader thread; True: consumed, not queued
+        self._hooks: dict[str, Callable[[dict[str, Any]], bool]] = {
+            "output": self._watch_output,
+            "terminated": self._watch_end,
+        }
         if auto_continue:
-            self.client.on_event("stopped", self._continue)
+            self._hooks["stopped"] = self._continue
+        self.client = DapClient(
+            Connection(self.process.stdout, self.process.stdin, name="bench"),
+            on_event=self._on_event,
+            name="bench-dap-reader",
+        )
         self._launch_seq: int | None = None
+
+    def _on_event(self, event: dict[str, Any]) -> bool:
+        hook = self._hooks.get(event.get("event", ""))
+        return hook is not None and hook(event)
 
     def _continue(self, event: dict[str, Any]) -> bool:
         self.stops += 1
         thread = event.get("body", {}).get("threadId")
-        self.client.send("continue", {"threadId": thread})
+        self.client.send_request("continue", {"threadId": thread})
         return True
 
     def _watch_output(self, event: dict[str, Any]) -> bool:
@@ -128,7 +142,7 @@ class DebugSession:
                 "pathFormat": "path",
             },
         )
-        self._launch_seq = client.send(
+        self._launch_seq = client.send_request(
             "launch",
             {
                 "name": "bench",
@@ -164,7 +178,7 @@ class DebugSession:
         )
         client.request("configurationDone")
         configured = time.perf_counter() - self.started
-        client.response(self._launch_seq)
+        body_of(client.response(self._launch_seq))
         return configured
 
     def wait_terminated(self, timeout: float = RUN_TIMEOUT) -> float:
@@ -177,7 +191,7 @@ class DebugSession:
         try:
             if self.process.poll() is None:
                 try:
-                    seq = self.client.send("disconnect", {"terminateDebuggee": True})
+                    seq = self.client.send_request("disconnect", {"terminateDebuggee": True})
                     self.client.response(seq, timeout=5)
                 except (DapError, OSError):
                     pass

@@ -25,6 +25,7 @@ from dapper.adapter.launch_config import LaunchConfig, parse_attach, parse_launc
 from dapper.engine.capabilities import capabilities
 from dapper.protocol import messages
 from dapper.protocol.connection import Connection, socket_connection
+from dapper.protocol.dispatcher import LATER, RequestDispatcher, after, handles
 from dapper.protocol.framing import ProtocolError
 from dapper.protocol.messages import RELEASE_OUTPUT, RequestError
 
@@ -33,8 +34,6 @@ log = logging.getLogger("dapper.adapter")
 CONNECT_TIMEOUT = 30.0
 #: Requests the adapter replays to a restarted debuggee, in this order.
 _REPLAYED = ("setBreakpoints", "setFunctionBreakpoints", "setExceptionBreakpoints")
-#: Requests handled off the client reader thread.
-_SLOW = ("launch", "attach", "restart")
 _DAPPER_PARENT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
@@ -63,78 +62,41 @@ class AdapterRelay:
         self._shim_dir: str | None = None
         self._lock = threading.Lock()
         self._done = threading.Event()
+        self.dispatcher = RequestDispatcher(
+            self,
+            client,
+            label="Dapper adapter",
+            fallback=self._relay,
+            on_response=self._on_client_response,
+            # These wait on the debuggee (and maybe on the client, for
+            # runInTerminal): the client's messages are read meanwhile.
+            threaded=("launch", "attach", "restart"),
+        )
 
     # ------------------------------------------------------------ client side
 
     def serve(self) -> None:
         try:
-            while not self._done.is_set():
-                try:
-                    message = self.client.receive()
-                except ProtocolError as exc:
-                    self._send_output(
-                        "console", f"Dapper adapter: bad message from client: {exc}\n"
-                    )
-                    continue
-                if message is None:
-                    break
-                self._on_client_message(message)
+            self.dispatcher.serve(self._done.is_set)
         finally:
             self._client_gone()
 
-    def _on_client_message(self, message: dict) -> None:
-        kind = message.get("type")
-        if kind == "response":
-            callback = self._take_pending(message.get("request_seq"), client_side=True)
-            if callback is not None:
-                callback(message)
-            return
-        if (
-            kind != "request"
-            or not isinstance(message.get("command"), str)
-            or not isinstance(message.get("seq"), int)
-        ):
-            self._send_output(
-                "console", "Dapper adapter: ignored a message that is not a well-formed request\n"
-            )
-            return
-        if message["command"] in _SLOW:
-            # These wait on the debuggee (and maybe on the client, for
-            # runInTerminal): keep reading client messages meanwhile.
-            threading.Thread(
-                target=self._handle, args=(message,), name="dapper.start", daemon=True
-            ).start()
-        else:
-            self._handle(message)
+    def _on_client_response(self, message: dict) -> None:
+        """The client answered a request the adapter sent it (``runInTerminal``)."""
+        callback = self._take_pending(message.get("request_seq"), client_side=True)
+        if callback is not None:
+            callback(message)
 
-    def _handle(self, message: dict) -> None:
-        command = message["command"]
-        handler = getattr(self, f"_client_{command}", None)
-        try:
-            if handler is not None:
-                handler(message)
-            else:
-                self._relay(message)
-        except RequestError as exc:
-            self.client.send(messages.error_response(message, exc.message, error_id=exc.error_id))
-        except Exception as exc:  # noqa: BLE001 - never let one request kill the adapter
-            log.exception("handling %s", command)
-            self.client.send(
-                messages.error_response(
-                    message,
-                    f"internal adapter error: {type(exc).__name__}: {exc}",
-                    error_id=messages.ERR_INTERNAL,
-                )
-            )
-
-    def _client_initialize(self, request: dict) -> None:
+    @handles("initialize")
+    def _initialize(self, request: dict) -> dict:
         arguments = request.get("arguments") or {}
         if not isinstance(arguments, dict):
             raise RequestError("initialize arguments must be an object")
         self.initialize_arguments = arguments
-        self.client.send(messages.response(request, capabilities()))
+        return capabilities()
 
-    def _client_launch(self, request: dict) -> None:
+    @handles("launch")
+    def _launch(self, request: dict) -> dict | None:
         if self.mode is not None:
             raise RequestError(f"this session already did '{self.mode}'")
         config = parse_launch(request.get("arguments") or {})
@@ -146,9 +108,10 @@ class AdapterRelay:
         except RequestError:
             self.mode = None
             raise
-        self._engine_handshake("launch", self.launch_arguments, request)
+        return self._engine_handshake("launch", self.launch_arguments)
 
-    def _client_attach(self, request: dict) -> None:
+    @handles("attach")
+    def _attach(self, request: dict) -> dict | None:
         if self.mode is not None:
             raise RequestError(f"this session already did '{self.mode}'")
         host, port = parse_attach(request.get("arguments") or {})
@@ -162,9 +125,10 @@ class AdapterRelay:
         sock.settimeout(None)
         self.mode = "attach"
         self._connect_engine(socket_connection(sock, name="engine", trace=self.client.trace))
-        self._engine_handshake("attach", dict(request.get("arguments") or {}), request)
+        return self._engine_handshake("attach", dict(request.get("arguments") or {}))
 
-    def _client_disconnect(self, request: dict) -> None:
+    @handles("disconnect")
+    def _disconnect(self, request: dict) -> None:
         arguments = request.get("arguments") or {}
         terminate = arguments.get("terminateDebuggee")
         if self.mode == "launch" and self.process is not None and terminate is not False:
@@ -190,17 +154,27 @@ class AdapterRelay:
                     "console",
                     "Dapper: detached; the program runs on and its further output is discarded.\n",
                 )
-        self.client.send(messages.response(request))
+
+    @after("disconnect")
+    def _disconnected(self, request: dict) -> None:
         self._done.set()
 
-    def _client_terminate(self, request: dict) -> None:
-        if self.mode == "launch" and self.process is not None:
-            self.client.send(messages.response(request))
-            self._kill_debuggee()
-            return
-        self._relay(request)
+    @handles("terminate")
+    def _terminate(self, request: dict) -> Any:
+        if self._owns_process():
+            return None  # answered first, then the process ends (see _terminated)
+        return self._relay(request)
 
-    def _client_restart(self, request: dict) -> None:
+    @after("terminate")
+    def _terminated(self, request: dict) -> None:
+        if self._owns_process():
+            self._kill_debuggee()
+
+    def _owns_process(self) -> bool:
+        return self.mode == "launch" and self.process is not None
+
+    @handles("restart")
+    def _restart(self, request: dict) -> dict | None:
         if self.mode != "launch" or self.launch_config is None:
             raise RequestError("restart is supported for launched programs only")
         arguments = (request.get("arguments") or {}).get("arguments")
@@ -213,7 +187,7 @@ class AdapterRelay:
         self._exit_reported.clear()
         self._restarting = False
         self._start_debuggee(self.launch_config)
-        self._engine_handshake("launch", self.launch_arguments, request, replay=True)
+        return self._engine_handshake("launch", self.launch_arguments, replay=True)
 
     # ------------------------------------------------------------ launching
 
@@ -369,9 +343,9 @@ class AdapterRelay:
         self._relay_thread.start()
 
     def _engine_handshake(
-        self, command: str, arguments: dict, client_request: dict, *, replay: bool = False
-    ) -> None:
-        """initialize + launch/attach to the engine; answer the client's request."""
+        self, command: str, arguments: dict, *, replay: bool = False
+    ) -> dict | None:
+        """initialize + launch/attach to the engine; the body of its answer."""
         assert self.engine is not None
         done = threading.Event()
         outcome: dict[str, Any] = {}
@@ -408,7 +382,7 @@ class AdapterRelay:
                 self._kill_debuggee()
             self.mode = None
             raise RequestError(message, error_id=messages.ERR_LAUNCH_FAILED)
-        self.client.send(messages.response(client_request, response.get("body")))
+        return response.get("body")
 
     def _send_to_engine(self, request: dict, callback: Callable[[dict], None]) -> None:
         engine = self.engine
@@ -432,7 +406,7 @@ class AdapterRelay:
             entry = self._pending.pop(-seq if client_side else seq, None)
         return entry[1] if entry is not None else None
 
-    def _relay(self, request: dict) -> None:
+    def _relay(self, request: dict) -> Any:
         """Forward a client request; the engine's response goes back with the client's seq."""
         if request["command"] in _REPLAYED:
             key = request["command"]
@@ -453,6 +427,7 @@ class AdapterRelay:
             self.client.send(response)
 
         self._send_to_engine(forwarded, back)
+        return LATER
 
     def _engine_reader(self, engine: Connection) -> None:
         while True:

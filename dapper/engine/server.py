@@ -1,16 +1,15 @@
-"""The engine's DAP session: dispatches requests from one client into core.
+"""The engine's DAP server: serves one client's requests into core.
 
 Runs on the engine thread, which is never traced. Requests that touch user
-objects are run on the stopped thread through ``Debugger.run_on``.
+objects are run on the stopped thread through ``Debugger.run_on``. Handlers
+follow ``dapper.protocol.dispatcher``'s convention.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import threading
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dapper.access_token import ATTACH_KEY, matches
 from dapper.core.debugger import Debugger
@@ -20,18 +19,17 @@ from dapper.engine.errors import request_error
 from dapper.protocol import messages
 from dapper.protocol.arguments import arguments_of, int_arg
 from dapper.protocol.connection import Connection
-from dapper.protocol.framing import ProtocolError
+from dapper.protocol.dispatcher import RequestDispatcher, after, handles
 from dapper.protocol.messages import RELEASE_OUTPUT, RequestError
 
-log = logging.getLogger("dapper.engine")
-
-Handler = Callable[[dict[str, Any]], dict[str, Any] | None]
+if TYPE_CHECKING:
+    from dapper.engine.engine import Engine
 
 
 class EngineServer:
-    """One client connection to the engine."""
+    """One client connection to the engine: its requests, served into core."""
 
-    def __init__(self, engine: Any, connection: Connection) -> None:
+    def __init__(self, engine: Engine, connection: Connection) -> None:
         self.engine = engine
         self.debugger: Debugger = engine.debugger
         self.inspector = engine.inspector
@@ -41,80 +39,23 @@ class EngineServer:
         #: token, or the engine needs none); see ``dapper.access_token``
         self.admitted = engine.access_token is None
         self._initialized_pending = False
-        self._handlers: dict[str, Handler] = {
-            name[len("on_") :].replace("__", "/"): getattr(self, name)
-            for name in dir(self)
-            if name.startswith("on_")
-        }
-
-    # ------------------------------------------------------------ plumbing
+        self.dispatcher = RequestDispatcher(
+            self, connection, label="Dapper", translate_error=_core_error, before=self._check_admitted
+        )
 
     def send_event(self, name: str, body: dict[str, Any] | None = None) -> None:
-        self.connection.send(messages.event(name, body))
+        self.dispatcher.send_event(name, body)
 
     def serve(self) -> None:
         """Handle requests until the client disconnects or goes away."""
-        while not self.connection.closed:
-            try:
-                message = self.connection.receive()
-            except ProtocolError as exc:
-                self.send_event(
-                    "output", {"category": "console", "output": f"Dapper: bad message: {exc}\n"}
-                )
-                continue
-            if message is None:
-                break
-            self.dispatch(message)
-            if self.disconnected.is_set():
-                break
+        self.dispatcher.serve(self.disconnected.is_set)
         self.connection.close()
 
-    def dispatch(self, message: dict[str, Any]) -> None:
-        if message.get("type") != "request" or not isinstance(message.get("command"), str):
-            self.send_event(
-                "output",
-                {
-                    "category": "console",
-                    "output": "Dapper: ignored a message that is not a request\n",
-                },
-            )
-            return
-        command = message["command"]
-        handler = self._handlers.get(command)
-        try:
-            if not self.admitted:
-                self._admit(message)
-            if handler is None:
-                raise RequestError(
-                    f"unsupported request '{command}'", error_id=messages.ERR_UNKNOWN_COMMAND
-                )
-            body = handler(message)
-        except (RequestError, DebuggerError) as exc:
-            if isinstance(exc, DebuggerError):
-                exc = request_error(exc)
-            self.connection.send(
-                messages.error_response(message, exc.message, error_id=exc.error_id)
-            )
-            return
-        except Exception as exc:  # noqa: BLE001 - a handler bug must not kill the engine
-            log.exception("request %s failed", command)
-            self.connection.send(
-                messages.error_response(
-                    message,
-                    f"internal error in '{command}': {type(exc).__name__}: {exc}",
-                    error_id=messages.ERR_INTERNAL,
-                )
-            )
-            return
-        self.connection.send(messages.response(message, body))
-        after = getattr(self, f"after_{command}", None)
-        if after is not None:
-            try:
-                after(message)
-            except Exception:  # noqa: BLE001 - the response is already sent
-                log.exception("finishing request %s failed", command)
-
     # ------------------------------------------------------------ lifecycle
+
+    def _check_admitted(self, request: dict) -> None:
+        if not self.admitted:
+            self._admit(request)
 
     def _admit(self, request: dict) -> None:
         """Before the access token is checked only ``initialize`` and
@@ -138,10 +79,12 @@ class EngineServer:
             error_id=messages.ERR_ACCESS_DENIED,
         )
 
+    @handles("initialize")
     def on_initialize(self, request: dict) -> dict:
         arguments_of(request)
         return capabilities()
 
+    @after("initialize")
     def after_initialize(self, request: dict) -> None:
         if self.admitted:
             self.send_event("initialized")
@@ -152,15 +95,19 @@ class EngineServer:
         arguments = arguments_of(request)
         self.engine.configure(arguments)
 
+    @handles("launch")
     def on_launch(self, request: dict) -> None:
         self._configure(request)
 
+    @handles("attach")
     def on_attach(self, request: dict) -> None:
         self._configure(request)
 
+    @handles("configurationDone")
     def on_configurationDone(self, request: dict) -> None:
         self.engine.configuration_done()
 
+    @handles("disconnect")
     def on_disconnect(self, request: dict) -> None:
         arguments = arguments_of(request)
         self.disconnected.set()
@@ -169,14 +116,17 @@ class EngineServer:
         elif arguments.get(RELEASE_OUTPUT):
             self.engine.release_output()
 
+    @handles("terminate")
     def on_terminate(self, request: dict) -> None:
         self.engine.terminate_soon()
 
+    @handles("dapper/status")
     def on_dapper__status(self, request: dict) -> dict:
         return self.engine.status()
 
     # ------------------------------------------------------------ breakpoints
 
+    @handles("setBreakpoints")
     def on_setBreakpoints(self, request: dict) -> dict:
         arguments = arguments_of(request)
         source = arguments.get("source")
@@ -191,6 +141,7 @@ class EngineServer:
             raise RequestError("'breakpoints' must be an array of objects with an integer 'line'")
         return {"breakpoints": self.debugger.set_breakpoints(source, specs)}
 
+    @handles("setFunctionBreakpoints")
     def on_setFunctionBreakpoints(self, request: dict) -> dict:
         specs = arguments_of(request).get("breakpoints")
         if not isinstance(specs, list) or not all(
@@ -199,9 +150,11 @@ class EngineServer:
             raise RequestError("'breakpoints' must be an array of objects with a string 'name'")
         return {"breakpoints": self.debugger.set_function_breakpoints(specs)}
 
+    @handles("setExceptionBreakpoints")
     def on_setExceptionBreakpoints(self, request: dict) -> dict:
         return {"breakpoints": self.debugger.set_exception_breakpoints(arguments_of(request))}
 
+    @handles("breakpointLocations")
     def on_breakpointLocations(self, request: dict) -> dict:
         arguments = arguments_of(request)
         source = arguments.get("source")
@@ -214,16 +167,19 @@ class EngineServer:
 
     # ------------------------------------------------------------ execution
 
+    @handles("threads")
     def on_threads(self, request: dict) -> dict:
         return {"threads": self.debugger.threads.describe()}
 
     # Resuming happens after the response is sent: a program that ends at once
     # must not take the response down with it.
 
+    @handles("continue")
     def on_continue(self, request: dict) -> dict:
         int_arg(arguments_of(request), "threadId")
         return {"allThreadsContinued": True}
 
+    @after("continue")
     def after_continue(self, request: dict) -> None:
         self.debugger.resume_all()
 
@@ -234,12 +190,15 @@ class EngineServer:
         suspension = self.debugger.suspension_for(arguments_of(request)["threadId"])
         self.debugger.resume_all(suspension.ident, kind)
 
+    @handles("next")
     def on_next(self, request: dict) -> None:
         self._check_step(request)
 
+    @after("next")
     def after_next(self, request: dict) -> None:
         self._step(request, "over")
 
+    @handles("stepIn")
     def on_stepIn(self, request: dict) -> None:
         self._check_step(request)
         target_id = int_arg(arguments_of(request), "targetId", required=False, default=-1)
@@ -255,6 +214,7 @@ class EngineServer:
                 return target_name(target["label"])
         return None
 
+    @after("stepIn")
     def after_stepIn(self, request: dict) -> None:
         arguments = arguments_of(request)
         suspension = self.debugger.suspension_for(arguments["threadId"])
@@ -265,6 +225,7 @@ class EngineServer:
         )
         self.debugger.resume_all(suspension.ident, "in", target)
 
+    @handles("stepInTargets")
     def on_stepInTargets(self, request: dict) -> dict:
         from dapper.core.step_targets import step_in_targets
 
@@ -273,6 +234,7 @@ class EngineServer:
             return {"targets": []}
         return {"targets": step_in_targets(frame)}
 
+    @handles("gotoTargets")
     def on_gotoTargets(self, request: dict) -> dict:
         from dapper.core.jumps import goto_targets
         from dapper.core.source_lines import SourceUnavailable, get_source_lines
@@ -287,10 +249,12 @@ class EngineServer:
             raise RequestError(str(exc)) from None
         return {"targets": goto_targets(lines, int_arg(arguments, "line"))}
 
+    @handles("goto")
     def on_goto(self, request: dict) -> None:
         arguments = arguments_of(request)
         self.debugger.goto(int_arg(arguments, "threadId"), int_arg(arguments, "targetId"))
 
+    @after("goto")
     def after_goto(self, request: dict) -> None:
         self.send_event(
             "stopped",
@@ -301,18 +265,22 @@ class EngineServer:
             },
         )
 
+    @handles("stepOut")
     def on_stepOut(self, request: dict) -> None:
         self._check_step(request)
 
+    @after("stepOut")
     def after_stepOut(self, request: dict) -> None:
         self._step(request, "out")
 
+    @handles("pause")
     def on_pause(self, request: dict) -> None:
         int_arg(arguments_of(request), "threadId")
         self.debugger.pause()
 
     # ------------------------------------------------------------ inspection
 
+    @handles("stackTrace")
     def on_stackTrace(self, request: dict) -> dict:
         arguments = arguments_of(request)
         return self.debugger.stack_trace(
@@ -321,6 +289,7 @@ class EngineServer:
             int_arg(arguments, "levels", required=False),
         )
 
+    @handles("source")
     def on_source(self, request: dict) -> dict:
         arguments = arguments_of(request)
         ref = arguments.get("sourceReference")
@@ -337,11 +306,13 @@ class EngineServer:
             raise RequestError(f"no source is available for sourceReference {ref}")
         return {"content": text, "mimeType": "text/x-python"}
 
+    @handles("loadedSources")
     def on_loadedSources(self, request: dict) -> dict:
         from dapper.core.sources import loaded_sources
 
         return {"sources": loaded_sources()}
 
+    @handles("modules")
     def on_modules(self, request: dict) -> dict:
         from dapper.core.sources import modules
 
@@ -352,23 +323,34 @@ class EngineServer:
         page = found[start : start + count] if count else found[start:]
         return {"modules": page, "totalModules": len(found)}
 
+    @handles("scopes")
     def on_scopes(self, request: dict) -> dict:
         return self.inspector.scopes(int_arg(arguments_of(request), "frameId"))
 
+    @handles("variables")
     def on_variables(self, request: dict) -> dict:
         return self.inspector.variables(arguments_of(request))
 
+    @handles("evaluate")
     def on_evaluate(self, request: dict) -> dict:
         return self.inspector.evaluate(arguments_of(request))
 
+    @handles("setVariable")
     def on_setVariable(self, request: dict) -> dict:
         return self.inspector.set_variable(arguments_of(request))
 
+    @handles("setExpression")
     def on_setExpression(self, request: dict) -> dict:
         return self.inspector.set_expression(arguments_of(request))
 
+    @handles("completions")
     def on_completions(self, request: dict) -> dict:
         return self.inspector.completions(arguments_of(request))
 
+    @handles("exceptionInfo")
     def on_exceptionInfo(self, request: dict) -> dict:
         return self.inspector.exception_info(int_arg(arguments_of(request), "threadId"))
+
+
+def _core_error(exc: Exception) -> RequestError | None:
+    return request_error(exc) if isinstance(exc, DebuggerError) else None

@@ -94,7 +94,7 @@ class TerminalDriver:
             try:
                 event = self.events.get(timeout=0.5)
             except queue.Empty:
-                if launch.done.is_set():
+                if self.client.answered(launch):
                     self.client.wait(launch, "launch")  # raises with the adapter's reason
                     break
                 continue
@@ -350,7 +350,7 @@ class TerminalDriver:
 
     def quit(self) -> None:
         """End the program (if still running) and the adapter."""
-        if not self.ended and not self.client.closed.is_set():
+        if not self.ended and not self.client.closed:
             try:
                 self.client.request("disconnect", {"terminateDebuggee": True}, timeout=15)
             except RequestFailed:

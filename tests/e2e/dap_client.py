@@ -8,19 +8,19 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import subprocess
 import sys
 import threading
-import time
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 
-from dapper.protocol.framing import MessageReader, encode_message
-from dapper.terminal.client import close_adapter
+from dapper.protocol.client import DapClient as Client
+from dapper.protocol.client import DapError as ProtocolClientError
+from dapper.protocol.client import close_adapter
+from dapper.protocol.connection import Connection
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "data" / "debugAdapterProtocol.json"
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -71,7 +71,13 @@ class DapError(AssertionError):
 
 
 class DapClient:
-    """One adapter process and the messages exchanged with it."""
+    """One adapter process and the messages exchanged with it.
+
+    The DAP work (reader thread, numbering, waiting) is
+    ``dapper.protocol.client.DapClient``'s; this layer validates every message
+    against the schema, keeps the whole conversation (``messages``) and adds
+    the adapter's stderr to failures.
+    """
 
     def __init__(
         self,
@@ -93,35 +99,29 @@ class DapClient:
             env=full_env,
             cwd=str(REPO_ROOT),
         )
-        self._seq = 0
-        self._lock = threading.Lock()
         self.messages: list[dict[str, Any]] = []
-        self._inbox: queue.Queue = queue.Queue()
-        self._pending: list[dict[str, Any]] = []
         self.invalid: list[str] = []
         self.stderr_lines: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
         threading.Thread(target=self._read_stderr, daemon=True).start()
+        self.client = Client(
+            Connection(self.process.stdout, self.process.stdin, name="tests", trace=self._seen),
+            on_bad_message=lambda exc: self.invalid.append(
+                f"unreadable message from adapter: {exc}"
+            ),
+            name="dap-tests-reader",
+        )
 
     # ------------------------------------------------------------ wire
 
-    def _read(self) -> None:
-        reader = MessageReader(self.process.stdout)
-        while True:
-            try:
-                message = reader.read()
-            except Exception as exc:  # noqa: BLE001 - surfaced through self.invalid
-                self.invalid.append(f"unreadable message from adapter: {exc}")
-                continue
-            if message is None:
-                self._inbox.put(None)
-                return
-            try:
-                validate(message)
-            except AssertionError as exc:
-                self.invalid.append(str(exc))
-            self.messages.append(message)
-            self._inbox.put(message)
+    def _seen(self, direction: str, message: dict[str, Any]) -> None:
+        """Every message read from the adapter, in order, before anyone waits on it."""
+        if direction != "<-":
+            return
+        try:
+            validate(message)
+        except AssertionError as exc:
+            self.invalid.append(str(exc))
+        self.messages.append(message)
 
     def _read_stderr(self) -> None:
         for line in self.process.stderr:
@@ -133,13 +133,9 @@ class DapClient:
 
     def send(self, message: dict[str, Any], *, check: bool = True) -> int:
         """Send one message; ``check=False`` lets a test send schema-breaking input."""
-        with self._lock:
-            self._seq += 1
-            message = {"seq": self._seq, **message}
-            if check and message.get("type") == "request":
-                validate(message)
-            self.send_raw(encode_message(message))
-            return self._seq
+        if check and message.get("type") == "request":
+            validate({"seq": 1, **message})  # the real seq is assigned on sending
+        return self.client.send(dict(message))
 
     def send_request(
         self, command: str, arguments: dict[str, Any] | None = None, *, check: bool = True
@@ -151,52 +147,29 @@ class DapClient:
 
     # ------------------------------------------------------------ waiting
 
-    def _next(self, deadline: float) -> dict[str, Any] | None:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise TimeoutError
-        item = self._inbox.get(timeout=remaining)
-        return item
+    def _failure(self, exc: ProtocolClientError) -> DapError:
+        return DapError(f"{exc}; stderr: {''.join(self.stderr_lines)[-3000:]}")
 
     def wait_for(
         self, predicate, timeout: float = TIMEOUT, what: str = "message"
     ) -> dict[str, Any]:
         """The first message (seen before or arriving) matching ``predicate``; consumes it."""
-        for index, message in enumerate(self._pending):
-            if predicate(message):
-                return self._pending.pop(index)
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                message = self._next(deadline)
-            except (TimeoutError, queue.Empty):
-                raise DapError(
-                    f"timed out waiting for {what}; stderr: {''.join(self.stderr_lines)[-3000:]}"
-                ) from None
-            if message is None:
-                self._inbox.put(None)
-                raise DapError(
-                    f"adapter closed the stream while waiting for {what}; stderr: {''.join(self.stderr_lines)[-3000:]}"
-                )
-            if predicate(message):
-                return message
-            self._pending.append(message)
+        try:
+            return self.client.take(predicate, timeout, what)
+        except ProtocolClientError as exc:
+            raise self._failure(exc) from None
 
     def wait_event(self, name: str, timeout: float = TIMEOUT, **match: Any) -> dict[str, Any]:
-        def predicate(m: dict[str, Any]) -> bool:
-            if m.get("type") != "event" or m.get("event") != name:
-                return False
-            body = m.get("body") or {}
-            return all(body.get(k) == v for k, v in match.items())
-
-        return self.wait_for(predicate, timeout, what=f"event {name} {match or ''}")
+        try:
+            return self.client.event(name, timeout, **match)
+        except ProtocolClientError as exc:
+            raise self._failure(exc) from None
 
     def wait_response(self, seq: int, timeout: float = TIMEOUT) -> dict[str, Any]:
-        return self.wait_for(
-            lambda m: m.get("type") == "response" and m.get("request_seq") == seq,
-            timeout,
-            what=f"response to {seq}",
-        )
+        try:
+            return self.client.response(seq, timeout)
+        except ProtocolClientError as exc:
+            raise self._failure(exc) from None
 
     def request(
         self,
@@ -215,9 +188,7 @@ class DapClient:
     def discard_pending(self, event: str) -> None:
         """Forget ``event`` events that arrived before the last awaited response
         and were not consumed (e.g. stops reported before a resume request)."""
-        self._pending = [
-            m for m in self._pending if not (m.get("type") == "event" and m.get("event") == event)
-        ]
+        self.client.discard(lambda m: m.get("type") == "event" and m.get("event") == event)
 
     def events(self, name: str) -> list[dict[str, Any]]:
         return [m for m in self.messages if m.get("type") == "event" and m.get("event") == name]
