@@ -16,11 +16,16 @@ import sys
 import threading
 import traceback
 import types
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from dapper import access_token
 from dapper._frame_eval.config import FrameEvalConfig
 from dapper.core import thread_events
 from dapper.engine import console_log
+
+if TYPE_CHECKING:
+    from dapper.engine.engine import Engine
 
 BACKEND_NAMES = ("auto", "eval_frame", "tracing", "sys.monitoring", "settrace")
 
@@ -125,7 +130,7 @@ def run_program(kind: str, target: str, program_args: list[str]) -> None:
             source = handle.read()
         code = compile(source, path, "exec")
     sys.modules["__main__"] = main
-    exec(code, main.__dict__)
+    exec(code, main.__dict__)  # noqa: S102 - running the user's -c program
 
 
 def exit_code_of(exc: SystemExit) -> int:
@@ -266,7 +271,7 @@ def _print_user_traceback(exc: BaseException) -> None:
     sys.stderr.flush()
 
 
-def _thread_excepthook(engine):  # type: ignore[no-untyped-def]
+def _thread_excepthook(engine: Engine) -> Callable[[Any], None]:
     original = threading.excepthook
 
     def hook(args: threading.ExceptHookArgs) -> None:

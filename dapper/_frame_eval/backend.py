@@ -70,5 +70,8 @@ class FrameEvalBackend(Protocol):
         """Call a ``DebuggerCallbacks`` method with this thread's events held
         off meanwhile; an exception it raises is logged, never passed on."""
 
+    def renew_locks_after_fork(self) -> None:
+        """In a forked child, before ``shutdown``: replace locks a vanished thread may hold."""
+
     def get_stats(self) -> dict[str, int]:
         """Counters; see ``FrameEvalRuntime.get_stats``."""

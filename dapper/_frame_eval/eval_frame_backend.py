@@ -115,10 +115,10 @@ class EvalFrameBackend(BackendBase):
         if self.callbacks is None:
             return int(_SKIP)
         decision, bp_lines = self.code_info(code)
-        decision = _hook_decision(decision)
-        if decision == _TRACE:
+        hook_decision = _hook_decision(decision)
+        if hook_decision == _TRACE:
             self._select_code(code, bp_lines)
-        return decision
+        return hook_decision
 
     def _decide_frame_for_hook(self, code: CodeType, code_decision: int) -> int:
         """While a thread steps or pauses: the code decision with its stepping on top."""

@@ -203,7 +203,7 @@ class LocalEventsTracer:
         if tid in state.stepping:
             frame = _getframe(1)
             host.stats["return_events"] += 1
-            host.deliver(host.callbacks.on_return, frame, value)
+            host.deliver(host.callbacks.on_return, frame, value)  # type: ignore[union-attr]  # installed
             self._activate_caller(frame)
             return None
         if state.stepping:
@@ -225,7 +225,7 @@ class LocalEventsTracer:
         if host.code_info(code)[0] == _SKIP:
             return None
         host.stats["exception_events"] += 1
-        host.deliver(host.callbacks.on_exception, _getframe(1), exc)
+        host.deliver(host.callbacks.on_exception, _getframe(1), exc)  # type: ignore[union-attr]  # installed
         return None
 
     def _on_unwind(self, code: CodeType, offset: int, exc: BaseException) -> Any:
@@ -238,10 +238,10 @@ class LocalEventsTracer:
         if host.exceptions_wanted() and host.code_info(code)[0] != _SKIP:
             frame = _getframe(1)
             host.stats["unwind_events"] += 1
-            host.deliver(host.callbacks.on_unwind, frame, exc)
+            host.deliver(host.callbacks.on_unwind, frame, exc)  # type: ignore[union-attr]  # installed
         if tid in state.stepping and id(code) in self._active:
             frame = frame or _getframe(1)
             host.stats["return_events"] += 1
-            host.deliver(host.callbacks.on_return, frame, None)
+            host.deliver(host.callbacks.on_return, frame, None)  # type: ignore[union-attr]  # installed
             self._activate_caller(frame)
         return None

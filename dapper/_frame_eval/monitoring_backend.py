@@ -142,7 +142,7 @@ class MonitoringBackend(BackendBase):
             # local events are on now. Until the next change, starts need nothing.
             return self._DISABLE
         stats["call_events"] += 1
-        self.deliver(self.callbacks.on_call, sys._getframe(1))
+        self.deliver(self.callbacks.on_call, sys._getframe(1))  # type: ignore[union-attr]  # installed
         return None
 
 

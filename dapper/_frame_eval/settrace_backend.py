@@ -128,7 +128,7 @@ class SettraceBackend(BackendBase):
             frame.f_trace_lines = False
             return self._local_trace
         stats["call_events"] += 1
-        self.deliver(self.callbacks.on_call, frame)
+        self.deliver(self.callbacks.on_call, frame)  # type: ignore[union-attr]  # installed
         return self._local_trace
 
     def _local_trace(self, frame: FrameType, event: str, arg: Any) -> Any:
@@ -158,11 +158,11 @@ class SettraceBackend(BackendBase):
         exc = self._pending_exc.pop(frame, None) if self._pending_exc else None
         if exc is not None:
             self.stats["unwind_events"] += 1
-            self.deliver(self.callbacks.on_unwind, frame, exc)
+            self.deliver(self.callbacks.on_unwind, frame, exc)  # type: ignore[union-attr]  # installed
         state = self.state
         if tid in state.stepping and tid not in state.ignored_threads:
             self.stats["return_events"] += 1
-            self.deliver(self.callbacks.on_return, frame, value)
+            self.deliver(self.callbacks.on_return, frame, value)  # type: ignore[union-attr]  # installed
             caller = frame.f_back
             if caller is not None and not _is_debugger_code(caller):
                 self._trace_frame(caller)
@@ -174,7 +174,7 @@ class SettraceBackend(BackendBase):
         self._pending_exc[frame] = exc
         # Watch the next line: one means the exception was handled in this frame.
         frame.f_trace_lines = True
-        self.deliver(self.callbacks.on_exception, frame, exc)
+        self.deliver(self.callbacks.on_exception, frame, exc)  # type: ignore[union-attr]  # installed
 
     def _exception_handled(self, frame: FrameType) -> None:
         if self._pending_exc.pop(frame, None) is not None:

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import threading
 from collections.abc import Callable
+from typing import IO
 
 Output = Callable[[str, str], None]
 
@@ -50,7 +51,7 @@ class DebuggeeProcess:
     def pid(self) -> int:
         return self.process.pid
 
-    def _pump(self, stream, category: str) -> None:  # type: ignore[no-untyped-def]
+    def _pump(self, stream: IO[bytes], category: str) -> None:
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         fd = stream.fileno()
         while True:

@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from types import CodeType, FrameType
 from typing import Any
 
-from dapper.core.hit_condition import HitCondition, InvalidHitCondition, parse_hit_condition
+from dapper.core.hit_condition import HitCondition, InvalidHitConditionError, parse_hit_condition
 from dapper.core.loaded_files import LoadedFiles
-from dapper.core.log_message import InvalidLogMessage, LogMessage, parse_log_message
-from dapper.core.source_lines import SourceUnavailable, get_source_lines
+from dapper.core.log_message import InvalidLogMessageError, LogMessage, parse_log_message
+from dapper.core.source_lines import SourceUnavailableError, get_source_lines
 from dapper.paths import canonical_path
 
 __all__ = ["BreakpointRegistry", "HitDecision", "NOT_LOADED_MESSAGE"]
@@ -83,7 +83,7 @@ def _compile_options(spec: Mapping[str, Any]) -> _Options:
             return _Options(error="The hit condition must be a string.")
         try:
             hit_condition = parse_hit_condition(hit_text)
-        except InvalidHitCondition as exc:
+        except InvalidHitConditionError as exc:
             return _Options(error=str(exc))
     log_text = spec.get("logMessage")
     log_message = None
@@ -92,7 +92,7 @@ def _compile_options(spec: Mapping[str, Any]) -> _Options:
             return _Options(error="The log message must be a string.")
         try:
             log_message = parse_log_message(log_text)
-        except InvalidLogMessage as exc:
+        except InvalidLogMessageError as exc:
             return _Options(error=str(exc))
     return _Options(condition_text, condition, hit_condition, log_message)
 
@@ -276,7 +276,7 @@ class BreakpointRegistry:
         try:
             lines = get_source_lines(path)
             source_error = None
-        except SourceUnavailable as exc:
+        except SourceUnavailableError as exc:
             lines = None
             source_error = str(exc)
         loaded = self._loaded.is_loaded(canonical)
@@ -425,7 +425,7 @@ class BreakpointRegistry:
         """
         try:
             lines = get_source_lines(path)
-        except SourceUnavailable:
+        except SourceUnavailableError:
             return []
         if end_line is None:
             landing = lines.resolve(line).line

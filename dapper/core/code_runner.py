@@ -8,6 +8,7 @@ surface as ``EvaluationError`` carrying a one-line message such as
 
 from __future__ import annotations
 
+import ast
 import traceback
 from types import CodeType, FrameType
 from typing import Any
@@ -35,7 +36,7 @@ def error_message(exc: BaseException) -> str:
         return type(exc).__name__
 
 
-def compile_user_code(source: str, mode: str) -> CodeType:
+def compile_user_code(source: str | ast.Module | ast.Expression, mode: str) -> CodeType:
     """Compile ``source`` ("eval"/"exec"), turning a syntax error into ``EvaluationError``."""
     try:
         # dont_inherit: the debugger's own __future__ flags must not leak into user code.
@@ -79,7 +80,7 @@ def run_in_frame(frame: FrameType, code: CodeType) -> Any:
 
 def _run(code: CodeType, global_ns: dict, local_ns: dict | None) -> Any:
     try:
-        return eval(code, global_ns, local_ns)
+        return eval(code, global_ns, local_ns)  # noqa: S307 - evaluating the user's expression is the point
     except Exception as exc:
         raise EvaluationError(error_message(exc)) from None
 

@@ -378,9 +378,10 @@ class Debugger:
             suspension = None
         if suspension is not None:
             frames, lines = suspension.frames or [], suspension.lines
+            ident = suspension.ident
         else:
             top = sys._current_frames().get(ident) if ident is not None else None
-            if top is None:
+            if top is None or ident is None:
                 raise DebuggerError(f"unknown thread {dap_thread_id}")
             frames, lines = visible_frames(top), {}
         return stack_frames(frames, ident, self.frames, self.sources, start, levels, lines)

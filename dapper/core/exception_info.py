@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import traceback
+from typing import Any
 
 from dapper.core.code_runner import error_message
 
@@ -47,7 +48,7 @@ def exception_details(exc: BaseException, _seen: set[int] | None = None) -> dict
     seen = _seen if _seen is not None else set()
     seen.add(id(exc))
     type_name, full_type_name = _names(exc)
-    details = {
+    details: dict[str, Any] = {
         "message": exception_text(exc),
         "typeName": type_name,
         "fullTypeName": full_type_name,

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["HitCondition", "InvalidHitCondition", "parse_hit_condition"]
+__all__ = ["HitCondition", "InvalidHitConditionError", "parse_hit_condition"]
 
 _FORM = re.compile(r"\s*(==|>=|<=|>|<|%)?\s*(\d+)\s*")
 
@@ -27,7 +27,7 @@ _OPERATORS: dict[str, Callable[[int, int], bool]] = {
 }
 
 
-class InvalidHitCondition(ValueError):
+class InvalidHitConditionError(ValueError):
     """``str(exc)`` explains the accepted forms."""
 
 
@@ -44,15 +44,15 @@ class HitCondition:
 
 
 def parse_hit_condition(text: str) -> HitCondition:
-    """Parse ``text`` or raise ``InvalidHitCondition`` with a user-facing message."""
+    """Parse ``text`` or raise ``InvalidHitConditionError`` with a user-facing message."""
     match = _FORM.fullmatch(text)
     if match is None:
-        raise InvalidHitCondition(
+        raise InvalidHitConditionError(
             f"Invalid hit condition {text!r}: expected a number N or "
             "'==N', '>N', '>=N', '<N', '<=N' or '%N'."
         )
     op = match.group(1) or "=="
     value = int(match.group(2))
     if op == "%" and value == 0:
-        raise InvalidHitCondition(f"Invalid hit condition {text!r}: '%0' divides by zero.")
+        raise InvalidHitConditionError(f"Invalid hit condition {text!r}: '%0' divides by zero.")
     return HitCondition(text, op, value)

@@ -35,7 +35,7 @@ def jump(frame: FrameType, line: int) -> None:
     if lend:
         frame.f_trace = _no_trace
     try:
-        frame.f_lineno = line
+        frame.f_lineno = line  # type: ignore[misc]  # settable in a line callback
     except ValueError as exc:
         raise DebuggerError(f"Cannot jump to line {line}: {exc}.") from None
     finally:

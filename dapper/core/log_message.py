@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from types import CodeType
 from typing import Any
 
-__all__ = ["InvalidLogMessage", "LogMessage", "parse_log_message"]
+__all__ = ["InvalidLogMessageError", "LogMessage", "parse_log_message"]
 
 _QUOTES = "'\""
 
 
-class InvalidLogMessage(ValueError):
+class InvalidLogMessageError(ValueError):
     """``str(exc)`` says what is wrong with the message."""
 
 
@@ -66,7 +66,7 @@ def parse_log_message(text: str) -> LogMessage:
             end = _closing_brace(text, i)
             source = text[i + 1 : end].strip()
             if not source:
-                raise InvalidLogMessage(
+                raise InvalidLogMessageError(
                     f"Empty expression '{{}}' at position {i} of the log message."
                 )
             code = _compile_field(source)
@@ -97,7 +97,7 @@ def _compile_field(source: str) -> CodeType:
                 )
             except SyntaxError:
                 break
-    raise InvalidLogMessage(
+    raise InvalidLogMessageError(
         f"Invalid expression {{{source}}} in the log message: {error.msg}."
     ) from error
 
@@ -123,4 +123,4 @@ def _closing_brace(text: str, start: int) -> int:
             if depth == 0:
                 return i
         i += 1
-    raise InvalidLogMessage(f"Unclosed '{{' at position {start} of the log message.")
+    raise InvalidLogMessageError(f"Unclosed '{{' at position {start} of the log message.")

@@ -10,20 +10,31 @@ from __future__ import annotations
 import ast
 import builtins
 import types
-from types import FrameType
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 from dapper.core.code_runner import EvaluationError
 
 _MISSING = object()
+
+
 # Descriptors whose __get__ is implemented in C and runs no user code.
+class NameScope(Protocol):
+    """Where names are looked up: a frame, or the program's global scope."""
+
+    @property
+    def f_locals(self) -> Mapping[str, Any]: ...
+
+    @property
+    def f_globals(self) -> dict[str, Any]: ...
+
+
 _SAFE_DESCRIPTORS = (
     types.MemberDescriptorType,
     types.GetSetDescriptorType,
     types.MethodDescriptorType,
     types.WrapperDescriptorType,
     types.ClassMethodDescriptorType,
-    types.BuiltinFunctionType,
     types.FunctionType,
     staticmethod,
     classmethod,
@@ -49,7 +60,7 @@ def parse_dotted(expression: str) -> list[str]:
     return parts[::-1]
 
 
-def lookup_name(frame: FrameType, name: str) -> Any:
+def lookup_name(frame: NameScope, name: str) -> Any:
     """``name`` as the frame sees it: locals, then globals, then builtins."""
     for namespace in (frame.f_locals, frame.f_globals):
         value = namespace.get(name, _MISSING)
@@ -113,7 +124,7 @@ def lookup_attribute(value: Any, name: str) -> Any:
     raise EvaluationError(f"AttributeError: '{tp.__name__}' object has no attribute '{name}'")
 
 
-def lookup_dotted(frame: FrameType, expression: str) -> Any:
+def lookup_dotted(frame: NameScope, expression: str) -> Any:
     """The value of a name or dotted attribute chain, found without side effects."""
     first, *rest = parse_dotted(expression)
     value = lookup_name(frame, first)

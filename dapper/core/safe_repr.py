@@ -19,7 +19,7 @@ _MAX_DEPTH = 64
 _TEXT_TYPES = (str, bytes, bytearray)
 
 
-class _Full(Exception):
+class _Full(Exception):  # noqa: N818 - a signal, not an error
     """Internal signal: the text reached its length limit."""
 
 

@@ -23,13 +23,13 @@ __all__ = [
     "LineResolution",
     "Scope",
     "SourceLines",
-    "SourceUnavailable",
+    "SourceUnavailableError",
     "get_source_lines",
     "source_lines_from_text",
 ]
 
 
-class SourceUnavailable(Exception):
+class SourceUnavailableError(Exception):
     """The source cannot be read or compiled; ``str(exc)`` is a user-facing message."""
 
 
@@ -66,7 +66,7 @@ class SourceLines:
             tree = ast.parse(text, filename)
             module_code = compile(tree, filename, "exec", dont_inherit=True)
         except (SyntaxError, ValueError) as exc:
-            raise SourceUnavailable(_describe_compile_error(filename, exc)) from exc
+            raise SourceUnavailableError(_describe_compile_error(filename, exc)) from exc
         extents = self._scope_extents(tree)
         scope_lines: dict[tuple[str, int], set[int]] = {}
         qualnames: dict[tuple[str, int], str] = {}
@@ -192,7 +192,7 @@ def get_source_lines(filename: str) -> SourceLines:
 
     Files are read with their declared encoding (``tokenize.open``). Names with
     no file on disk (``<string>``, notebook cells) come from ``linecache``.
-    Raises ``SourceUnavailable`` with a user-facing message.
+    Raises ``SourceUnavailableError`` with a user-facing message.
     """
     try:
         stat = os.stat(filename)
@@ -203,7 +203,7 @@ def get_source_lines(filename: str) -> SourceLines:
     else:
         lines = linecache.getlines(filename)
         if not lines:
-            raise SourceUnavailable(f"Source for {filename} is not available.")
+            raise SourceUnavailableError(f"Source for {filename} is not available.")
         text = "".join(lines)
         key = ("linecache", len(text), hash(text))
     with _cache_lock:
@@ -215,7 +215,7 @@ def get_source_lines(filename: str) -> SourceLines:
             with tokenize.open(filename) as handle:
                 text = handle.read()
         except (OSError, SyntaxError, UnicodeDecodeError) as exc:
-            raise SourceUnavailable(f"Cannot read {filename}: {exc}") from exc
+            raise SourceUnavailableError(f"Cannot read {filename}: {exc}") from exc
     result = SourceLines(filename, text)
     with _cache_lock:
         _cache[filename] = (key, result)

@@ -19,7 +19,7 @@ from typing import Any
 from dapper.core.errors import DebuggerError, EvaluationTimeoutError
 
 
-class EvaluationTimeout(BaseException):  # noqa: N818 - raised into user code, must not be caught as Exception
+class EvaluationTimeout(BaseException):
     """Raised asynchronously into a stopped thread whose job ran too long."""
 
 

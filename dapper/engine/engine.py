@@ -11,7 +11,8 @@ import os
 import socket
 import sys
 import threading
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from dapper._frame_eval.config import FrameEvalConfig
 from dapper.access_token import send_connect_proof
@@ -22,6 +23,9 @@ from dapper.engine.inspection import Inspector
 from dapper.engine.server import EngineServer
 from dapper.protocol.connection import socket_connection
 from dapper.protocol.messages import RequestError
+
+if TYPE_CHECKING:
+    from dapper._frame_eval.frame_eval_main import FrameEvalManager
 
 log = logging.getLogger("dapper.engine")
 
@@ -42,7 +46,7 @@ class Engine:
         self.launched_by_adapter = launched_by_adapter
         self.debugger = Debugger(self._report)
         self.inspector = Inspector(self.debugger)
-        self.manager: Any = None
+        self.manager: FrameEvalManager | None = None
         self.session: EngineServer | None = None
         self.configured = threading.Event()
         self.stop_on_entry = False
@@ -86,9 +90,10 @@ class Engine:
         self._start_thread(self._accept_loop, listener)
         return listener.getsockname()[:2]
 
-    def _start_thread(self, target: Any, arg: Any) -> None:
+    def _start_thread(self, target: Callable[[socket.socket], None], arg: socket.socket) -> None:
         thread = threading.Thread(target=target, args=(arg,), name="dapper.engine", daemon=True)
         thread.start()
+        assert thread.ident is not None  # set once started
         self.debugger.ignore_thread(thread.ident)
 
     def _accept_loop(self, listener: socket.socket) -> None:

@@ -7,11 +7,15 @@ on the thread that owns the frame, through ``Debugger.run_on``.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from dapper.core.debugger import Debugger
+from dapper.core.suspension import Suspension
 from dapper.protocol.arguments import int_arg, str_arg
 from dapper.protocol.messages import RequestError
+
+T = TypeVar("T")
 
 
 def _hex(arguments: dict) -> bool:
@@ -25,7 +29,7 @@ class Inspector:
     def __init__(self, debugger: Debugger) -> None:
         self.debugger = debugger
 
-    def _user_error(self, fn):  # type: ignore[no-untyped-def]
+    def _user_error(self, fn: Callable[[], T]) -> T:
         """Run ``fn``; evaluation errors become readable ``RequestError``s."""
         from dapper.core.evaluation import EvaluationError
 
@@ -72,6 +76,8 @@ class Inspector:
         else:
             suspension, frame = self.debugger.frame(int_arg(arguments, "frameId"))
         store = self.debugger.variables
+        if frame is None:
+            raise RequestError("the stopped thread has no frame to evaluate in")
 
         def work() -> dict:
             return evaluate(frame, expression, context).body(store, hex=_hex(arguments))
@@ -85,6 +91,8 @@ class Inspector:
         suspension = self._any_suspension()
         frame = suspension.frames[0] if suspension.frames else suspension.frame
         store = self.debugger.variables
+        if frame is None:
+            raise RequestError("the stopped thread has no frame to set a variable in")
         return self._user_error(
             lambda: self.debugger.run_on(
                 suspension, lambda: store.set_variable(ref, name, value, frame, hex=_hex(arguments))
@@ -140,7 +148,7 @@ class Inspector:
         body["breakMode"] = break_mode
         return body
 
-    def _any_suspension(self):  # type: ignore[no-untyped-def]
+    def _any_suspension(self) -> Suspension:
         """Variables references are global; run their work on any stopped thread."""
         suspended = self.debugger.stopped_threads()
         if not suspended:

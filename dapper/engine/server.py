@@ -104,7 +104,7 @@ class EngineServer:
         self._configure(request)
 
     @handles("configurationDone")
-    def on_configurationDone(self, request: dict) -> None:
+    def on_configuration_done(self, request: dict) -> None:
         self.engine.configuration_done()
 
     @handles("disconnect")
@@ -121,13 +121,13 @@ class EngineServer:
         self.engine.terminate_soon()
 
     @handles("dapper/status")
-    def on_dapper__status(self, request: dict) -> dict:
+    def on_dapper_status(self, request: dict) -> dict:
         return self.engine.status()
 
     # ------------------------------------------------------------ breakpoints
 
     @handles("setBreakpoints")
-    def on_setBreakpoints(self, request: dict) -> dict:
+    def on_set_breakpoints(self, request: dict) -> dict:
         arguments = arguments_of(request)
         source = arguments.get("source")
         if not isinstance(source, dict) or not isinstance(source.get("path"), str):
@@ -142,7 +142,7 @@ class EngineServer:
         return {"breakpoints": self.debugger.set_breakpoints(source, specs)}
 
     @handles("setFunctionBreakpoints")
-    def on_setFunctionBreakpoints(self, request: dict) -> dict:
+    def on_set_function_breakpoints(self, request: dict) -> dict:
         specs = arguments_of(request).get("breakpoints")
         if not isinstance(specs, list) or not all(
             isinstance(s, dict) and isinstance(s.get("name"), str) for s in specs
@@ -151,11 +151,11 @@ class EngineServer:
         return {"breakpoints": self.debugger.set_function_breakpoints(specs)}
 
     @handles("setExceptionBreakpoints")
-    def on_setExceptionBreakpoints(self, request: dict) -> dict:
+    def on_set_exception_breakpoints(self, request: dict) -> dict:
         return {"breakpoints": self.debugger.set_exception_breakpoints(arguments_of(request))}
 
     @handles("breakpointLocations")
-    def on_breakpointLocations(self, request: dict) -> dict:
+    def on_breakpoint_locations(self, request: dict) -> dict:
         arguments = arguments_of(request)
         source = arguments.get("source")
         if not isinstance(source, dict) or not isinstance(source.get("path"), str):
@@ -199,7 +199,7 @@ class EngineServer:
         self._step(request, "over")
 
     @handles("stepIn")
-    def on_stepIn(self, request: dict) -> None:
+    def on_step_in(self, request: dict) -> None:
         self._check_step(request)
         target_id = int_arg(arguments_of(request), "targetId", required=False, default=-1)
         if target_id != -1 and self._step_in_target(request, target_id) is None:
@@ -215,7 +215,7 @@ class EngineServer:
         return None
 
     @after("stepIn")
-    def after_stepIn(self, request: dict) -> None:
+    def after_step_in(self, request: dict) -> None:
         arguments = arguments_of(request)
         suspension = self.debugger.suspension_for(arguments["threadId"])
         target = (
@@ -226,7 +226,7 @@ class EngineServer:
         self.debugger.resume_all(suspension.ident, "in", target)
 
     @handles("stepInTargets")
-    def on_stepInTargets(self, request: dict) -> dict:
+    def on_step_in_targets(self, request: dict) -> dict:
         from dapper.core.step_targets import step_in_targets
 
         suspension, frame = self.debugger.frame(int_arg(arguments_of(request), "frameId"))
@@ -235,9 +235,9 @@ class EngineServer:
         return {"targets": step_in_targets(frame)}
 
     @handles("gotoTargets")
-    def on_gotoTargets(self, request: dict) -> dict:
+    def on_goto_targets(self, request: dict) -> dict:
         from dapper.core.jumps import goto_targets
-        from dapper.core.source_lines import SourceUnavailable, get_source_lines
+        from dapper.core.source_lines import SourceUnavailableError, get_source_lines
 
         arguments = arguments_of(request)
         source = arguments.get("source")
@@ -245,7 +245,7 @@ class EngineServer:
             raise RequestError("gotoTargets needs 'source.path'")
         try:
             lines = get_source_lines(source["path"]).executable_lines
-        except SourceUnavailable as exc:
+        except SourceUnavailableError as exc:
             raise RequestError(str(exc)) from None
         return {"targets": goto_targets(lines, int_arg(arguments, "line"))}
 
@@ -266,11 +266,11 @@ class EngineServer:
         )
 
     @handles("stepOut")
-    def on_stepOut(self, request: dict) -> None:
+    def on_step_out(self, request: dict) -> None:
         self._check_step(request)
 
     @after("stepOut")
-    def after_stepOut(self, request: dict) -> None:
+    def after_step_out(self, request: dict) -> None:
         self._step(request, "out")
 
     @handles("pause")
@@ -281,7 +281,7 @@ class EngineServer:
     # ------------------------------------------------------------ inspection
 
     @handles("stackTrace")
-    def on_stackTrace(self, request: dict) -> dict:
+    def on_stack_trace(self, request: dict) -> dict:
         arguments = arguments_of(request)
         return self.debugger.stack_trace(
             int_arg(arguments, "threadId"),
@@ -307,7 +307,7 @@ class EngineServer:
         return {"content": text, "mimeType": "text/x-python"}
 
     @handles("loadedSources")
-    def on_loadedSources(self, request: dict) -> dict:
+    def on_loaded_sources(self, request: dict) -> dict:
         from dapper.core.sources import loaded_sources
 
         return {"sources": loaded_sources()}
@@ -336,11 +336,11 @@ class EngineServer:
         return self.inspector.evaluate(arguments_of(request))
 
     @handles("setVariable")
-    def on_setVariable(self, request: dict) -> dict:
+    def on_set_variable(self, request: dict) -> dict:
         return self.inspector.set_variable(arguments_of(request))
 
     @handles("setExpression")
-    def on_setExpression(self, request: dict) -> dict:
+    def on_set_expression(self, request: dict) -> dict:
         return self.inspector.set_expression(arguments_of(request))
 
     @handles("completions")
@@ -348,7 +348,7 @@ class EngineServer:
         return self.inspector.completions(arguments_of(request))
 
     @handles("exceptionInfo")
-    def on_exceptionInfo(self, request: dict) -> dict:
+    def on_exception_info(self, request: dict) -> dict:
         return self.inspector.exception_info(int_arg(arguments_of(request), "threadId"))
 
 

@@ -31,7 +31,7 @@ class DapError(Exception):
     """The adapter failed a request, went away, or did not answer in time."""
 
 
-class RequestFailed(DapError):
+class RequestFailedError(DapError):
     """A response with ``success: false``; ``response`` is the whole message."""
 
     def __init__(self, message: str, response: Message) -> None:
@@ -46,11 +46,11 @@ class RequestFailed(DapError):
         return value if isinstance(value, int) else None
 
 
-class ConnectionClosed(DapError):
+class ConnectionClosedError(DapError):
     """The other end closed the connection before the awaited message came."""
 
 
-class Timeout(DapError):
+class DapTimeoutError(DapError):
     """The awaited message did not come in time."""
 
 
@@ -73,7 +73,11 @@ class DapClient:
         self._on_bad_message = on_bad_message
         self._on_close = on_close
         self._cond = threading.Condition()
-        self._inbox: list[Message] = []
+        #: (arrival number, message), oldest first
+        self._inbox: list[tuple[int, Message]] = []
+        self._arrived = 0
+        #: the latest arrival number of a message taken so far
+        self._last_taken = 0
         self._closed = False
         self._reader = threading.Thread(target=self._read_loop, name=name, daemon=True)
         self._reader.start()
@@ -101,7 +105,8 @@ class DapClient:
             if hook is not None and hook(message):
                 continue
             with self._cond:
-                self._inbox.append(message)
+                self._arrived += 1
+                self._inbox.append((self._arrived, message))
                 self._cond.notify_all()
         with self._cond:
             self._closed = True
@@ -140,18 +145,14 @@ class DapClient:
         it is removed from the inbox."""
 
         def find() -> Message | None:
-            for index, message in enumerate(self._inbox):
+            for index, (arrival, message) in enumerate(self._inbox):
                 if predicate(message):
-                    return self._inbox.pop(index)
+                    del self._inbox[index]
+                    self._last_taken = max(self._last_taken, arrival)
+                    return message
             return None
 
         return self._wait(find, timeout, what)
-
-    def wait_until(
-        self, condition: Callable[[], bool], timeout: float = DEFAULT_TIMEOUT, what: str = ""
-    ) -> None:
-        """Wait until ``condition()`` holds; checked again whenever a message arrives."""
-        self._wait(lambda: True if condition() else None, timeout, what or "a condition")
 
     def _wait(self, find: Callable[[], Any], timeout: float, what: str) -> Any:
         deadline = time.monotonic() + timeout
@@ -161,17 +162,17 @@ class DapClient:
                 if found is not None:
                     return found
                 if self._closed:
-                    raise ConnectionClosed(f"the connection closed while waiting for {what}")
+                    raise ConnectionClosedError(f"the connection closed while waiting for {what}")
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise Timeout(f"timed out after {timeout:g} s waiting for {what}")
+                    raise DapTimeoutError(f"timed out after {timeout:g} s waiting for {what}")
                 self._cond.wait(left)
 
     def answered(self, seq: int) -> bool:
         """True when the response to request ``seq`` is waiting to be taken."""
         with self._cond:
             return any(
-                m.get("type") == "response" and m.get("request_seq") == seq for m in self._inbox
+                m.get("type") == "response" and m.get("request_seq") == seq for _, m in self._inbox
             )
 
     def response(self, seq: int, timeout: float = DEFAULT_TIMEOUT) -> Message:
@@ -193,10 +194,15 @@ class DapClient:
 
         return self.take(wanted, timeout, f"a '{name}' event {match or ''}".rstrip())
 
-    def discard(self, predicate: Callable[[Message], bool]) -> None:
-        """Drop queued messages matching ``predicate``."""
+    def discard_older(self, predicate: Callable[[Message], bool]) -> None:
+        """Drop queued messages matching ``predicate`` that arrived before the
+        message taken last (e.g. stops reported before a resume's response)."""
         with self._cond:
-            self._inbox = [m for m in self._inbox if not predicate(m)]
+            self._inbox = [
+                (arrival, m)
+                for arrival, m in self._inbox
+                if arrival > self._last_taken or not predicate(m)
+            ]
 
     def request(
         self,
@@ -204,7 +210,7 @@ class DapClient:
         arguments: dict[str, Any] | None = None,
         timeout: float = DEFAULT_TIMEOUT,
     ) -> dict[str, Any]:
-        """Send a request and return the body of its response; ``RequestFailed``
+        """Send a request and return the body of its response; ``RequestFailedError``
         when it failed."""
         return body_of(self.response(self.send_request(command, arguments), timeout))
 
@@ -213,9 +219,9 @@ class DapClient:
 
 
 def body_of(response: Message) -> dict[str, Any]:
-    """The body of a successful response; ``RequestFailed`` for a failed one."""
+    """The body of a successful response; ``RequestFailedError`` for a failed one."""
     if not response.get("success", False):
-        raise RequestFailed(
+        raise RequestFailedError(
             f"{response.get('command')} failed: {response.get('message')}", response
         )
     return response.get("body") or {}
@@ -228,7 +234,8 @@ def close_adapter(process: subprocess.Popen, timeout: float = 10.0) -> None:
     try:
         if process.poll() is None:
             try:
-                process.stdin.close()
+                if process.stdin is not None:
+                    process.stdin.close()
             except OSError:
                 pass
             try:

@@ -8,7 +8,7 @@ import itertools
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from dapper.protocol.framing import MessageReader, ProtocolError, encode_message
 
@@ -23,8 +23,8 @@ class Connection:
 
     def __init__(
         self,
-        reader: BinaryIO,
-        writer: BinaryIO,
+        reader: IO[bytes],
+        writer: IO[bytes],
         *,
         name: str = "dap",
         trace: TraceHook | None = None,

@@ -155,7 +155,7 @@ class RequestDispatcher:
         if finish is not None:
             try:
                 finish(request)
-            except Exception:  # noqa: BLE001 - the response is already sent
+            except Exception:
                 log.exception("finishing request %s failed", command)
 
     def fail(self, request: Message, exc: Exception) -> None:

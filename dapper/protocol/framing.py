@@ -8,7 +8,7 @@ an error instead of dying.
 from __future__ import annotations
 
 import json
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 MAX_CONTENT_LENGTH = 256 * 1024 * 1024
 
@@ -41,12 +41,12 @@ class MessageReader:
 
     _HEADER = b"content-length"
 
-    def __init__(self, stream: BinaryIO) -> None:
+    def __init__(self, stream: IO[bytes]) -> None:
         self._stream = stream
         self._buf = bytearray()
 
     def _fill(self) -> bool:
-        chunk = self._stream.read1(65536)
+        chunk = self._stream.read1(65536)  # type: ignore[attr-defined]  # buffered streams
         if not chunk:
             return False
         self._buf += chunk

@@ -10,7 +10,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from dapper.terminal.client import RequestFailed
+from dapper.terminal.client import TerminalRequestError
 from dapper.terminal.commands import RESUMING, Commands, QuitRequested
 from dapper.terminal.console import Console
 from dapper.terminal.driver import TerminalDriver
@@ -153,7 +153,7 @@ class PromptLoop:
         session = self.session
         try:
             session.start()
-        except RequestFailed as exc:
+        except TerminalRequestError as exc:
             self.console.error(f"cannot start the program: {exc}")
             return self._finish(default=2)
         ctrl_c_armed = False
@@ -198,13 +198,13 @@ class PromptLoop:
                 signal.signal(signal.SIGINT, previous)
         return self._finish(default=0)
 
-    def _install_ctrl_c(self):  # type: ignore[no-untyped-def]
+    def _install_ctrl_c(self) -> Any:
         """Ctrl-C interrupts the prompt (KeyboardInterrupt); anywhere else it
         only notes a pause request, so it never tears a request in half."""
         if threading.current_thread() is not threading.main_thread():
             return None
 
-        def on_ctrl_c(signum, frame):  # type: ignore[no-untyped-def]
+        def on_ctrl_c(signum: int, frame: Any) -> None:
             if self._at_prompt:
                 raise KeyboardInterrupt
             self.session.interrupt_requested.set()

@@ -12,8 +12,14 @@ from collections.abc import Callable
 from typing import Any
 
 from dapper.protocol import messages
-from dapper.protocol.client import ConnectionClosed, DapClient, Timeout, body_of, close_adapter
-from dapper.protocol.client import RequestFailed as _Failed
+from dapper.protocol.client import (
+    ConnectionClosedError,
+    DapClient,
+    DapTimeoutError,
+    RequestFailedError,
+    body_of,
+    close_adapter,
+)
 from dapper.protocol.connection import Connection
 
 REQUEST_TIMEOUT = float(os.environ.get("DAPPER_DEBUG_TIMEOUT", "60"))
@@ -22,7 +28,7 @@ _DAPPER_PARENT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath
 EventHandler = Callable[[dict[str, Any]], None]
 
 
-class RequestFailed(Exception):
+class TerminalRequestError(Exception):
     """The adapter answered a request with ``success: false`` (or never answered).
 
     ``gone`` is true when the reason is that the debuggee or adapter has exited.
@@ -48,6 +54,7 @@ class AdapterClient:
             start_new_session=True,
         )
         self._on_event = on_event
+        assert self.process.stdout is not None and self.process.stdin is not None
         self.client = DapClient(
             Connection(self.process.stdout, self.process.stdin, name="adapter"),
             on_event=self._event,
@@ -81,16 +88,16 @@ class AdapterClient:
         return self.client.closed or self.client.answered(seq)
 
     def wait(self, seq: int, command: str, timeout: float = REQUEST_TIMEOUT) -> dict[str, Any]:
-        """The body of a successful response; ``RequestFailed`` otherwise."""
+        """The body of a successful response; ``TerminalRequestError`` otherwise."""
         try:
             return body_of(self.client.response(seq, timeout))
-        except Timeout:
-            raise RequestFailed(f"no answer to '{command}' within {timeout:.0f}s") from None
-        except ConnectionClosed:
-            raise RequestFailed("the debug adapter has gone away", gone=True) from None
-        except _Failed as exc:
+        except DapTimeoutError:
+            raise TerminalRequestError(f"no answer to '{command}' within {timeout:.0f}s") from None
+        except ConnectionClosedError:
+            raise TerminalRequestError("the debug adapter has gone away", gone=True) from None
+        except RequestFailedError as exc:
             text = exc.response.get("message")
-            raise RequestFailed(
+            raise TerminalRequestError(
                 text or f"'{command}' failed",
                 gone=exc.error_id == messages.ERR_NOT_STOPPED and "exited" in str(text),
             ) from None

@@ -2,7 +2,7 @@
 
 Every handler takes the text after the command word. A handler that resumes
 the program leaves ``session.stopped`` false; the caller then waits for the
-next stop. Problems are raised as ``CommandError`` / ``RequestFailed`` and
+next stop. Problems are raised as ``CommandError`` / ``TerminalRequestError`` and
 printed as one line by the caller.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
-from dapper.terminal.client import RequestFailed
+from dapper.terminal.client import TerminalRequestError
 from dapper.terminal.driver import TerminalDriver
 from dapper.terminal.parser import (
     ALIASES,
@@ -31,7 +31,7 @@ class CommandError(Exception):
     """A command that cannot be carried out, with the reason for the user."""
 
 
-class QuitRequested(Exception):
+class QuitRequested(Exception):  # noqa: N818 - a signal, not an error
     """``quit``: end the session now."""
 
 
@@ -54,7 +54,7 @@ class Commands:
                 self.do_python(command.arg)
             else:
                 getattr(self, "do_" + command.name)(command.arg)
-        except (CommandError, ParseError, RequestFailed, KeyError) as exc:
+        except (CommandError, ParseError, TerminalRequestError, KeyError) as exc:
             message = exc.args[0] if exc.args else str(exc)
             self.console.error(str(message))
 
@@ -81,7 +81,7 @@ class Commands:
             )
         try:
             session.sync(bp)
-        except RequestFailed:
+        except TerminalRequestError:
             session.breakpoints.remove(bp.number)
             raise
         if bp.file and not bp.verified:
@@ -162,7 +162,8 @@ class Commands:
 
     def do_condition(self, arg: str) -> None:
         number_text, _, condition = arg.strip().partition(" ")
-        (number,) = parse_numbers(number_text) or [None]
+        numbers: list[int | None] = [*parse_numbers(number_text)] or [None]
+        (number,) = numbers
         if number is None:
             raise CommandError("condition needs a breakpoint number: condition N [EXPRESSION]")
         bp = self.session.breakpoints.get(number)
@@ -170,7 +171,7 @@ class Commands:
         bp.condition = condition.strip() or None
         try:
             self.session.sync(bp)
-        except RequestFailed:
+        except TerminalRequestError:
             bp.condition = old
             self.session.sync(bp)
             raise
@@ -404,7 +405,7 @@ class Commands:
         for name in span.parameters if span else ():
             try:
                 value = self.session.evaluate(name, "watch")
-            except RequestFailed as exc:
+            except TerminalRequestError as exc:
                 value = f"<{exc}>"
             self.console.say(f"{name} = {value}")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from typing import TextIO
+from typing import Any, TextIO
 
 from dapper.terminal.render import Palette, error_line
 
@@ -78,7 +78,7 @@ class Console:
                 pass
 
 
-def _setup_readline():  # type: ignore[no-untyped-def]
+def _setup_readline() -> Any:
     try:
         import readline
     except ImportError:

@@ -10,7 +10,7 @@ import threading
 from typing import Any
 
 from dapper.terminal.breakpoints import Breakpoint, BreakpointTable
-from dapper.terminal.client import AdapterClient, RequestFailed
+from dapper.terminal.client import AdapterClient, TerminalRequestError
 from dapper.terminal.console import Console
 from dapper.terminal.render import frame_path, location_line, source_line
 from dapper.terminal.source import SourceCache
@@ -23,7 +23,7 @@ _OUTPUT_STREAMS = {
 }
 
 
-class SessionEnded(Exception):
+class SessionEnded(Exception):  # noqa: N818 - a signal, not an error
     """The program or the adapter is gone; ``exit_code`` says how it ended."""
 
 
@@ -103,7 +103,7 @@ class TerminalDriver:
             self._note_lifecycle(event)
             if event.get("event") in ("terminated", "adapterClosed"):
                 self.client.wait(launch, "launch", timeout=5)
-                raise RequestFailed("the program ended before the debugger could start")
+                raise TerminalRequestError("the program ended before the debugger could start")
         self.client.request("setExceptionBreakpoints", self.exception_arguments())
         self.client.request("configurationDone")
         self.client.wait(launch, "launch")
@@ -123,7 +123,7 @@ class TerminalDriver:
         self.stopped = False
         try:
             self.client.request(command, args)
-        except RequestFailed as exc:
+        except TerminalRequestError as exc:
             if not exc.gone:
                 self.stopped = True
                 raise
@@ -153,7 +153,7 @@ class TerminalDriver:
         self.paused_by_user = True
         try:
             self.client.request("pause", {"threadId": self.thread_id or 1})
-        except RequestFailed as exc:
+        except TerminalRequestError as exc:
             self.console.error(f"cannot pause: {exc}")
 
     def drain_events(self) -> None:
@@ -205,13 +205,13 @@ class TerminalDriver:
     def _show_exception(self) -> None:
         try:
             info = self.client.request("exceptionInfo", {"threadId": self.thread_id})
-        except RequestFailed:
+        except TerminalRequestError:
             return
         mode = info.get("breakMode")
         label = {
             "unhandled": "Uncaught exception",
             "userUnhandled": "Exception not handled by your code",
-        }.get(mode, "Exception raised")
+        }.get(str(mode), "Exception raised")
         text = info.get("description") or info.get("exceptionId") or "?"
         exc_id = info.get("exceptionId") or ""
         if exc_id and not text.startswith(exc_id.rsplit(".", 1)[-1]):
@@ -230,7 +230,7 @@ class TerminalDriver:
             self.frames = self.client.request("stackTrace", {"threadId": self.thread_id}).get(
                 "stackFrames", []
             )
-        except RequestFailed as exc:
+        except TerminalRequestError as exc:
             self.console.error(f"cannot read the stack: {exc}")
 
     @property
@@ -239,7 +239,7 @@ class TerminalDriver:
 
     def require_frame(self) -> dict[str, Any]:
         if not self.stopped or self.frame is None:
-            raise RequestFailed("the program is not stopped")
+            raise TerminalRequestError("the program is not stopped")
         return self.frame
 
     def show_location(self, frame: dict[str, Any] | None = None, marker: str = ">") -> None:
@@ -255,7 +255,7 @@ class TerminalDriver:
             return self.client.request(
                 "source", {"source": source, "sourceReference": source.get("sourceReference") or 0}
             ).get("content")
-        except RequestFailed:
+        except TerminalRequestError:
             return None
 
     # ------------------------------------------------------------ values
@@ -270,7 +270,7 @@ class TerminalDriver:
         for expression, old in list(self.displays.items()):
             try:
                 value = self.evaluate(expression, "watch")
-            except RequestFailed as exc:
+            except TerminalRequestError as exc:
                 value = f"** raised {exc} **"
             if value != old:
                 suffix = f"  [old: {old}]" if old is not None else ""
@@ -298,7 +298,7 @@ class TerminalDriver:
                 return candidate
         if not name.endswith(".py"):
             return self.resolve_file(name + ".py")
-        raise RequestFailed(f"no such file: {name}")
+        raise TerminalRequestError(f"no such file: {name}")
 
     def current_file(self) -> str:
         if self.frame is not None and os.path.isabs(frame_path(self.frame)):
@@ -306,7 +306,7 @@ class TerminalDriver:
         program = self.launch_arguments.get("program")
         if program:
             return os.path.abspath(program)
-        raise RequestFailed("no current file: name one as FILE:LINE")
+        raise TerminalRequestError("no current file: name one as FILE:LINE")
 
     def sync_file(self, file: str) -> None:
         """Send every enabled breakpoint of ``file``; record what the engine made of them."""
@@ -353,7 +353,7 @@ class TerminalDriver:
         if not self.ended and not self.client.closed:
             try:
                 self.client.request("disconnect", {"terminateDebuggee": True}, timeout=15)
-            except RequestFailed:
+            except TerminalRequestError:
                 pass
         self.client.close()
 

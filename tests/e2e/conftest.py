@@ -58,3 +58,13 @@ def dap():
 
 def fixture_path(name: str) -> str:
     return str(FIXTURES / name)
+
+
+_E2E = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every end-to-end test starts real processes: all are ``slow``."""
+    for item in items:
+        if _E2E in item.path.resolve().parents:
+            item.add_marker(pytest.mark.slow)

@@ -188,7 +188,7 @@ class DapClient:
     def discard_pending(self, event: str) -> None:
         """Forget ``event`` events that arrived before the last awaited response
         and were not consumed (e.g. stops reported before a resume request)."""
-        self.client.discard(lambda m: m.get("type") == "event" and m.get("event") == event)
+        self.client.discard_older(lambda m: m.get("type") == "event" and m.get("event") == event)
 
     def events(self, name: str) -> list[dict[str, Any]]:
         return [m for m in self.messages if m.get("type") == "event" and m.get("event") == name]

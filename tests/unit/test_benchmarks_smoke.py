@@ -14,6 +14,9 @@ import pytest
 from benchmarks.scenarios import COND_FALSE, QUICK_PAIRS
 from benchmarks.workloads import OVERHEAD_WORKLOADS, marker_line
 
+#: builds packages / runs whole benchmark sessions in processes
+pytestmark = pytest.mark.slow
+
 SIZE = 0.02
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 
-from dapper.core.source_lines import SourceUnavailable, get_source_lines
+from dapper.core.source_lines import SourceUnavailableError, get_source_lines
 
 
 def write(tmp_path, name, text, encoding="utf-8"):
@@ -208,9 +208,9 @@ def test_declared_encoding_is_honoured(tmp_path):
 
 def test_syntax_error_and_missing_file_raise_with_user_message(tmp_path):
     broken = write(tmp_path, "broken.py", "x = 1\ndef f(:\n    pass\n")
-    with pytest.raises(SourceUnavailable, match=r"broken\.py.*line 2"):
+    with pytest.raises(SourceUnavailableError, match=r"broken\.py.*line 2"):
         get_source_lines(broken)
-    with pytest.raises(SourceUnavailable, match="not available"):
+    with pytest.raises(SourceUnavailableError, match="not available"):
         get_source_lines(str(tmp_path / "missing.py"))
 
 

@@ -165,6 +165,7 @@ def test_running_without_callbacks_runs_frames_normally():
     assert fe.eval_frame_is_default()
 
 
+@pytest.mark.slow
 def test_process_exits_cleanly_with_hook_installed():
     script = textwrap.dedent(
         """

@@ -245,7 +245,7 @@ def test_code_the_program_keeps_generating_is_not_kept_alive(backend):
     first = None
     for i in range(CODE_CACHE_LIMIT):  # two code objects each: module and function
         namespace: dict = {}
-        exec(f"def generated(x):\n    return x + {i}\n", namespace)  # noqa: S102
+        exec(f"def generated(x):\n    return x + {i}\n", namespace)
         assert namespace["generated"](1) == i + 1
         if first is None:
             first = weakref.ref(namespace["generated"].__code__)

@@ -103,6 +103,7 @@ def test_every_frame_eval_key_is_accepted() -> None:
         FrameEvalConfig.from_dict({"backnd": "auto"})
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("table", ["launch", "attach", "frameEval"])
 def test_adapter_prints_its_keys(table: str) -> None:
     done = subprocess.run(

@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pytest
 
+#: builds packages / runs whole benchmark sessions in processes
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parents[2]
 SUPPORTED = sys.implementation.name == "cpython" and (3, 11) <= sys.version_info[:2] <= (3, 13)
 

@@ -11,7 +11,12 @@ from typing import Any
 import pytest
 
 from dapper.protocol import messages
-from dapper.protocol.client import ConnectionClosed, DapClient, RequestFailed, Timeout
+from dapper.protocol.client import (
+    ConnectionClosedError,
+    DapClient,
+    DapTimeoutError,
+    RequestFailedError,
+)
 from dapper.protocol.connection import socket_connection
 from dapper.protocol.dispatcher import LATER, RequestDispatcher, after, handles
 from dapper.protocol.messages import RequestError
@@ -34,6 +39,7 @@ class Server:
             threaded=("slow",),
         )
         self.later: list[dict[str, Any]] = []
+        self.deferred = threading.Event()
         self.fast_done = threading.Event()
 
     @handles("echo")
@@ -55,6 +61,7 @@ class Server:
     @handles("defer")
     def defer(self, request: dict) -> Any:
         self.later.append(request)
+        self.deferred.set()
         return LATER
 
     @handles("go")
@@ -95,18 +102,18 @@ def test_a_body_comes_back_as_the_successful_response(pair) -> None:
 
 def test_errors_become_error_responses_and_serving_goes_on(pair) -> None:
     _, client = pair
-    with pytest.raises(RequestFailed) as refused:
+    with pytest.raises(RequestFailedError) as refused:
         client.request("refuse", timeout=WAIT)
     assert refused.value.error_id == messages.ERR_NOT_STOPPED
     assert refused.value.response["message"] == "no, thanks"
-    with pytest.raises(RequestFailed) as crashed:
+    with pytest.raises(RequestFailedError) as crashed:
         client.request("crash", timeout=WAIT)
     assert crashed.value.error_id == messages.ERR_INTERNAL
     assert "ZeroDivisionError: handler bug" in crashed.value.response["message"]
-    with pytest.raises(RequestFailed) as translated:
+    with pytest.raises(RequestFailedError) as translated:
         client.request("lookup", timeout=WAIT)
     assert translated.value.error_id == 4242
-    with pytest.raises(RequestFailed) as unknown:
+    with pytest.raises(RequestFailedError) as unknown:
         client.request("nosuch", timeout=WAIT)
     assert unknown.value.error_id == messages.ERR_UNKNOWN_COMMAND
     assert client.request("echo", {"text": "still here"}, timeout=WAIT) == {"echo": "still here"}
@@ -123,7 +130,7 @@ def test_after_runs_once_the_response_is_out(pair) -> None:
 def test_a_deferred_request_is_answered_by_whoever_holds_it(pair) -> None:
     server, client = pair
     seq = client.send_request("defer")
-    client.wait_until(lambda: bool(server.later), WAIT, "the handler to run")
+    assert server.deferred.wait(WAIT)
     assert not client.answered(seq)
     server.connection.send(messages.response(server.later[0], {"late": True}))
     assert client.response(seq, WAIT)["body"] == {"late": True}
@@ -164,8 +171,27 @@ def test_events_are_queued_until_taken_or_consumed_by_a_hook() -> None:
         assert client.event("stopped", WAIT, reason="breakpoint")["body"]["threadId"] == 2
         assert client.event("stopped", WAIT)["body"]["reason"] == "step"
         assert seen == ["output", "stopped", "stopped"]
-        with pytest.raises(Timeout):
+        with pytest.raises(DapTimeoutError):
             client.event("output", 0.05)
+    finally:
+        client.close()
+        server.close()
+
+
+def test_discarding_older_events_keeps_those_that_came_after_the_last_answer() -> None:
+    left, right = socket.socketpair()
+    server = socket_connection(left, name="server")
+    client = DapClient(socket_connection(right, name="client"))
+    try:
+        seq = client.send_request("next")
+        server.send(messages.event("stopped", {"reason": "breakpoint", "threadId": 2}))
+        server.send(messages.response({"seq": seq, "command": "next"}))
+        server.send(messages.event("stopped", {"reason": "step", "threadId": 1}))
+        client.response(seq, WAIT)
+        client.event("stopped", WAIT, reason="step")  # both stops are queued by now
+        server.send(messages.event("stopped", {"reason": "breakpoint", "threadId": 3}))
+        client.discard_older(lambda m: m.get("event") == "stopped")
+        assert client.event("stopped", WAIT)["body"]["threadId"] == 3
     finally:
         client.close()
         server.close()
@@ -178,7 +204,7 @@ def test_waiting_ends_when_the_other_end_goes_away() -> None:
     client = DapClient(socket_connection(right, name="client"), on_close=closed.set)
     seq = client.send_request("anything")
     server.close()
-    with pytest.raises(ConnectionClosed):
+    with pytest.raises(ConnectionClosedError):
         client.response(seq, WAIT)
     assert closed.wait(WAIT) and client.closed
     client.close()
