@@ -21,7 +21,7 @@ from dapper.core.events import CoreEvent
 from dapper.engine.events import dap_event
 from dapper.engine.inspection import Inspector
 from dapper.engine.server import EngineServer
-from dapper.protocol.connection import socket_connection
+from dapper.protocol.connection import Connection, socket_connection
 from dapper.protocol.messages import RequestError
 
 if TYPE_CHECKING:
@@ -125,7 +125,7 @@ class Engine:
                 # crashed): nobody can see or stop this program any more.
                 self.terminate_soon()
 
-    def report_refusal(self, connection: Any, what: str) -> None:
+    def report_refusal(self, connection: Connection, what: str) -> None:
         """Log a refused client on the program's stderr (fd 2 directly: a
         stopped thread may hold ``sys.stderr``'s lock)."""
         try:

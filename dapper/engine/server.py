@@ -40,7 +40,11 @@ class EngineServer:
         self.admitted = engine.access_token is None
         self._initialized_pending = False
         self.dispatcher = RequestDispatcher(
-            self, connection, label="Dapper", translate_error=_core_error, before=self._check_admitted
+            self,
+            connection,
+            label="Dapper",
+            translate_error=_core_error,
+            before=self._check_admitted,
         )
 
     def send_event(self, name: str, body: dict[str, Any] | None = None) -> None:
