@@ -12,7 +12,7 @@ from typing import Any
 
 from dapper._frame_eval.backend import FrameEvalBackend
 from dapper._frame_eval.debug_state import DebugState
-from dapper.core.breakpoints import BreakpointRegistry
+from dapper.core.breakpoints import BreakpointRegistry, BreakpointStatus
 from dapper.core.exception_breakpoints import ExceptionFilters
 from dapper.paths import canonical_path
 
@@ -30,13 +30,15 @@ class BreakpointSync:
         self.backend = backend
         backend.set_exception_mode(self.exceptions.mode)
 
-    def set_breakpoints(self, source: dict[str, Any], specs: list[dict[str, Any]]) -> list[dict]:
+    def set_breakpoints(
+        self, source: dict[str, Any], specs: list[dict[str, Any]]
+    ) -> list[BreakpointStatus]:
         """``setBreakpoints`` for one file; the backend sees the verified lines."""
         result = self.registry.set_breakpoints(source, specs)
         self.sync_lines(canonical_path(source["path"]))
         return result
 
-    def set_function_breakpoints(self, specs: list[dict[str, Any]]) -> list[dict]:
+    def set_function_breakpoints(self, specs: list[dict[str, Any]]) -> list[BreakpointStatus]:
         result = self.registry.set_function_breakpoints(specs)
         names = self.registry.function_names()
         with self.state.lock:
@@ -57,7 +59,7 @@ class BreakpointSync:
                 self.state.bump()
         return result
 
-    def file_loaded(self, canonical: str) -> list[dict[str, Any]]:
+    def file_loaded(self, canonical: str) -> list[BreakpointStatus]:
         """A file with pending breakpoints started running: verify them; the changed ones."""
         changed = self.registry.mark_loaded(canonical)
         self.sync_lines(canonical)

@@ -33,6 +33,20 @@ NOT_LOADED_MESSAGE = (
 )
 
 
+@dataclass(frozen=True)
+class BreakpointStatus:
+    """What the client is told about one breakpoint: whether it is verified,
+    where it landed and why not. ``source`` is the client's own description of
+    the file, handed back unchanged. The engine turns it into a DAP
+    ``Breakpoint`` (``dapper/engine/breakpoints.py``)."""
+
+    id: int
+    verified: bool
+    source: dict[str, Any] | None = None
+    line: int | None = None
+    message: str | None = None
+
+
 @dataclass
 class HitDecision:
     """What core does after a line or call event.
@@ -48,7 +62,7 @@ class HitDecision:
     breakpoint_ids: list[int] = field(default_factory=list)
     log_messages: list[str] = field(default_factory=list)
     condition_errors: list[str] = field(default_factory=list)
-    verified_now: list[dict[str, Any]] = field(default_factory=list)
+    verified_now: list[BreakpointStatus] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -121,16 +135,17 @@ class _Breakpoint:
         """Can this breakpoint be hit (verified, or only waiting for its module)?"""
         return self.options.error is None and self.line is not None
 
-    def to_dap(self) -> dict[str, Any]:
-        result: dict[str, Any] = {"id": self.id, "verified": self.verified}
+    def status(self) -> BreakpointStatus:
+        line = None
         if self.source is not None:
-            result["source"] = self.source
             line = self.line if self.line is not None else self.requested_line
-            if isinstance(line, int):
-                result["line"] = line
-        if self.message:
-            result["message"] = self.message
-        return result
+        return BreakpointStatus(
+            self.id,
+            self.verified,
+            self.source,
+            line if isinstance(line, int) else None,
+            self.message or None,
+        )
 
     def evaluate(self, frame: FrameType, decision: HitDecision, lock: threading.Lock) -> None:
         """Condition, then hit count and hit condition, then log or stop."""
@@ -235,7 +250,7 @@ class BreakpointRegistry:
         with self._lock:
             return set(self._pending)
 
-    def mark_loaded(self, canonical: str) -> list[dict[str, Any]]:
+    def mark_loaded(self, canonical: str) -> list[BreakpointStatus]:
         """Verify the breakpoints of a file that is now loaded; returns the changed ones."""
         with self._lock:
             self._loaded.add(canonical)
@@ -247,12 +262,12 @@ class BreakpointRegistry:
                 if bp.armed and not bp.verified:
                     bp.verified = True
                     bp.message = None
-                    changed.append(bp.to_dap())
+                    changed.append(bp.status())
             return changed
 
-    def refresh_loaded(self) -> list[dict[str, Any]]:
+    def refresh_loaded(self) -> list[BreakpointStatus]:
         """Check every pending file against ``sys.modules``; returns breakpoints now verified."""
-        changed: list[dict[str, Any]] = []
+        changed: list[BreakpointStatus] = []
         for canonical in sorted(self.pending_files()):
             if self._loaded.is_loaded(canonical):
                 changed.extend(self.mark_loaded(canonical))
@@ -262,7 +277,7 @@ class BreakpointRegistry:
 
     def set_breakpoints(
         self, source: dict[str, Any], specs: Iterable[Mapping[str, Any]]
-    ) -> list[dict[str, Any]]:
+    ) -> list[BreakpointStatus]:
         """Replace the breakpoints of one DAP ``Source``; returns DAP ``Breakpoint`` objects.
 
         A breakpoint re-sent on the same requested line keeps its id (and its hit
@@ -308,7 +323,7 @@ class BreakpointRegistry:
                     bp.message = NOT_LOADED_MESSAGE
                 new.append(bp)
             self._install_file(canonical, new, loaded)
-            return [bp.to_dap() for bp in new]
+            return [bp.status() for bp in new]
 
     def _line_breakpoint(
         self, spec: Mapping[str, Any], previous: dict[int, list[_Breakpoint]]
@@ -323,17 +338,15 @@ class BreakpointRegistry:
             return _Breakpoint(old.id, _compile_options(spec), key)
         return _Breakpoint(next(self._ids), _compile_options(spec), key)
 
-    def _unsourced_error(self, source: Any, spec: Mapping[str, Any]) -> dict[str, Any]:
-        result: dict[str, Any] = {
-            "id": next(self._ids),
-            "verified": False,
-            "message": "The source has no path; breakpoints need a file.",
-        }
-        if isinstance(source, dict):
-            result["source"] = source
-        if isinstance(spec.get("line"), int):
-            result["line"] = spec["line"]
-        return result
+    def _unsourced_error(self, source: Any, spec: Mapping[str, Any]) -> BreakpointStatus:
+        line = spec.get("line")
+        return BreakpointStatus(
+            next(self._ids),
+            False,
+            source if isinstance(source, dict) else None,
+            line if isinstance(line, int) else None,
+            "The source has no path; breakpoints need a file.",
+        )
 
     def _install_file(self, canonical: str, breakpoints: list[_Breakpoint], loaded: bool) -> None:
         by_line: dict[int, list[_Breakpoint]] = {}
@@ -378,10 +391,10 @@ class BreakpointRegistry:
         """Canonical files that hold line breakpoints (verified or not)."""
         return set(self._by_file)
 
-    def breakpoints_for(self, canonical: str) -> list[dict[str, Any]]:
+    def breakpoints_for(self, canonical: str) -> list[BreakpointStatus]:
         """Current DAP ``Breakpoint`` objects of one canonical file."""
         with self._lock:
-            return [bp.to_dap() for bp in self._by_file.get(canonical, ())]
+            return [bp.status() for bp in self._by_file.get(canonical, ())]
 
     def check_line(self, frame: FrameType) -> HitDecision:
         """Evaluate the breakpoints on ``frame``'s current line (cheap when there are none)."""
@@ -434,7 +447,9 @@ class BreakpointRegistry:
 
     # -- function breakpoints --------------------------------------------------
 
-    def set_function_breakpoints(self, specs: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    def set_function_breakpoints(
+        self, specs: Iterable[Mapping[str, Any]]
+    ) -> list[BreakpointStatus]:
         """Replace all function breakpoints; returns DAP ``Breakpoint`` objects.
 
         Names: ``func``, ``Class.method`` (any module), ``module.func``,
@@ -480,7 +495,7 @@ class BreakpointRegistry:
                     index.setdefault(qualname, []).append((bp, module))
             self._function_index = {q: tuple(entries) for q, entries in index.items()}
             self._function_names = frozenset(name for name, bp in new if bp.verified)
-            return [bp.to_dap() for _, bp in new]
+            return [bp.status() for _, bp in new]
 
     def function_names(self) -> frozenset[str]:
         """Names of the verified function breakpoints (what the backend watches)."""

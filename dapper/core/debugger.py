@@ -40,7 +40,7 @@ from dapper.core.variables import VariableStore
 from dapper.paths import canonical_path
 
 if TYPE_CHECKING:
-    from dapper.core.breakpoints import BreakpointRegistry, HitDecision
+    from dapper.core.breakpoints import BreakpointRegistry, BreakpointStatus, HitDecision
 
 _get_ident = threading.get_ident
 
@@ -103,13 +103,13 @@ class Debugger:
 
     # ------------------------------------------------------------ breakpoints
 
-    def set_breakpoints(self, source: dict, specs: list[dict]) -> list[dict]:
+    def set_breakpoints(self, source: dict, specs: list[dict]) -> list[BreakpointStatus]:
         """``setBreakpoints`` for one file; the backend sees the verified lines."""
         result = self.sync.set_breakpoints(source, specs)
         self.loads.watch_loads()
         return result
 
-    def set_function_breakpoints(self, specs: list[dict]) -> list[dict]:
+    def set_function_breakpoints(self, specs: list[dict]) -> list[BreakpointStatus]:
         return self.sync.set_function_breakpoints(specs)
 
     def set_exception_breakpoints(self, arguments: dict) -> list[dict]:

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dapper.core.breakpoints import BreakpointStatus
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,7 @@ class ThreadChanged:
 class BreakpointChanged:
     """A breakpoint's verification changed (its file's code started running)."""
 
-    breakpoint: dict[str, Any]
+    breakpoint: BreakpointStatus
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from dapper.core.events import (
     Stopped,
     ThreadChanged,
 )
+from dapper.engine.breakpoints import dap_breakpoint
 
 
 def dap_event(event: CoreEvent) -> tuple[str, dict[str, Any]]:
@@ -31,7 +32,7 @@ def dap_event(event: CoreEvent) -> tuple[str, dict[str, Any]]:
     if isinstance(event, ThreadChanged):
         return "thread", {"reason": event.reason, "threadId": event.thread_id}
     if isinstance(event, BreakpointChanged):
-        return "breakpoint", {"reason": "changed", "breakpoint": event.breakpoint}
+        return "breakpoint", {"reason": "changed", "breakpoint": dap_breakpoint(event.breakpoint)}
     if isinstance(event, LogMessage):
         return "output", {"category": "console", "output": event.text + "\n"}
     if isinstance(event, ConditionError):

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from dapper.access_token import ATTACH_KEY, matches
 from dapper.core.debugger import Debugger
 from dapper.core.errors import DebuggerError
+from dapper.engine.breakpoints import dap_breakpoints
 from dapper.engine.capabilities import capabilities
 from dapper.engine.errors import request_error
 from dapper.protocol import messages
@@ -143,7 +144,7 @@ class EngineServer:
             isinstance(s, dict) and isinstance(s.get("line"), int) for s in specs
         ):
             raise RequestError("'breakpoints' must be an array of objects with an integer 'line'")
-        return {"breakpoints": self.debugger.set_breakpoints(source, specs)}
+        return {"breakpoints": dap_breakpoints(self.debugger.set_breakpoints(source, specs))}
 
     @handles("setFunctionBreakpoints")
     def on_set_function_breakpoints(self, request: dict) -> dict:
@@ -152,7 +153,7 @@ class EngineServer:
             isinstance(s, dict) and isinstance(s.get("name"), str) for s in specs
         ):
             raise RequestError("'breakpoints' must be an array of objects with a string 'name'")
-        return {"breakpoints": self.debugger.set_function_breakpoints(specs)}
+        return {"breakpoints": dap_breakpoints(self.debugger.set_function_breakpoints(specs))}
 
     @handles("setExceptionBreakpoints")
     def on_set_exception_breakpoints(self, request: dict) -> dict:

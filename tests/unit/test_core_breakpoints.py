@@ -119,10 +119,10 @@ def test_breakpoint_is_verified_moved_and_returns_the_clients_source(fixture):
     registry = BreakpointRegistry()
     src = {"name": "x.py", "path": fixture.path, "sourceReference": 0}
     (bp,) = registry.set_breakpoints(src, [{"line": fixture.line("@loop-comment")}])
-    assert bp["verified"] is True
-    assert bp["line"] == fixture.line("@loop-hit")
-    assert bp["source"] == src
-    assert isinstance(bp["id"], int)
+    assert bp.verified is True
+    assert bp.line == fixture.line("@loop-hit")
+    assert bp.source == src
+    assert isinstance(bp.id, int)
     assert registry.lines_for(canonical_path(fixture.path)) == {fixture.line("@loop-hit")}
     assert registry.files() == {canonical_path(fixture.path)}
 
@@ -133,21 +133,21 @@ def test_line_past_function_end_is_unverified_with_message(fixture):
     (bp,) = registry.set_breakpoints(
         source(fixture.path), [{"line": fixture.line("@class-trailing")}]
     )
-    assert bp["verified"] is False
-    assert "Klass" in bp["message"]
+    assert bp.verified is False
+    assert "Klass" in bp.message
     assert registry.lines_for(canonical_path(fixture.path)) == frozenset()
 
 
 def test_missing_and_unparseable_files_are_unverified_with_message(tmp_path):
     registry = BreakpointRegistry()
     (missing,) = registry.set_breakpoints(source(str(tmp_path / "nope.py")), [{"line": 1}])
-    assert missing["verified"] is False and missing["message"]
+    assert missing.verified is False and missing.message
     broken = tmp_path / "broken.py"
     broken.write_text("def f(:\n    pass\n", encoding="utf-8")
     (bad,) = registry.set_breakpoints(source(str(broken)), [{"line": 2}])
-    assert bad["verified"] is False and "Cannot parse" in bad["message"]
+    assert bad.verified is False and "Cannot parse" in bad.message
     (pathless,) = BreakpointRegistry().set_breakpoints({"sourceReference": 4}, [{"line": 1}])
-    assert pathless["verified"] is False and "no path" in pathless["message"]
+    assert pathless.verified is False and "no path" in pathless.message
 
 
 def test_ids_are_stable_when_the_client_resends(fixture):
@@ -158,9 +158,9 @@ def test_ids_are_stable_when_the_client_resends(fixture):
     again = registry.set_breakpoints(
         source(fixture.path), [{"line": b}, {"line": a, "condition": "i > 2"}]
     )
-    assert {bp["line"]: bp["id"] for bp in first} == {bp["line"]: bp["id"] for bp in again}
+    assert {bp.line: bp.id for bp in first} == {bp.line: bp.id for bp in again}
     third = registry.set_breakpoints(source(fixture.path), [{"line": fixture.line("@method-call")}])
-    assert third[0]["id"] not in {bp["id"] for bp in first}
+    assert third[0].id not in {bp.id for bp in first}
 
 
 def test_clearing_a_file_removes_its_lines(fixture):
@@ -180,8 +180,8 @@ def test_symlinked_path_matches_frames_of_the_real_file(fixture, tmp_path):
     fixture.load()  # imported through the real path
     registry = BreakpointRegistry()
     (bp,) = registry.set_breakpoints(source(linked), [{"line": fixture.line("@loop-hit")}])
-    assert bp["verified"] is True
-    assert bp["source"]["path"] == linked  # the client gets back the path it sent
+    assert bp.verified is True
+    assert bp.source["path"] == linked  # the client gets back the path it sent
     assert registry.files() == {canonical_path(fixture.path)}
     assert [d.stop for d in run_hits(registry, fixture, 2)] == [True, True]
 
@@ -192,9 +192,9 @@ def test_case_of_the_path_follows_the_platform_rule(fixture):
     upper = os.path.join(os.path.dirname(fixture.path), os.path.basename(fixture.path).upper())
     (bp,) = registry.set_breakpoints(source(upper), [{"line": fixture.line("@loop-hit")}])
     if os.path.normcase("A") == "a":  # case-insensitive platform: same file
-        assert bp["verified"] is True
+        assert bp.verified is True
     else:  # case-sensitive: a different (missing) file, never confused with the real one
-        assert bp["verified"] is False
+        assert bp.verified is False
         assert not any(d.stop for d in run_hits(registry, fixture, 1))
 
 
@@ -207,7 +207,7 @@ def test_plain_breakpoint_stops_with_its_id(fixture):
     (bp,) = registry.set_breakpoints(source(fixture.path), [{"line": fixture.line("@loop-hit")}])
     decisions = run_hits(registry, fixture, 3)
     assert [d.stop for d in decisions] == [True, True, True]
-    assert decisions[0].breakpoint_ids == [bp["id"]]
+    assert decisions[0].breakpoint_ids == [bp.id]
 
 
 def test_other_lines_and_files_do_not_stop(fixture):
@@ -238,7 +238,7 @@ def test_hit_condition_forms(fixture, hit_condition, stops_at):
         source(fixture.path),
         [{"line": fixture.line("@loop-hit"), "hitCondition": hit_condition}],
     )
-    assert bp["verified"] is True
+    assert bp.verified is True
     decisions = run_hits(registry, fixture, 10)
     assert [n for n, d in enumerate(decisions, 1) if d.stop] == stops_at
 
@@ -251,8 +251,8 @@ def test_invalid_hit_condition_is_unverified_never_a_silent_pass(fixture, hit_co
         source(fixture.path),
         [{"line": fixture.line("@loop-hit"), "hitCondition": hit_condition}],
     )
-    assert bp["verified"] is False
-    assert "hit condition" in bp["message"]
+    assert bp.verified is False
+    assert "hit condition" in bp.message
     assert not any(d.stop for d in run_hits(registry, fixture, 6))
 
 
@@ -284,8 +284,8 @@ def test_condition_syntax_error_is_reported_when_set(fixture):
     (bp,) = registry.set_breakpoints(
         source(fixture.path), [{"line": fixture.line("@loop-hit"), "condition": "i >"}]
     )
-    assert bp["verified"] is False
-    assert "Invalid condition" in bp["message"]
+    assert bp.verified is False
+    assert "Invalid condition" in bp.message
 
 
 def test_condition_is_compiled_once_not_per_hit(fixture, monkeypatch):
@@ -331,10 +331,10 @@ def test_raising_condition_stops_and_reports_the_error(fixture):
     (bp,) = registry.set_breakpoints(
         source(fixture.path), [{"line": fixture.line("@loop-hit"), "condition": "undefined > 1"}]
     )
-    assert bp["verified"] is True
+    assert bp.verified is True
     decision = run_hits(registry, fixture, 1)[0]
     assert decision.stop is True
-    assert decision.breakpoint_ids == [bp["id"]]
+    assert decision.breakpoint_ids == [bp.id]
     assert len(decision.condition_errors) == 1
     assert "NameError" in decision.condition_errors[0]
     assert "undefined" in decision.condition_errors[0]
@@ -373,7 +373,7 @@ def test_log_message_takes_f_string_conversions_format_specs_and_self_documentin
     (bad,) = registry.set_breakpoints(
         source(fixture.path), [{"line": fixture.line("@loop-hit"), "logMessage": "{i ==* 2}"}]
     )
-    assert bad["verified"] is False and "invalid syntax" in bad["message"]
+    assert bad.verified is False and "invalid syntax" in bad.message
 
 
 def test_log_message_with_condition_and_invalid_message(fixture):
@@ -386,7 +386,7 @@ def test_log_message_with_condition_and_invalid_message(fixture):
     messages = [m for d in run_hits(registry, fixture, 3) for m in d.log_messages]
     assert messages == ["at 2"]
     (bad,) = registry.set_breakpoints(source(fixture.path), [{"line": line, "logMessage": "{i"}])
-    assert bad["verified"] is False and "Unclosed" in bad["message"]
+    assert bad.verified is False and "Unclosed" in bad.message
 
 
 def test_two_breakpoints_landing_on_one_line_both_report(fixture):
@@ -397,7 +397,7 @@ def test_two_breakpoints_landing_on_one_line_both_report(fixture):
         [{"line": fixture.line("@loop-comment")}, {"line": fixture.line("@loop-hit")}],
     )
     decision = run_hits(registry, fixture, 1)[0]
-    assert decision.breakpoint_ids == [first["id"], second["id"]]
+    assert decision.breakpoint_ids == [first.id, second.id]
 
 
 # -- modules not loaded yet ----------------------------------------------------------
@@ -407,15 +407,15 @@ def test_pending_until_the_module_is_loaded(fixture):
     registry = BreakpointRegistry()
     canonical = canonical_path(fixture.path)
     (bp,) = registry.set_breakpoints(source(fixture.path), [{"line": fixture.line("@loop-hit")}])
-    assert bp["verified"] is False
-    assert "not loaded yet" in bp["message"]
+    assert bp.verified is False
+    assert "not loaded yet" in bp.message
     assert registry.pending_files() == {canonical}
     assert registry.is_loaded(canonical) is False
     fixture.load()
     assert registry.is_loaded(canonical) is True
     (changed,) = registry.mark_loaded(canonical)
-    assert changed["id"] == bp["id"] and changed["verified"] is True
-    assert "message" not in changed
+    assert changed.id == bp.id and changed.verified is True
+    assert changed.message is None
     assert registry.pending_files() == set()
     assert registry.mark_loaded(canonical) == []
 
@@ -426,7 +426,7 @@ def test_refresh_loaded_finds_imported_modules(fixture):
     assert registry.refresh_loaded() == []
     fixture.load()
     (changed,) = registry.refresh_loaded()
-    assert changed["verified"] is True
+    assert changed.verified is True
 
 
 def test_pending_breakpoint_stops_when_the_module_runs_and_is_verified_then(fixture):
@@ -438,7 +438,7 @@ def test_pending_breakpoint_stops_when_the_module_runs_and_is_verified_then(fixt
     first, second = run_hits(registry, fixture, 2)
     assert first.stop is True
     (now,) = first.verified_now
-    assert now["id"] == bp["id"] and now["verified"] is True
+    assert now.id == bp.id and now.verified is True
     assert second.stop is True and second.verified_now == []
     assert registry.pending_files() == set()
 
@@ -449,7 +449,7 @@ def test_main_script_counts_as_loaded(tmp_path):
     registry = BreakpointRegistry()
     registry.set_main_file(str(path))
     (bp,) = registry.set_breakpoints(source(str(path)), [{"line": 1}])
-    assert bp["verified"] is True
+    assert bp.verified is True
 
 
 # -- breakpoint locations ------------------------------------------------------------
@@ -496,19 +496,19 @@ def test_function_breakpoint_name_forms(fixture, name, target, stops):
     registry = BreakpointRegistry()
     name = name.format(mod=fixture.name)
     (bp,) = registry.set_function_breakpoints([{"name": name}])
-    assert bp["verified"] is True
+    assert bp.verified is True
     assert registry.function_names() == {name}
     (decision,) = call_and_check(registry, fixture, target)
     assert decision.stop is stops
-    assert decision.breakpoint_ids == ([bp["id"]] if stops else [])
+    assert decision.breakpoint_ids == ([bp.id] if stops else [])
 
 
 @pytest.mark.parametrize("name", ["", "1abc", "a..b", "a b", "class", "f()", "mod.", "x.<locals>"])
 def test_invalid_function_names_are_unverified(name):
     registry = BreakpointRegistry()
     (bp,) = registry.set_function_breakpoints([{"name": name}])
-    assert bp["verified"] is False
-    assert "Invalid function name" in bp["message"]
+    assert bp.verified is False
+    assert "Invalid function name" in bp.message
     assert registry.function_names() == frozenset()
 
 
@@ -521,10 +521,10 @@ def test_function_breakpoint_condition_hit_condition_and_stable_ids(fixture):
     ]
     assert stops == [False, True, False, True]
     (again,) = registry.set_function_breakpoints([{"name": "top", "condition": "LIMIT < 0"}])
-    assert again["id"] == bp["id"]
+    assert again.id == bp.id
     assert not any(d.stop for d in call_and_check(registry, fixture, lambda m: m.top()))
     (bad,) = registry.set_function_breakpoints([{"name": "top", "hitCondition": "often"}])
-    assert bad["verified"] is False and registry.function_names() == frozenset()
+    assert bad.verified is False and registry.function_names() == frozenset()
 
 
 def test_function_breakpoint_in_main_script(tmp_path):
