@@ -49,7 +49,7 @@ class BreakpointSync:
                 self.state.bump()
         return result
 
-    def set_exception_breakpoints(self, arguments: dict[str, Any]) -> list[dict]:
+    def set_exception_breakpoints(self, arguments: dict[str, Any]) -> list[str]:
         result = self.exceptions.configure(arguments)
         with self.state.lock:
             if self.backend is not None:

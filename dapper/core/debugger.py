@@ -112,7 +112,7 @@ class Debugger:
     def set_function_breakpoints(self, specs: list[dict]) -> list[BreakpointStatus]:
         return self.sync.set_function_breakpoints(specs)
 
-    def set_exception_breakpoints(self, arguments: dict) -> list[dict]:
+    def set_exception_breakpoints(self, arguments: dict) -> list[str]:
         return self.sync.set_exception_breakpoints(arguments)
 
     def _file_loaded(self, canonical: str) -> None:

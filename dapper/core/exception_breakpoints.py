@@ -60,25 +60,26 @@ class ExceptionFilters:
     enabled: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _reported: weakref.WeakSet = field(default_factory=weakref.WeakSet)
 
-    def configure(self, arguments: dict) -> list[dict]:
-        """Apply ``setExceptionBreakpoints`` arguments; returns DAP ``Breakpoint``s."""
+    def configure(self, arguments: dict) -> list[str]:
+        """Apply ``setExceptionBreakpoints`` arguments; returns the filters set,
+        one per filter and per filter option, in request order."""
         filters = arguments.get("filters", [])
         options = arguments.get("filterOptions", [])
         if not isinstance(filters, list) or not isinstance(options, list):
             raise DebuggerError("'filters' and 'filterOptions' must be arrays")
         enabled: dict[str, tuple[str, ...]] = {}
-        results = []
+        results: list[str] = []
         for name in filters:
             if name not in _NAMES:
                 raise DebuggerError(f"unknown exception filter {name!r}")
             enabled[name] = ()
-            results.append({"verified": True})
+            results.append(name)
         for option in options:
             if not isinstance(option, dict) or option.get("filterId") not in _NAMES:
                 raise DebuggerError(f"unknown exception filter option {option!r}")
             types = parse_type_condition(option.get("condition") or "")
             enabled[option["filterId"]] = types
-            results.append({"verified": True})
+            results.append(option["filterId"])
         self.enabled = enabled
         return results
 

@@ -1,4 +1,5 @@
-"""Small, stable DAP thread ids for Python threads, and which threads are live."""
+"""Small, stable thread ids for Python threads (the ids clients see), and
+which threads are live."""
 
 from __future__ import annotations
 
@@ -55,10 +56,10 @@ class ThreadRegistry:
         idents += [ident for ident in sys._current_frames() if ident not in known]
         return [ident for ident in idents if ident not in self.ignored]
 
-    def describe(self) -> list[dict]:
-        """DAP ``Thread`` objects for the live user threads."""
+    def describe(self) -> list[tuple[int, str]]:
+        """(thread id, name) of each live user thread, main first."""
         names = {t.ident: t.name for t in threading.enumerate()}
         return [
-            {"id": self.dap_id(ident), "name": names.get(ident) or f"Thread-{ident}"}
+            (self.dap_id(ident), names.get(ident) or f"Thread-{ident}")
             for ident in self.live_idents()
         ]

@@ -157,7 +157,8 @@ class EngineServer:
 
     @handles("setExceptionBreakpoints")
     def on_set_exception_breakpoints(self, request: dict) -> dict:
-        return {"breakpoints": self.debugger.set_exception_breakpoints(arguments_of(request))}
+        accepted = self.debugger.set_exception_breakpoints(arguments_of(request))
+        return {"breakpoints": [{"verified": True} for _ in accepted]}
 
     @handles("breakpointLocations")
     def on_breakpoint_locations(self, request: dict) -> dict:
@@ -174,7 +175,12 @@ class EngineServer:
 
     @handles("threads")
     def on_threads(self, request: dict) -> dict:
-        return {"threads": self.debugger.threads.describe()}
+        return {
+            "threads": [
+                {"id": thread_id, "name": name}
+                for thread_id, name in self.debugger.threads.describe()
+            ]
+        }
 
     # Resuming happens after the response is sent: a program that ends at once
     # must not take the response down with it.
