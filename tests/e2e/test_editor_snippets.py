@@ -1,11 +1,13 @@
-"""The README's nvim-dap snippet, run in headless Neovim, drives a real session.
+"""The README's nvim-dap and Emacs dape snippets drive a real session.
 
 nvim-dap itself cannot be installed here (it is not packaged by Debian and its
 repository is out of reach), so ``require("dap")`` is served by a plain table:
 the README's Lua runs verbatim in a real Neovim, and the adapter command and
 configurations it leaves in ``dap.adapters``/``dap.configurations`` are then
 used exactly as nvim-dap would: the command is started and spoken to over
-stdio, with ``${file}``/``${workspaceFolder}`` substituted.
+stdio, with ``${file}``/``${workspaceFolder}`` substituted. The dape
+configuration is likewise evaluated by a real Emacs in batch mode (dape, from
+GNU ELPA, is out of reach too) and its command started the same way.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from tests.e2e.helpers import line, path
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 NVIM = shutil.which("nvim")
+EMACS = shutil.which("emacs")
 
 HARNESS = """
 package.preload["dap"] = function() return { adapters = {}, configurations = {} } end
@@ -126,3 +129,88 @@ def test_snippet_launch_configuration_stops_at_a_breakpoint(
         assert client.invalid == []
     finally:
         client.close()
+
+
+# A stand-in dape.el that only defines the variable the snippet extends, loaded
+# the way the real one is (require), after the user's configuration.
+FAKE_DAPE = "(defvar dape-configs nil)\n(provide 'dape)\n"
+EMACS_HARNESS = """
+(load (getenv "SNIPPET") nil t)
+(add-to-list 'load-path (getenv "FAKE_DAPE_DIR"))
+(require 'dape)
+(require 'json)
+(let ((config (alist-get 'dapper dape-configs)))
+  (with-temp-file (getenv "RESULT")
+    (insert (json-encode
+             (list (cons "command" (plist-get config 'command))
+                   (cons "args" (vconcat (plist-get config 'command-args)))
+                   (cons "modes" (vconcat (mapcar #'symbol-name (plist-get config 'modes))))
+                   (cons "type" (plist-get config :type))
+                   (cons "request" (plist-get config :request))
+                   (cons "justMyCode" (eq (plist-get config :justMyCode) t)))))))
+"""
+
+
+def run_dape_snippet_in_emacs(tmp_path: Path, snippet: str) -> dict:
+    (tmp_path / "snippet.el").write_text(snippet, encoding="utf-8")
+    (tmp_path / "harness.el").write_text(EMACS_HARNESS, encoding="utf-8")
+    (tmp_path / "dape.el").write_text(FAKE_DAPE, encoding="utf-8")
+    env = _python_dir_first_on_path()
+    env.update(
+        SNIPPET=str(tmp_path / "snippet.el"),
+        RESULT=str(tmp_path / "result.json"),
+        FAKE_DAPE_DIR=str(tmp_path),
+    )
+    done = subprocess.run(
+        [EMACS, "--batch", "-Q", "-l", str(tmp_path / "harness.el")],
+        env=env,
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads((tmp_path / "result.json").read_text(encoding="utf-8"))
+
+
+needs_emacs = pytest.mark.skipif(
+    EMACS is None, reason="Emacs (Debian's emacs-nox) is not installed"
+)
+
+
+@needs_emacs
+def test_dape_configuration_starts_the_adapter_and_stops(tmp_path: Path, frame_eval: dict) -> None:
+    config = run_dape_snippet_in_emacs(tmp_path, readme_snippet("elisp", "dape-configs"))
+    assert config["modes"] == ["python-mode", "python-ts-mode"]
+    assert config["args"] == ["-m", "dapper.adapter"]
+    assert (config["type"], config["request"], config["justMyCode"]) == ("dapper", "launch", True)
+    env = _python_dir_first_on_path()
+    command = shutil.which(config["command"], path=env["PATH"])
+    assert command is not None
+    program = path("bp_target.py")
+    client = DapClient(command=[command, *config["args"]], env=env)
+    try:
+        target = line("bp_target.py", "after_blank")
+        client.launch(
+            breakpoints={program: [{"line": target}]},
+            program=program,
+            justMyCode=config["justMyCode"],
+            frameEval=frame_eval,
+        )
+        stopped = client.wait_stopped("breakpoint")
+        assert client.top_frame(stopped["body"]["threadId"])["line"] == target
+        client.request("continue", {"threadId": stopped["body"]["threadId"]})
+        assert client.wait_exit() == 0
+        assert client.invalid == []
+    finally:
+        client.close()
+
+
+@needs_emacs
+def test_a_broken_dape_configuration_fails_in_emacs(tmp_path: Path) -> None:
+    with pytest.raises(AssertionError):
+        run_dape_snippet_in_emacs(
+            tmp_path, "(with-eval-after-load 'dape (add-to-list 'dape-configs"
+        )

@@ -6,7 +6,7 @@
 //
 // Needs: Node 20, npm, /usr/bin/chromium (Debian's `chromium`), the build
 // tools code-server's native modules need (Debian: build-essential
-// libkrb5-dev), and a Python with Dapper installed (DAPPER_E2E_PYTHON, else the
+// libkrb5-dev, and ripgrep: see seedRipgrepCache), and a Python with Dapper installed (DAPPER_E2E_PYTHON, else the
 // checkout's .venv-3.12/.venv-3.13/.venv-3.11 made by scripts/test).
 // code-server and playwright-core are installed on first use into
 // DAPPER_E2E_TOOLS (default ~/.cache/dapper-vscode-e2e), not the repository.
@@ -29,16 +29,19 @@ const tools = process.env.DAPPER_E2E_TOOLS || path.join(os.homedir(), ".cache", 
 const chromiumPath = process.env.DAPPER_E2E_CHROMIUM || "/usr/bin/chromium";
 const STEP_TIMEOUT = 120_000; // a loaded 2-core machine takes long to start the workbench
 
+const codeServerDir = path.join(tools, "node_modules", "code-server");
+
 function toolsReady() {
   const pinned = JSON.parse(fs.readFileSync(path.join(here, "package.json"), "utf8")).dependencies;
-  return Object.entries(pinned).every(([name, version]) => {
+  const versionsMatch = Object.entries(pinned).every(([name, version]) => {
     try {
-      const installed = JSON.parse(fs.readFileSync(path.join(tools, "node_modules", name, "package.json"), "utf8"));
-      return installed.version === version && fs.existsSync(path.join(tools, "node_modules", ".bin", name === "code-server" ? "code-server" : "playwright-core"));
+      return JSON.parse(fs.readFileSync(path.join(tools, "node_modules", name, "package.json"), "utf8")).version === version;
     } catch {
       return false;
     }
   });
+  // code-server's postinstall finished: VS Code's modules are in place.
+  return versionsMatch && fs.existsSync(path.join(codeServerDir, "lib", "vscode", "node_modules.asar"));
 }
 
 function installTools() {
@@ -47,10 +50,41 @@ function installTools() {
   }
   fs.mkdirSync(tools, { recursive: true });
   fs.copyFileSync(path.join(here, "package.json"), path.join(tools, "package.json"));
-  console.log(`installing code-server and playwright-core into ${tools} (several minutes the first time)`);
-  // As root, code-server's postinstall refuses to run without unsafe-perm.
-  const env = { ...process.env, npm_config_unsafe_perm: "true" };
-  execFileSync("npm", ["install", "--no-audit", "--no-fund"], { cwd: tools, stdio: "inherit", env });
+  console.log(`installing code-server and playwright-core into ${tools} (10+ minutes the first time)`);
+  const run = (args, env = process.env) => execFileSync("npm", args, { cwd: tools, stdio: "inherit", env });
+  run(["install", "--no-audit", "--no-fund", "--ignore-scripts"]);
+  seedRipgrepCache();
+  // code-server's postinstall installs VS Code's modules and builds the native
+  // ones; as root it refuses to run without unsafe-perm, and node-pty's build
+  // fetches node-gyp with npx, which must not stop to ask.
+  run(["rebuild", "code-server"], { ...process.env, npm_config_unsafe_perm: "true", npm_config_yes: "true" });
+  if (!toolsReady()) {
+    throw new Error("code-server's postinstall did not complete (see the npm output above)");
+  }
+}
+
+// VS Code's @vscode/ripgrep downloads its rg binary at install time from
+// outside the package registries, which this machine cannot reach. It looks
+// in a download cache first, so Debian's ripgrep (same rg 13) is put there.
+function seedRipgrepCache() {
+  const shrinkwrap = JSON.parse(fs.readFileSync(path.join(codeServerDir, "lib", "vscode", "npm-shrinkwrap.json"), "utf8"));
+  const packageVersion = shrinkwrap.packages["node_modules/@vscode/ripgrep"].version;
+  const rgRelease = "v13.0.0-10"; // what @vscode/ripgrep 1.15.x asks for on x64 Linux
+  const rg = ["/usr/bin/rg", "/usr/local/bin/rg"].find((p) => fs.existsSync(p));
+  if (!rg) {
+    throw new Error("code-server's install needs rg: install Debian's ripgrep (apt-get install ripgrep)");
+  }
+  const cache = path.join(os.tmpdir(), `vscode-ripgrep-cache-${packageVersion}`);
+  const asset = path.join(cache, `ripgrep-${rgRelease}-x86_64-unknown-linux-musl.tar.gz`);
+  if (fs.existsSync(asset)) {
+    return;
+  }
+  fs.mkdirSync(cache, { recursive: true });
+  const staging = fs.mkdtempSync(path.join(os.tmpdir(), "dapper-rg-"));
+  fs.copyFileSync(rg, path.join(staging, "rg"));
+  fs.chmodSync(path.join(staging, "rg"), 0o755);
+  execFileSync("tar", ["czf", asset, "-C", staging, "rg"]);
+  fs.rmSync(staging, { recursive: true, force: true });
 }
 
 function dapperPython() {
@@ -268,7 +302,7 @@ test("code-server: a dapper launch stops at a breakpoint and shows a variable", 
     // Continue: the program ends and prints its result in the Debug Console.
     await runCommand(page, "Debug: Continue");
     await page.locator(".repl", { hasText: "result 42" }).waitFor({ timeout: STEP_TIMEOUT });
-    await page.locator(".statusbar-item", { hasText: "Dapper:" }).waitFor({ state: "detached", timeout: STEP_TIMEOUT });
+    await page.locator(".statusbar-item", { hasText: "Dapper:" }).waitFor({ state: "hidden", timeout: STEP_TIMEOUT });
   } catch (error) {
     if (context) {
       const page = context.pages()[0];
