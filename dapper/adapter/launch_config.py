@@ -35,7 +35,7 @@ LAUNCH_KEYS = (
     "frameEval",
 )
 #: Every ``attach`` key, likewise.
-ATTACH_KEYS = ("connect", "host", "port", "justMyCode", "frameEval")
+ATTACH_KEYS = ("connect", "host", "port", "justMyCode", "frameEval", "accessToken")
 
 
 @dataclass

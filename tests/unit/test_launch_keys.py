@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from dapper import access_token
 from dapper._frame_eval.config import FRAME_EVAL_KEYS, FrameEvalConfig
 from dapper.adapter.launch_config import ATTACH_KEYS, LAUNCH_KEYS, parse_attach, parse_launch
 from dapper.engine.engine import Engine
@@ -92,7 +93,8 @@ def test_every_attach_key_read_is_listed() -> None:
         # stopOnEntry is read by the engine's shared configure() but means nothing on attach.
         read |= _engine_reads(variant) - {"stopOnEntry"}
     assert read - set(ATTACH_KEYS) == set(), "add these keys to ATTACH_KEYS"
-    assert set(ATTACH_KEYS) - read == set()
+    # The access token is read by the engine's request gate, before any handler.
+    assert set(ATTACH_KEYS) - read == {access_token.ATTACH_KEY}
 
 
 def test_every_frame_eval_key_is_accepted() -> None:

@@ -54,10 +54,12 @@ function installTools() {
   const run = (args, env = process.env) => execFileSync("npm", args, { cwd: tools, stdio: "inherit", env });
   run(["install", "--no-audit", "--no-fund", "--ignore-scripts"]);
   seedRipgrepCache();
-  // code-server's postinstall installs VS Code's modules and builds the native
-  // ones; as root it refuses to run without unsafe-perm, and node-pty's build
-  // fetches node-gyp with npx, which must not stop to ask.
-  run(["rebuild", "code-server"], { ...process.env, npm_config_unsafe_perm: "true", npm_config_yes: "true" });
+  // Now the install scripts: argon2 builds from source (its prebuilt binary is
+  // out of reach), code-server's postinstall installs VS Code's modules and
+  // builds the native ones. As root code-server refuses to run without
+  // unsafe-perm, and node-pty's build fetches node-gyp with npx, which must not
+  // stop to ask.
+  run(["rebuild"], { ...process.env, npm_config_unsafe_perm: "true", npm_config_yes: "true" });
   if (!toolsReady()) {
     throw new Error("code-server's postinstall did not complete (see the npm output above)");
   }
@@ -212,13 +214,23 @@ function stopProcessGroup(child) {
   }
 }
 
-async function runCommand(page, title) {
+async function runCommand(page, title, { staysOpen = false } = {}) {
   await page.keyboard.press("F1");
   const input = page.locator(".quick-input-widget input");
   await input.waitFor({ state: "visible", timeout: STEP_TIMEOUT });
   await input.fill(`>${title}`);
-  await page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first().waitFor({ timeout: STEP_TIMEOUT });
-  await page.keyboard.press("Enter");
+  // The row whose label is exactly the title ("Debug: Start Debugging", not
+  // "Debug: Select and Start Debugging", which may be ranked first).
+  const escaped = title.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const row = page
+    .locator(".quick-input-list .monaco-list-row")
+    .filter({ has: page.locator(".label-name", { hasText: new RegExp(`^${escaped}$`) }) })
+    .first();
+  await row.waitFor({ timeout: STEP_TIMEOUT });
+  await row.click();
+  if (!staysOpen) {
+    await input.waitFor({ state: "hidden", timeout: STEP_TIMEOUT });
+  }
 }
 
 test("code-server: a dapper launch stops at a breakpoint and shows a variable", { timeout: 900_000 }, async () => {
@@ -269,7 +281,7 @@ test("code-server: a dapper launch stops at a breakpoint and shows a variable", 
     await editor.waitFor({ timeout: STEP_TIMEOUT });
     await page.locator(".view-lines", { hasText: "return answer" }).waitFor({ timeout: STEP_TIMEOUT });
     await editor.locator(".view-lines").click();
-    await runCommand(page, "Go to Line/Column...");
+    await runCommand(page, "Go to Line/Column...", { staysOpen: true });
     await page.keyboard.type(String(BREAK_LINE));
     await page.keyboard.press("Enter");
     await runCommand(page, "Debug: Toggle Breakpoint");
