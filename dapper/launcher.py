@@ -228,7 +228,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"dapper: {exc}", file=sys.stderr)
         engine.finish(1)
         return 1
-    thread_events.install(engine.debugger.on_thread_event)
+    # Reporting a thread's start or exit runs on that thread: no stop there.
+    thread_events.install(
+        lambda reason, ident: engine.debugger.without_events(
+            engine.debugger.on_thread_event, reason, ident
+        )
+    )
     threading.excepthook = _thread_excepthook(engine)
     if engine.stop_on_entry:
         engine.debugger.request_entry_stop(threading.get_ident())

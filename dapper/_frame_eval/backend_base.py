@@ -188,6 +188,21 @@ class BackendBase(ABC):
         finally:
             busy.discard(tid)
 
+    def without_events(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Call ``fn`` with no debugger events on this thread, also when the
+        thread is already inside a callback (then nothing changes). Debugger
+        work on a user thread (sending an event, holding a lock) must never be
+        paused halfway: the engine thread could wait on it forever."""
+        tid = threading.get_ident()
+        busy = self._busy
+        if tid in busy:
+            return fn(*args)
+        busy.add(tid)
+        try:
+            return fn(*args)
+        finally:
+            busy.discard(tid)
+
     def deliver_line(self, tid: int, frame: FrameType) -> None:
         """``deliver(callbacks.on_line, frame)`` for thread ``tid``, which the
         caller found outside any callback (the hot path: no second check)."""

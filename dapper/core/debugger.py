@@ -252,6 +252,13 @@ class Debugger:
         else:
             backend.deliver(fn, *args)
 
+    def without_events(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Call ``fn`` (debugger work on a user thread) where no breakpoint or
+        pause can stop this thread, nested or not."""
+        backend = self.backend
+        quiet = getattr(backend, "without_events", None)
+        return fn(*args) if quiet is None else quiet(fn, *args)
+
     def _on_uncaught(self, exc: BaseException, ident: int | None) -> None:
         ident = threading.get_ident() if ident is None else ident
         if ident in self.threads.ignored:

@@ -71,6 +71,10 @@ class StopCoordinator:
         """
         ident = suspension.ident
         with self._lock:
+            if reason is None and not self._suspend_all:
+                # The stop this thread was caught up in ended between its check
+                # and now: parking would start an all-threads stop nobody reports.
+                return False
             deferred = reason is not None and self._stop_reported
             reason_now = None if deferred else reason
             if reason_now is not None:

@@ -64,7 +64,8 @@ class Engine:
         session = self.session
         if session is None or session.connection.closed or not session.admitted:
             return False
-        session.send_event(name, body)
+        # Never paused halfway through a send (holding the write lock).
+        self.debugger.without_events(session.send_event, name, body)
         return True
 
     # ------------------------------------------------------------ connections
