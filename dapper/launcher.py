@@ -19,7 +19,7 @@ import types
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from dapper import access_token
+from dapper import access_token, orphan_guard
 from dapper._frame_eval.config import FrameEvalConfig
 from dapper.core import thread_events
 from dapper.engine import console_log
@@ -175,6 +175,7 @@ def listen_token(args: argparse.Namespace, host: str, env_token: str | None) -> 
 
 
 def main(argv: list[str] | None = None) -> int:
+    orphan_guard.die_with_parent()  # before anything else: the adapter may die any time
     # Secrets meant for us only: the program and its children never see them.
     env_token = access_token.take_env(access_token.TOKEN_ENV)
     connect_secret = access_token.take_env(access_token.CONNECT_ENV)

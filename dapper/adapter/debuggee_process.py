@@ -14,6 +14,8 @@ import threading
 from collections.abc import Callable
 from typing import IO
 
+from dapper import orphan_guard
+
 Output = Callable[[str, str], None]
 
 
@@ -31,14 +33,16 @@ class DebuggeeProcess:
         self.argv = argv
         self._on_output = on_output
         self._pumps: list[threading.Thread] = []
-        self.process = subprocess.Popen(
-            argv,
-            cwd=cwd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
+        self.process = orphan_guard.spawn(
+            lambda: subprocess.Popen(
+                argv,
+                cwd=cwd,
+                env={**env, **orphan_guard.parent_env()},
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
+            )
         )
         for stream, category in ((self.process.stdout, "stdout"), (self.process.stderr, "stderr")):
             pump = threading.Thread(

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from functools import cache
 from pathlib import Path
+
+from tests.e2e.dap_client import TIMEOUT
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -57,3 +60,20 @@ def wait_output(dap, text: str, category: str = "stdout") -> None:
 
     if text not in dap.output(category):
         dap.wait_for(printed, what=f"output {text!r}")
+
+
+def process_gone(pid: int) -> bool:
+    """Whether process ``pid`` ends within the test timeout (it has no client left
+    to report its end to, so this polls)."""
+    deadline = time.monotonic() + TIMEOUT
+    while process_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not process_alive(pid)
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().split()[2] != "Z"
+    except FileNotFoundError:
+        return False

@@ -16,6 +16,7 @@ from dapper.protocol.framing import MessageReader, encode_message
 from tests.e2e.conftest import fixture_path
 from tests.e2e.dap_client import REPO_ROOT, TIMEOUT, DapClient, validate
 from tests.e2e.helpers import evaluate, line
+from tests.e2e.helpers import process_gone as _gone
 
 HELLO = fixture_path("hello.py")
 SPIN = fixture_path("spin.py")
@@ -391,23 +392,6 @@ def test_client_vanishing_kills_launched_debuggee(tmp_path):
         assert _gone(pid)
     finally:
         client.close()
-
-
-def _gone(pid: int) -> bool:
-    """Whether process ``pid`` ends within the test timeout (it has no client left
-    to report its end to, so this polls)."""
-    deadline = time.monotonic() + TIMEOUT
-    while _alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return not _alive(pid)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            return handle.read().split()[2] != "Z"
-    except FileNotFoundError:
-        return False
 
 
 def test_tcp_mode_serves_one_session_per_connection_and_keeps_serving(tmp_path):
