@@ -32,6 +32,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "dapper.protocol",
         "dapper.paths",
         "dapper.access_token",
+        "dapper.orphan_guard",
         # the adapter answers `initialize` before an engine exists
         "dapper.engine.capabilities",
         # it validates the `frameEval` launch argument the engine will use
@@ -40,6 +41,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "dapper.terminal": ("dapper.protocol", "dapper.paths"),
     "dapper.paths": (),
     "dapper.access_token": (),
+    "dapper.orphan_guard": (),
 }
 
 
