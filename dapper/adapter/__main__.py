@@ -13,27 +13,12 @@ import os
 import socket
 import sys
 import threading
-import time
-from typing import Any, TextIO
 
 from dapper._frame_eval.config import FRAME_EVAL_KEYS
 from dapper.adapter.launch_config import ATTACH_KEYS, LAUNCH_KEYS
+from dapper.adapter.protocol_log import ProtocolTrace, open_log_file
 from dapper.adapter.relay import AdapterRelay
 from dapper.protocol.connection import Connection, socket_connection
-
-
-class ProtocolTrace:
-    """Writes every message in and out to a log file, one JSON line each."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self._stream = stream
-        self._lock = threading.Lock()
-
-    def __call__(self, direction: str, message: dict[str, Any]) -> None:
-        line = f"{time.time():.6f} {direction} {json.dumps(message, ensure_ascii=False)}\n"
-        with self._lock:
-            self._stream.write(line)
-            self._stream.flush()
 
 
 def serve_stdio(trace: ProtocolTrace | None) -> None:
@@ -73,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     trace = None
     if args.log_file:
-        log_stream = open(args.log_file, "a", encoding="utf-8")  # noqa: SIM115 - lives as long as the adapter
+        log_stream = open_log_file(args.log_file)
         trace = ProtocolTrace(log_stream)
         logging.basicConfig(stream=log_stream, level=logging.INFO)
     try:

@@ -114,8 +114,10 @@ class Engine:
             self.session = None
             if session.admitted:
                 self.debugger.detach()
-                if not self.configured.is_set():
+                if session.attached and not self.configured.is_set():
                     # a vanished client must not keep the program waiting
+                    # (one that never attached, an idle or garbage connection,
+                    # must not release it either)
                     self.configured.set()
             if (
                 self.launched_by_adapter

@@ -40,6 +40,9 @@ class EngineServer:
         #: token, or the engine needs none); see ``dapper.access_token``
         self.admitted = engine.access_token is None
         self._initialized_pending = False
+        #: whether the client attached (or launched): only then does its
+        #: leaving release a program waiting for a client
+        self.attached = False
         self.dispatcher = RequestDispatcher(
             self,
             connection,
@@ -99,6 +102,7 @@ class EngineServer:
     def _configure(self, request: dict) -> None:
         arguments = arguments_of(request)
         self.engine.configure(arguments)
+        self.attached = True
 
     @handles("launch")
     def on_launch(self, request: dict) -> None:

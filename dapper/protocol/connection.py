@@ -47,8 +47,11 @@ class Connection:
             message["seq"] = next(self._seq)
             if self.closed:
                 return message
+            data = _encode_or_error(message)
+            if data is None:
+                return message
             try:
-                self._writer.write(encode_message(message))
+                self._writer.write(data)
                 self._writer.flush()
             except (OSError, ValueError):
                 self.closed = True
@@ -91,6 +94,28 @@ class Connection:
                 self._closer()
             except OSError:
                 pass
+
+
+def _encode_or_error(message: dict[str, Any]) -> bytes | None:
+    """The wire bytes of ``message``. One that cannot be encoded (an object
+    JSON does not know, nesting too deep) is a bug, not a closed connection:
+    a response becomes an error response, anything else is dropped and logged."""
+    try:
+        return encode_message(message)
+    except (TypeError, ValueError, RecursionError) as exc:
+        log.error("cannot encode %s: %s: %s", message.get("type"), type(exc).__name__, exc)
+        if message.get("type") != "response":
+            return None
+        return encode_message(
+            {
+                "seq": message.get("seq"),
+                "type": "response",
+                "request_seq": message.get("request_seq"),
+                "command": str(message.get("command")),
+                "success": False,
+                "message": f"internal error: the response could not be encoded ({type(exc).__name__})",
+            }
+        )
 
 
 def socket_connection(sock: Any, *, name: str, trace: TraceHook | None = None) -> Connection:

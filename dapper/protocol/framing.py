@@ -8,6 +8,7 @@ an error instead of dying.
 from __future__ import annotations
 
 import json
+import re
 from typing import IO, Any
 
 MAX_CONTENT_LENGTH = 256 * 1024 * 1024
@@ -25,9 +26,24 @@ class ProtocolError(Exception):
         self.recoverable = recoverable
 
 
+#: A header longer than this without its blank line ends the connection (a
+#: stream of garbage must not grow the buffer without limit).
+MAX_HEADER_LENGTH = 64 * 1024
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def encode_message(message: dict[str, Any]) -> bytes:
-    """Serialise one message with its header."""
-    body = json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    """Serialise one message with its header.
+
+    A lone surrogate (a file name with a non-UTF-8 byte, a thread or attribute
+    name made from one) cannot be UTF-8: it is sent as U+FFFD instead of
+    failing the send, which would look like a closed connection.
+    """
+    text = json.dumps(message, separators=(",", ":"), ensure_ascii=False)
+    try:
+        body = text.encode("utf-8")
+    except UnicodeEncodeError:
+        body = _LONE_SURROGATE.sub("\ufffd", text).encode("utf-8")
     return b"Content-Length: %d\r\n\r\n" % len(body) + body
 
 
@@ -55,10 +71,16 @@ class MessageReader:
     def read(self) -> dict[str, Any] | None:
         """Next message; None at end of stream. Raises ``ProtocolError`` for a
         bad frame (``recoverable`` when the reader can go on)."""
+        scanned = 0  # the buffer before this holds no header end: never rescan it
         while True:
-            end = self._buf.find(b"\r\n\r\n")
+            end = self._buf.find(b"\r\n\r\n", scanned)
             if end >= 0:
                 break
+            if len(self._buf) > MAX_HEADER_LENGTH:
+                size = len(self._buf)
+                self._buf.clear()
+                raise ProtocolError(f"no end of message header in {size} bytes")
+            scanned = max(0, len(self._buf) - 3)
             if not self._fill():
                 if self._buf.strip():
                     self._buf.clear()
@@ -82,6 +104,8 @@ class MessageReader:
         del self._buf[:length]
         try:
             message = json.loads(body.decode("utf-8"))
+        except RecursionError:
+            raise ProtocolError("message body is nested too deeply", recoverable=True) from None
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             message = self._salvage(body)
             if message is None:
@@ -102,7 +126,7 @@ class MessageReader:
         text = body.decode("utf-8", "replace")
         try:
             message, end = json.JSONDecoder().raw_decode(text)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             message = None
         if isinstance(message, dict):
             self._buf[:0] = text[end:].encode("utf-8")

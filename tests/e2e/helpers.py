@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
 import time
 from functools import cache
 from pathlib import Path
 
-from tests.e2e.dap_client import TIMEOUT
+from tests.e2e.dap_client import REPO_ROOT, TIMEOUT
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -77,3 +81,53 @@ def process_alive(pid: int) -> bool:
             return handle.read().split()[2] != "Z"
     except FileNotFoundError:
         return False
+
+
+def listening_program(code: str, *options: str, env: dict | None = None):
+    """``python -m dapper --listen 127.0.0.1:0 --wait-for-client OPTIONS -c CODE``:
+    (process, port, stderr lines up to the 'listening on' one)."""
+    full_env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), **(env or {}))
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "dapper",
+            "--listen",
+            "127.0.0.1:0",
+            "--wait-for-client",
+            *options,
+            "-c",
+            code,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=full_env,
+        text=True,
+    )
+    lines = []
+    while True:
+        text = proc.stderr.readline()
+        assert text, "".join(lines)
+        lines.append(text)
+        match = re.search(r"listening on .*:(\d+)$", text.strip())
+        if match:
+            return proc, int(match.group(1)), lines
+
+
+def attach_until_exit(port: int, **arguments) -> int:
+    """Attach a fresh client to ``port`` with ``arguments``, configure, and
+    return the exit code it is told about."""
+    from tests.e2e.dap_client import DapClient
+
+    dap = DapClient()
+    try:
+        dap.initialize()
+        seq = dap.send_request(
+            "attach", {"connect": {"host": "127.0.0.1", "port": port}, **arguments}
+        )
+        dap.wait_event("initialized")
+        dap.configure()
+        assert dap.wait_response(seq)["success"]
+        return dap.wait_event("exited")["body"]["exitCode"]
+    finally:
+        dap.close()

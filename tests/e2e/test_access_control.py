@@ -4,17 +4,15 @@ the access token of ``--listen``."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import socket
-import subprocess
-import sys
 
 import pytest
 
 from dapper import access_token
 from dapper.protocol.connection import socket_connection
-from tests.e2e.dap_client import REPO_ROOT, TIMEOUT, DapClient, validate
+from tests.e2e.dap_client import TIMEOUT, DapClient, validate
+from tests.e2e.helpers import attach_until_exit, listening_program
 from tests.e2e.netns import run_in_netns
 
 
@@ -55,34 +53,12 @@ def test_the_launched_program_and_its_children_never_see_the_secret(dap, frame_e
 # ---------------------------------------------------------------- --listen
 
 
-def _listen(*options: str, env: dict | None = None, host: str = "127.0.0.1"):
+LISTENED = "import os; print('ran', os.environ.get('DAPPER_ACCESS_TOKEN')); raise SystemExit(5)"
+
+
+def _listen(*options: str, env: dict | None = None):
     """A program under ``--listen``: waits for attach, then prints and exits 5."""
-    full_env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), **(env or {}))
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "dapper",
-            "--listen",
-            f"{host}:0",
-            "--wait-for-client",
-            *options,
-            "-c",
-            "import os; print('ran', os.environ.get('DAPPER_ACCESS_TOKEN')); raise SystemExit(5)",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=full_env,
-        text=True,
-    )
-    lines = []
-    while True:
-        line = proc.stderr.readline()
-        assert line, "".join(lines)
-        lines.append(line)
-        match = re.search(r"listening on .*:(\d+)$", line.strip())
-        if match:
-            return proc, int(match.group(1)), lines
+    return listening_program(LISTENED, *options, env=env)
 
 
 def _attach(dap: DapClient, port: int, **extra):
@@ -115,15 +91,7 @@ def test_listen_refuses_an_attach_without_the_right_token(frame_eval, given, tmp
         # Nothing that runs code was served, and the program still waits.
         assert proc.poll() is None
         # The right token still gets in afterwards.
-        dap2 = DapClient()
-        try:
-            seq = _attach(dap2, port, accessToken="correct-horse", frameEval=frame_eval)
-            dap2.wait_event("initialized")
-            dap2.configure()
-            assert dap2.wait_response(seq)["success"]
-            assert dap2.wait_event("exited")["body"]["exitCode"] == 5
-        finally:
-            dap2.close()
+        assert attach_until_exit(port, accessToken="correct-horse", frameEval=frame_eval) == 5
     finally:
         dap.close()
         out, err = _finish(proc)
@@ -155,15 +123,9 @@ def test_listen_token_from_the_environment_is_honoured_on_loopback(frame_eval):
     assert responses["initialize"]["success"]
     assert not responses["evaluate"]["success"]
     assert "access token" in responses["evaluate"]["message"]
-    dap = DapClient()
     try:
-        seq = _attach(dap, port, accessToken="from-env", frameEval=frame_eval)
-        dap.wait_event("initialized")
-        dap.configure()
-        assert dap.wait_response(seq)["success"]
-        assert dap.wait_event("exited")["body"]["exitCode"] == 5
+        assert attach_until_exit(port, accessToken="from-env", frameEval=frame_eval) == 5
     finally:
-        dap.close()
         out, err = _finish(proc)
     assert out == "ran None\n"  # the program does not see the token; nothing was evaluated
     assert re.search(r"dapper: refused 127\.0\.0\.1:\d+: 'evaluate' with no access token", err)
@@ -171,15 +133,9 @@ def test_listen_token_from_the_environment_is_honoured_on_loopback(frame_eval):
 
 def test_listen_on_loopback_without_a_token_needs_none(frame_eval):
     proc, port, lines = _listen()
-    dap = DapClient()
     try:
-        seq = _attach(dap, port, frameEval=frame_eval)
-        dap.wait_event("initialized")
-        dap.configure()
-        assert dap.wait_response(seq)["success"]
-        assert dap.wait_event("exited")["body"]["exitCode"] == 5
+        assert attach_until_exit(port, frameEval=frame_eval) == 5
     finally:
-        dap.close()
         out, err = _finish(proc)
     assert out == "ran None\n"
     assert "token" not in "".join(lines) + err

@@ -7,7 +7,12 @@ import json
 
 import pytest
 
-from dapper.protocol.framing import MessageReader, ProtocolError, encode_message
+from dapper.protocol.framing import (
+    MAX_HEADER_LENGTH,
+    MessageReader,
+    ProtocolError,
+    encode_message,
+)
 from dapper.protocol.messages import error_response, response
 
 
@@ -116,3 +121,66 @@ def test_error_response_has_message_and_body_error():
     assert failed["body"]["error"]["format"] == "name 'x' is not defined"
     assert isinstance(failed["body"]["error"]["id"], int)
     assert response({"seq": "bad", "command": 3})["request_seq"] == 0
+
+
+# ---------------------------------------------------------------- hostile input (issue 15)
+
+
+def test_a_lone_surrogate_is_sent_as_a_replacement_character():
+    message = {"seq": 1, "type": "event", "event": "output", "body": {"output": "f\udcffle\n"}}
+    data = encode_message(message)
+    body = json.loads(data.partition(b"\r\n\r\n")[2])
+    assert body["body"]["output"] == "f\ufffdle\n"
+
+
+def test_deeply_nested_json_is_a_recoverable_error():
+    deep = b'{"a":' * 100_000 + b"1" + b"}" * 100_000
+    good = b'{"seq": 2, "type": "request", "command": "threads"}'
+    reader = reader_of(frame(deep) + frame(good))
+    with pytest.raises(ProtocolError, match="nested too deeply") as raised:
+        reader.read()
+    assert raised.value.recoverable
+    assert reader.read()["command"] == "threads"
+
+
+def test_a_header_without_end_is_bounded():
+    garbage = b"x" * (MAX_HEADER_LENGTH * 4)
+    stream = io.BufferedReader(io.BytesIO(garbage + frame(b'{"seq": 1}')), buffer_size=4096)
+    reader = MessageReader(stream)
+    with pytest.raises(ProtocolError, match="no end of message header") as raised:
+        reader.read()
+    assert not raised.value.recoverable
+    # It gave up after about MAX_HEADER_LENGTH bytes, not at the end of the garbage.
+    assert stream.tell() <= MAX_HEADER_LENGTH + 2 * 65536
+
+
+def test_a_header_arriving_in_small_pieces_is_scanned_once():
+    # A header split into 1-byte reads must not be rescanned from the start at
+    # each read (quadratic): count the bytes find() is asked to search.
+    header = b"X-Padding: " + b"p" * 20_000 + b"\r\nContent-Length: 2\r\n\r\n{}"
+
+    class Trickle(io.RawIOBase):
+        def __init__(self) -> None:
+            self.data = memoryview(header)
+
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buffer) -> int:
+            if not self.data:
+                return 0
+            buffer[0] = self.data[0]
+            self.data = self.data[1:]
+            return 1
+
+    searched = []
+
+    class CountingBuffer(bytearray):
+        def find(self, sub, start=0, *rest):  # type: ignore[override]
+            searched.append(len(self) - start)
+            return super().find(sub, start, *rest)
+
+    reader = MessageReader(io.BufferedReader(Trickle(), buffer_size=1))
+    reader._buf = CountingBuffer()
+    assert reader.read() == {}
+    assert sum(searched) < 10 * len(header)

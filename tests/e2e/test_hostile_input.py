@@ -1,0 +1,129 @@
+"""Hostile or unlucky input never ends a session (issue 15): lone surrogates in
+what the program shows, deeply nested JSON, endless headers; and the adapter's
+log keeps secrets out."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import stat
+
+from tests.e2e.dap_client import TIMEOUT, DapClient
+from tests.e2e.helpers import attach_until_exit, line, listening_program, path, wait_output
+
+SURROGATES = "surrogates.py"
+DEEP = b'{"a":' * 5000 + b"1" + b"}" * 5000
+
+
+def _raw_request(dap: DapClient, body: bytes) -> None:
+    dap.send_raw(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+
+
+def test_lone_surrogates_in_names_output_and_requests(dap, frame_eval):
+    program = path(SURROGATES)
+    dap.launch(
+        program=program,
+        frameEval=frame_eval,
+        breakpoints={
+            program: [
+                {"line": line(SURROGATES, "stop")},
+                {"line": line(SURROGATES, "log"), "logMessage": "logged {name}"},
+            ]
+        },
+    )
+    stopped = dap.wait_stopped("breakpoint")
+    thread_id = stopped["body"]["threadId"]
+    names = [t["name"] for t in dap.request("threads")["body"]["threads"]]
+    assert "worker\ufffd" in names
+    frame = dap.top_frame(thread_id)
+    scopes = dap.request("scopes", {"frameId": frame["id"]})["body"]["scopes"]
+    variables = dap.request("variables", {"variablesReference": scopes[0]["variablesReference"]})[
+        "body"
+    ]["variables"]
+    holder = next(v for v in variables if v["name"] == "holder")
+    fields = dap.request("variables", {"variablesReference": holder["variablesReference"]})
+    assert "attr\ufffd" in [v["name"] for v in fields["body"]["variables"]]
+    # print() in the debug console: its output holds the surrogate.
+    dap.request(
+        "evaluate", {"expression": "print(name)", "frameId": frame["id"], "context": "repl"}
+    )
+    # A request that itself holds a lone surrogate (JSON-escaped) is answered.
+    seq = 1000
+    _raw_request(
+        dap,
+        json.dumps(
+            {
+                "seq": seq,
+                "type": "request",
+                "command": "evaluate",
+                "arguments": {"expression": "'\udcff'", "frameId": frame["id"], "context": "repl"},
+            }
+        ).encode("ascii"),
+    )
+    dap.wait_response(seq)
+    dap.request("continue", {"threadId": thread_id})
+    assert dap.wait_exit() == 4  # the program's own code, not 0
+    wait_output(dap, "after 'file\\udcff.txt'\n")
+    assert "logged file\ufffd.txt" in dap.output("console")
+    assert "file\ufffd.txt" in dap.output()
+
+
+def test_deeply_nested_json_gets_an_error_and_the_session_goes_on(dap, frame_eval):
+    program = path(SURROGATES)
+    dap.launch(
+        program=program,
+        frameEval=frame_eval,
+        breakpoints={program: [{"line": line(SURROGATES, "stop")}]},
+    )
+    stopped = dap.wait_stopped("breakpoint")
+    _raw_request(dap, DEEP)
+    dap.wait_for(
+        lambda m: m.get("event") == "output" and "nested too deeply" in m["body"]["output"],
+        what="a console message about the bad message",
+    )
+    # Still answering, still stopped; the program ends with its own code.
+    assert dap.request("threads")["success"]
+    dap.request("continue", {"threadId": stopped["body"]["threadId"]})
+    assert dap.wait_exit() == 4
+    wait_output(dap, "after")
+
+
+def test_listen_engine_survives_deep_json_and_an_endless_header(frame_eval):
+    proc, port, _ = listening_program("print('ran'); raise SystemExit(6)")
+    try:
+        for hostile in (b"Content-Length: %d\r\n\r\n" % len(DEEP) + DEEP, b"x" * (1 << 20)):
+            with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as sock:
+                try:
+                    sock.sendall(hostile)
+                except OSError:
+                    pass  # the engine may hang up mid-garbage: that is the point
+        assert attach_until_exit(port, frameEval=frame_eval) == 6
+        out, _ = proc.communicate(timeout=TIMEOUT)
+        assert out == "ran\n"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_adapter_log_is_private_and_redacted(tmp_path, frame_eval):
+    log_file = tmp_path / "adapter.log"
+    dap = DapClient(extra_args=["--log-file", str(log_file)])
+    try:
+        dap.launch(
+            code="import os; print(os.environ['API_PASSWORD'][:2])",
+            env={"API_PASSWORD": "hunter2-secret-value"},
+            frameEval=frame_eval,
+            accessToken="also-a-secret",
+        )
+        assert dap.wait_exit() == 0
+        wait_output(dap, "hu\n")
+    finally:
+        dap.close()
+    assert stat.S_IMODE(os.stat(log_file).st_mode) == 0o600
+    text = log_file.read_text(encoding="utf-8")
+    assert '"command": "launch"' in text
+    assert "hunter2-secret-value" not in text
+    assert "also-a-secret" not in text
+    assert '"API_PASSWORD": "<redacted>"' in text
