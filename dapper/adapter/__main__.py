@@ -29,14 +29,40 @@ def serve_stdio(trace: ProtocolTrace | None) -> None:
     AdapterRelay(Connection(stdin, stdout, name="client", trace=trace)).serve()
 
 
+#: Sessions served at once by ``--port``; more connections are closed at once.
+MAX_SESSIONS = 16
+#: Seconds a ``--port`` client has to send ``launch`` or ``attach``.
+GREETING_TIMEOUT = 30.0
+
+
 def serve_tcp(host: str, port: int, trace: ProtocolTrace | None) -> None:
     listener = socket.create_server((host, port), reuse_port=False)
     bound = listener.getsockname()
     print(f"dapper.adapter: listening on {bound[0]}:{bound[1]}", file=sys.stderr, flush=True)
+    slots = threading.BoundedSemaphore(MAX_SESSIONS)
     while True:
-        sock, _ = listener.accept()
+        sock, peer = listener.accept()
+        if not slots.acquire(blocking=False):
+            print(
+                f"dapper.adapter: refused {peer[0]}:{peer[1]}: {MAX_SESSIONS} sessions are open",
+                file=sys.stderr,
+                flush=True,
+            )
+            sock.close()
+            continue
+        # An idle connection is closed; launch/attach lift the limit.
+        sock.settimeout(GREETING_TIMEOUT)
         session = AdapterRelay(socket_connection(sock, name="client", trace=trace))
-        threading.Thread(target=session.serve, name="dapper.session", daemon=True).start()
+        threading.Thread(
+            target=_serve_session, args=(session, slots), name="dapper.session", daemon=True
+        ).start()
+
+
+def _serve_session(session: AdapterRelay, slots: threading.BoundedSemaphore) -> None:
+    try:
+        session.serve()
+    finally:
+        slots.release()
 
 
 def main(argv: list[str] | None = None) -> int:

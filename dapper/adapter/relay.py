@@ -100,6 +100,7 @@ class AdapterRelay:
         if self.mode is not None:
             raise RequestError(f"this session already did '{self.mode}'")
         config = parse_launch(request.get("arguments") or {})
+        self._greeted()
         self.mode = "launch"
         self.launch_config = config
         self.launch_arguments = dict(request.get("arguments") or {})
@@ -115,6 +116,7 @@ class AdapterRelay:
         if self.mode is not None:
             raise RequestError(f"this session already did '{self.mode}'")
         host, port = parse_attach(request.get("arguments") or {})
+        self._greeted()
         try:
             sock = socket.create_connection((host, port), timeout=10)
         except OSError as exc:
@@ -126,6 +128,13 @@ class AdapterRelay:
         self.mode = "attach"
         self._connect_engine(socket_connection(sock, name="engine", trace=self.client.trace))
         return self._engine_handshake("attach", dict(request.get("arguments") or {}))
+
+    def _greeted(self) -> None:
+        """The client started a session: an idle client is normal from now on
+        (a TCP client had a time limit until here)."""
+        sock = getattr(self.client, "socket", None)
+        if sock is not None:
+            sock.settimeout(None)
 
     @handles("disconnect")
     def _disconnect(self, request: dict) -> None:

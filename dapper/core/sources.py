@@ -8,9 +8,10 @@ import linecache
 import os
 import sys
 import threading
+from collections.abc import Callable
 from types import CodeType
 
-from dapper.paths import is_debugger_file, is_user_file
+from dapper.paths import canonical_path, is_debugger_file, is_user_file
 
 _MAX_COMPILED_TEXT = 1 << 20
 _MAX_COMPILED_FILES = 256
@@ -94,6 +95,23 @@ class SourceRegistry:
 
     def text(self, ref: int) -> str | None:
         return self._texts.get(ref)
+
+
+def program_has_file(path: str, is_loaded: Callable[[str], bool]) -> bool:
+    """Whether ``source`` may serve ``path`` by path: a file this program has
+    loaded (a module's file, the main script, code now running, or a file
+    whose lines Python has read), never any file the client names."""
+    canonical = canonical_path(path)
+    if is_loaded(canonical):
+        return True
+    if any(canonical_path(name) == canonical for name in list(linecache.cache)):
+        return True
+    for frame in sys._current_frames().values():
+        while frame is not None:
+            if canonical_path(frame.f_code.co_filename) == canonical:
+                return True
+            frame = frame.f_back
+    return False
 
 
 def loaded_sources() -> list[dict]:

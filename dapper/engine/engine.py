@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("dapper.engine")
 
+#: Seconds a ``--listen`` client has to attach before it is dropped.
+GREETING_TIMEOUT = 10.0
+
 
 class Engine:
     """Debugger state plus the connection to the client or adapter."""
@@ -103,6 +106,9 @@ class Engine:
                 sock, _ = listener.accept()
             except OSError:
                 return
+            # An idle or silent connection must not block every other client:
+            # it has GREETING_TIMEOUT seconds to attach (attach lifts it).
+            sock.settimeout(GREETING_TIMEOUT)
             self._serve_one(sock)
 
     def _serve_one(self, sock: socket.socket) -> None:

@@ -103,6 +103,9 @@ class EngineServer:
         arguments = arguments_of(request)
         self.engine.configure(arguments)
         self.attached = True
+        sock = self.connection.socket
+        if sock is not None:
+            sock.settimeout(None)  # attached: idle is normal from now on
 
     @handles("launch")
     def on_launch(self, request: dict) -> None:
@@ -311,11 +314,21 @@ class EngineServer:
         if ref is None and isinstance(arguments.get("source"), dict):
             ref = arguments["source"].get("sourceReference")
         if not isinstance(ref, int) or ref <= 0:
-            path = (arguments.get("source") or {}).get("path")
-            if isinstance(path, str) and os.path.isfile(path):
-                with open(path, encoding="utf-8", errors="replace") as handle:
-                    return {"content": handle.read(), "mimeType": "text/x-python"}
-            raise RequestError("source needs a positive 'sourceReference'")
+            source = arguments.get("source")
+            path = source.get("path") if isinstance(source, dict) else None
+            if isinstance(path, str) and path:
+                from dapper.core.sources import program_has_file
+
+                if not program_has_file(path, self.debugger.breakpoints.is_loaded):
+                    raise RequestError(
+                        f"source serves only files the program has loaded; {path!r} is not one"
+                    )
+                try:
+                    with open(path, encoding="utf-8", errors="replace") as handle:
+                        return {"content": handle.read(), "mimeType": "text/x-python"}
+                except OSError as exc:
+                    raise RequestError(f"cannot read {path!r}: {exc.strerror or exc}") from None
+            raise RequestError("source needs a positive 'sourceReference' or a loaded 'path'")
         text = self.debugger.sources.text(ref)
         if text is None:
             raise RequestError(f"no source is available for sourceReference {ref}")

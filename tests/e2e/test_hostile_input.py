@@ -8,8 +8,10 @@ import json
 import os
 import socket
 import stat
+import subprocess
+import sys
 
-from tests.e2e.dap_client import TIMEOUT, DapClient
+from tests.e2e.dap_client import REPO_ROOT, TIMEOUT, DapClient
 from tests.e2e.helpers import attach_until_exit, line, listening_program, path, wait_output
 
 SURROGATES = "surrogates.py"
@@ -127,3 +129,79 @@ def test_adapter_log_is_private_and_redacted(tmp_path, frame_eval):
     assert "hunter2-secret-value" not in text
     assert "also-a-secret" not in text
     assert '"API_PASSWORD": "<redacted>"' in text
+
+
+def test_source_serves_only_files_the_program_loaded(dap, frame_eval, tmp_path):
+    secret = tmp_path / "not_loaded.py"
+    secret.write_text("PASSWORD = 'hunter2'\n", encoding="utf-8")
+    program = path(SURROGATES)
+    dap.launch(
+        program=program,
+        frameEval=frame_eval,
+        breakpoints={program: [{"line": line(SURROGATES, "stop")}]},
+    )
+    stopped = dap.wait_stopped("breakpoint")
+    served = dap.request("source", {"source": {"path": program}, "sourceReference": 0})
+    assert "name = " in served["body"]["content"]
+    threading_py = dap.request(
+        "evaluate",
+        {
+            "expression": "threading.__file__",
+            "frameId": dap.top_frame(stopped["body"]["threadId"])["id"],
+        },
+    )["body"]["result"].strip("'")
+    assert (
+        "class Thread"
+        in dap.request("source", {"source": {"path": threading_py}, "sourceReference": 0})["body"][
+            "content"
+        ]
+    )
+    for other in (str(secret), "/etc/passwd", "/etc/shadow"):
+        refused = dap.request("source", {"source": {"path": other}, "sourceReference": 0}, ok=False)
+        assert not refused["success"]
+        assert "only files the program has loaded" in refused["message"]
+        assert "hunter2" not in json.dumps(refused)
+    dap.request("continue", {"threadId": stopped["body"]["threadId"]})
+    assert dap.wait_exit() == 4
+
+
+def test_an_idle_connection_to_listen_does_not_block_the_next_client(frame_eval):
+    proc, port, _ = listening_program("print('ran'); raise SystemExit(6)")
+    idle = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+    try:
+        # The idle one came first and says nothing; the next client still gets in.
+        assert attach_until_exit(port, frameEval=frame_eval) == 6
+        out, _ = proc.communicate(timeout=TIMEOUT)
+        assert out == "ran\n"
+    finally:
+        idle.close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_adapter_port_server_caps_its_threads():
+    from dapper.adapter.__main__ import MAX_SESSIONS
+
+    adapter = subprocess.Popen(
+        [sys.executable, "-m", "dapper.adapter", "--port", "0"],
+        stderr=subprocess.PIPE,
+        env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)),
+        text=True,
+    )
+    idle = []
+    try:
+        port = int(adapter.stderr.readline().strip().rsplit(":", 1)[1])
+        for _ in range(MAX_SESSIONS * 3):
+            idle.append(socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT))
+        # The connections past the cap are closed by the adapter at once.
+        for sock in idle[MAX_SESSIONS:]:
+            assert sock.recv(1) == b""
+        threads = len(os.listdir(f"/proc/{adapter.pid}/task"))
+        assert threads <= MAX_SESSIONS + 2, threads
+    finally:
+        for sock in idle:
+            sock.close()
+        adapter.kill()
+        adapter.wait()
+        adapter.stderr.close()
