@@ -129,6 +129,8 @@ class _Breakpoint:
         self.requested_line: int | None = None
         self.line: int | None = None  # where it landed (None: unverifiable)
         self.source: dict[str, Any] | None = None
+        #: the condition raised once already (reported, and stopped at then)
+        self.condition_failed = False
 
     @property
     def armed(self) -> bool:
@@ -171,11 +173,21 @@ class _Breakpoint:
         """What ``evaluate`` does once the condition's result is known."""
         options = self.options
         if isinstance(condition, Exception):
+            # The first error stops and is reported with the breakpoint's
+            # place; later ones count as false, so a broken condition neither
+            # floods the console nor stops on every hit (decisions/007).
+            with lock:
+                first = not self.condition_failed
+                self.condition_failed = True
+            if not first:
+                return
             decision.stop = True
             decision.breakpoint_ids.append(self.id)
+            code = frame.f_code
             decision.condition_errors.append(
-                f"Error evaluating breakpoint condition {options.condition_text!r}: "
-                f"{_describe_error(condition)}"
+                f"the condition {options.condition_text!r} of the breakpoint at "
+                f"{code.co_filename}:{frame.f_lineno} raised {_describe_error(condition)}; "
+                "stopped this once, later errors count as false"
             )
             return
         if not condition:

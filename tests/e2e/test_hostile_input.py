@@ -205,3 +205,25 @@ def test_adapter_port_server_caps_its_threads():
         adapter.kill()
         adapter.wait()
         adapter.stderr.close()
+
+
+def test_a_raising_condition_stops_once_and_says_where(dap, frame_eval):
+    program = path("raising_condition.py")
+    where = line("raising_condition.py", "cond")
+    dap.launch(
+        program=program,
+        frameEval=frame_eval,
+        breakpoints={program: [{"line": where, "condition": "undefined_name > 1"}]},
+    )
+    stopped = dap.wait_stopped("breakpoint")
+    dap.request("continue", {"threadId": stopped["body"]["threadId"]})
+    assert dap.wait_exit() == 3
+    wait_output(dap, "total 20\n")
+    assert len(dap.events("stopped")) == 1
+    errors = [
+        e["body"]["output"]
+        for e in dap.events("output")
+        if "undefined_name > 1" in e["body"]["output"]
+    ]
+    assert len(errors) == 1, errors
+    assert f"{program}:{where}" in errors[0] and "NameError" in errors[0]

@@ -332,12 +332,15 @@ def test_raising_condition_stops_and_reports_the_error(fixture):
         source(fixture.path), [{"line": fixture.line("@loop-hit"), "condition": "undefined > 1"}]
     )
     assert bp.verified is True
-    decision = run_hits(registry, fixture, 1)[0]
+    decision, *later = run_hits(registry, fixture, 3)
     assert decision.stop is True
     assert decision.breakpoint_ids == [bp.id]
     assert len(decision.condition_errors) == 1
     assert "NameError" in decision.condition_errors[0]
     assert "undefined" in decision.condition_errors[0]
+    assert f"{fixture.path}:{fixture.line('@loop-hit')}" in decision.condition_errors[0]
+    # Once reported, the error counts as false: no stop, no repeated message.
+    assert [(d.stop, d.condition_errors) for d in later] == [(False, []), (False, [])]
 
 
 def test_log_message_interpolates_with_escapes_and_does_not_stop(fixture):
