@@ -127,14 +127,22 @@ static inline unsigned long long dapper_extra_version(void *e) {
     return (unsigned long long)((uintptr_t)e >> 4);
 }
 
-/* Per-thread hook state: re-entrancy guard and the selected frames (3.11). */
+/* Per-thread hook state: re-entrancy guard and the selected frames (3.11).
+ * The first DAPPER_MAX_SELECTED frames live inline; deeper ones (a recursion)
+ * go to a heap array that grows as needed and is freed when the thread's
+ * selected depth is back to zero. A frame that is not recorded would get no
+ * line events: its breakpoints would be skipped without a word. */
 #define DAPPER_MAX_SELECTED 128
 typedef struct {
     int in_hook;      /* the hook is running its own Python work on this thread */
     int in_dispatch;  /* the trace function is delivering an event */
-    int depth;        /* selected frames currently running (may exceed the array) */
+    int depth;        /* selected frames currently running */
+    int capacity;     /* slots in more_frames/more_modes */
+    int lost;         /* deeper frames not recorded (out of memory), counted */
     dapper_iframe *frames[DAPPER_MAX_SELECTED];
     unsigned char modes[DAPPER_MAX_SELECTED];
+    dapper_iframe **more_frames; /* frames DAPPER_MAX_SELECTED and deeper */
+    unsigned char *more_modes;
 } dapper_thread_state;
 
 static _Thread_local dapper_thread_state dapper_tls;
@@ -143,23 +151,62 @@ static inline dapper_thread_state *dapper_thread(void) { return &dapper_tls; }
 
 /* Mode of a selected interpreter frame on this thread, 0 when not selected. */
 static inline int dapper_selected_mode(dapper_thread_state *ts, dapper_iframe *f) {
-    int n = ts->depth < DAPPER_MAX_SELECTED ? ts->depth : DAPPER_MAX_SELECTED;
+    int recorded = ts->depth - ts->lost;
+    for (int i = recorded - 1; i >= DAPPER_MAX_SELECTED; i--) {
+        if (ts->more_frames[i - DAPPER_MAX_SELECTED] == f)
+            return ts->more_modes[i - DAPPER_MAX_SELECTED];
+    }
+    int n = recorded < DAPPER_MAX_SELECTED ? recorded : DAPPER_MAX_SELECTED;
     for (int i = n - 1; i >= 0; i--) {
         if (ts->frames[i] == f) return ts->modes[i];
     }
     return 0;
 }
 
+static inline int dapper_grow_selected(dapper_thread_state *ts) {
+    int capacity = ts->capacity ? ts->capacity * 2 : 256;
+    dapper_iframe **frames =
+        (dapper_iframe **)PyMem_RawRealloc(ts->more_frames, sizeof(dapper_iframe *) * capacity);
+    if (frames == NULL) return -1;
+    ts->more_frames = frames;
+    unsigned char *modes = (unsigned char *)PyMem_RawRealloc(ts->more_modes, capacity);
+    if (modes == NULL) return -1;
+    ts->more_modes = modes;
+    ts->capacity = capacity;
+    return 0;
+}
+
 static inline void dapper_push_selected(dapper_thread_state *ts, dapper_iframe *f, int mode) {
-    if (ts->depth < DAPPER_MAX_SELECTED) {
-        ts->frames[ts->depth] = f;
-        ts->modes[ts->depth] = (unsigned char)mode;
-    }
+    int index = ts->depth - ts->lost;
     ts->depth++;
+    if (ts->lost) {
+        ts->lost++; /* keep pops balanced: nothing deeper than a lost frame is recorded */
+        return;
+    }
+    if (index < DAPPER_MAX_SELECTED) {
+        ts->frames[index] = f;
+        ts->modes[index] = (unsigned char)mode;
+        return;
+    }
+    index -= DAPPER_MAX_SELECTED;
+    if (index >= ts->capacity && dapper_grow_selected(ts) != 0) {
+        ts->lost = 1;
+        return;
+    }
+    ts->more_frames[index] = f;
+    ts->more_modes[index] = (unsigned char)mode;
 }
 
 static inline void dapper_pop_selected(dapper_thread_state *ts) {
     if (ts->depth > 0) ts->depth--;
+    if (ts->lost > 0) ts->lost--;
+    if (ts->depth == 0 && ts->more_frames != NULL) {
+        PyMem_RawFree(ts->more_frames);
+        PyMem_RawFree(ts->more_modes);
+        ts->more_frames = NULL;
+        ts->more_modes = NULL;
+        ts->capacity = 0;
+    }
 }
 
 /* Trace function control for one thread state (3.11 scoped line events). */
