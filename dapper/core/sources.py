@@ -9,7 +9,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable
-from types import CodeType
+from types import CodeType, FrameType
 
 from dapper.paths import canonical_path, is_debugger_file, is_user_file
 
@@ -106,7 +106,8 @@ def program_has_file(path: str, is_loaded: Callable[[str], bool]) -> bool:
         return True
     if any(canonical_path(name) == canonical for name in list(linecache.cache)):
         return True
-    for frame in sys._current_frames().values():
+    for top in sys._current_frames().values():
+        frame: FrameType | None = top
         while frame is not None:
             if canonical_path(frame.f_code.co_filename) == canonical:
                 return True

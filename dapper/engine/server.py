@@ -7,7 +7,6 @@ follow ``dapper.protocol.dispatcher``'s convention.
 
 from __future__ import annotations
 
-import os
 import threading
 from typing import TYPE_CHECKING, Any
 
