@@ -80,8 +80,16 @@ def test_deeply_nested_json_gets_an_error_and_the_session_goes_on(dap, frame_eva
     )
     stopped = dap.wait_stopped("breakpoint")
     _raw_request(dap, DEEP)
+    # Python 3.13's parser takes this depth (then the message is just not a
+    # request); older ones raise RecursionError, reported as nested too deeply.
     dap.wait_for(
-        lambda m: m.get("event") == "output" and "nested too deeply" in m["body"]["output"],
+        lambda m: (
+            m.get("event") == "output"
+            and (
+                "nested too deeply" in m["body"]["output"]
+                or "not a well-formed request" in m["body"]["output"]
+            )
+        ),
         what="a console message about the bad message",
     )
     # Still answering, still stopped; the program ends with its own code.
