@@ -217,6 +217,28 @@ function stopProcessGroup(child) {
 // Runs a command from the palette. A command shows only once its context
 // holds (Toggle Breakpoint needs the debugger contributions loaded), so the
 // palette is reopened until the command is listed, up to STEP_TIMEOUT.
+// The debugged program runs in its own session: if the test fails while it is
+// paused, ending code-server may not reach it. End whatever runs from our
+// temporary workspace, by pid.
+function stopProgramsUnder(root) {
+  let listing = "";
+  try {
+    listing = execFileSync("ps", ["-eo", "pid=,args="], { encoding: "utf8" });
+  } catch {
+    return;
+  }
+  for (const line of listing.split("\n")) {
+    const match = /^\s*(\d+)\s+(.*)$/.exec(line);
+    if (match && match[2].includes(root) && Number(match[1]) !== process.pid) {
+      try {
+        process.kill(Number(match[1]), "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
+
 async function runCommand(page, title, { staysOpen = false } = {}) {
   const escaped = title.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   const input = page.locator(".quick-input-widget input");
@@ -353,6 +375,7 @@ test("code-server: a dapper launch stops at a breakpoint and shows a variable", 
       await context.close().catch(() => {});
     }
     stopProcessGroup(server.child);
+    stopProgramsUnder(root);
     fs.rmSync(root, { recursive: true, force: true });
   }
 });
