@@ -2,8 +2,8 @@
 
 The adapter starts programs from one thread that lives as long as the adapter
 (:func:`spawn`), and passes its pid in :data:`PARENT_ENV`. The launcher, first
-thing, asks the kernel (Linux ``PR_SET_PDEATHSIG``) to kill it when that
-parent dies: kill -9 of the adapter included, and whatever state the program
+thing, asks the kernel (Linux ``PR_SET_PDEATHSIG``) to end it when that
+parent dies, unless the adapter let it go first (:func:`release`): kill -9 of the adapter included, and whatever state the program
 or the debugger inside it is in (a deadlock, a C call holding the GIL).
 Elsewhere the engine's connection closing is the only signal.
 """
@@ -22,6 +22,12 @@ from typing import Any, TypeVar
 #: Environment variable with the adapter's pid, for the launcher.
 PARENT_ENV = "DAPPER_ADAPTER_PID"
 _PR_SET_PDEATHSIG = 1
+#: The parent-death signal: a real-time signal nobody uses, whose default
+#: action ends the process in the kernel (no Python code needs to run), and
+#: whose disposition any thread can set to "ignore" when the program is let go
+#: (the prctl setting itself belongs to the main thread only).
+_SIGNAL = getattr(signal, "SIGRTMIN", 34) + 13
+_SIG_IGN = 1
 
 T = TypeVar("T")
 _requests: queue.SimpleQueue = queue.SimpleQueue()
@@ -64,7 +70,7 @@ def parent_env() -> dict[str, str]:
 
 
 def die_with_parent(environ: Any = None) -> bool:
-    """In the launcher: end with SIGKILL when the adapter that started us dies.
+    """In the launcher: end when the adapter that started us dies.
     Removes :data:`PARENT_ENV`; whether the guard is on."""
     environ = os.environ if environ is None else environ
     value = environ.pop(PARENT_ENV, None)
@@ -72,7 +78,7 @@ def die_with_parent(environ: Any = None) -> bool:
         return False
     try:
         libc = ctypes.CDLL(None, use_errno=True)
-        if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        if libc.prctl(_PR_SET_PDEATHSIG, _SIGNAL, 0, 0, 0) != 0:
             return False
     except (OSError, AttributeError):
         return False
@@ -82,6 +88,19 @@ def die_with_parent(environ: Any = None) -> bool:
             os.kill(os.getpid(), signal.SIGKILL)
         return False
     return True
+
+
+def release() -> None:
+    """The adapter lets the program run on without it (detach after launch):
+    its death must no longer end the program. Callable from any thread."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.signal.restype = ctypes.c_void_p
+        libc.signal(ctypes.c_int(_SIGNAL), ctypes.c_void_p(_SIG_IGN))
+    except (OSError, AttributeError):
+        pass
 
 
 def _alive(pid: int) -> bool:

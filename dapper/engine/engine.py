@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from dapper import orphan_guard
 from dapper._frame_eval.config import FrameEvalConfig
 from dapper.access_token import send_connect_proof
 from dapper.core.debugger import Debugger
@@ -186,7 +187,9 @@ class Engine:
     def release_output(self) -> None:
         """The adapter that reads our stdout/stderr pipes is going away while the
         program runs on: point fds 1 and 2 at the null device, so the program's
-        later prints are discarded instead of failing with BrokenPipeError."""
+        later prints are discarded instead of failing with BrokenPipeError.
+        Its death no longer ends the program either."""
+        orphan_guard.release()
         flush_standard_streams()
         null = os.open(os.devnull, os.O_WRONLY)
         try:

@@ -27,6 +27,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "dapper.protocol",
         "dapper.paths",
         "dapper.access_token",
+        "dapper.orphan_guard",
     ),
     "dapper.adapter": (
         "dapper.protocol",
