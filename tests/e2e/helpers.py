@@ -10,9 +10,17 @@ import time
 from functools import cache
 from pathlib import Path
 
+import dapper
 from tests.e2e.dap_client import REPO_ROOT, TIMEOUT
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+#: Dapper's own package directory (the checkout's name may well be "dapper" too)
+DAPPER_PACKAGE = str(Path(dapper.__file__).resolve().parent)
+
+
+def shows_debugger_frames(text: str) -> bool:
+    """True if a traceback in ``text`` names one of Dapper's own files."""
+    return f'File "{DAPPER_PACKAGE}' in text or "dapper.launcher" in text
 
 
 @cache

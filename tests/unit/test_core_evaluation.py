@@ -163,7 +163,6 @@ def test_errors_are_one_clear_line():
         assert missing.error == "NameError: name 'undefined_name' is not defined"
         zero = evaluate(call.frame, "1 / 0", "repl")
         assert zero.error == "ZeroDivisionError: division by zero"
-        assert "dapper" not in zero.error and "Traceback" not in zero.error
         with pytest.raises(EvaluationError, match="NameError"):
             missing.body(VariableStore())
 
