@@ -96,6 +96,23 @@ class SourceRegistry:
     def text(self, ref: int) -> str | None:
         return self._texts.get(ref)
 
+    def reference_for_file(self, filename: str) -> int | None:
+        """A ``sourceReference`` serving a real file's text (for a client that
+        cannot open it, e.g. a remote file no path mapping covers); None if unreadable."""
+        with self._lock:
+            ref = self._refs.get(filename)
+            if ref is not None and ref in self._texts:
+                return ref
+        try:
+            with open(filename, encoding="utf-8", errors="replace") as handle:
+                text = handle.read()
+        except OSError:
+            return None
+        with self._lock:
+            ref = self._refs.setdefault(filename, next(self._counter))
+            self._texts[ref] = text
+        return ref
+
 
 def program_has_file(path: str, is_loaded: Callable[[str], bool]) -> bool:
     """Whether ``source`` may serve ``path`` by path: a file this program has

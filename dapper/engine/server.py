@@ -16,6 +16,7 @@ from dapper.core.errors import DebuggerError
 from dapper.engine.breakpoints import dap_breakpoints
 from dapper.engine.capabilities import capabilities
 from dapper.engine.errors import request_error
+from dapper.path_mapping import MessageTranslator, PathMapper, parse_path_mappings
 from dapper.protocol import messages
 from dapper.protocol.arguments import arguments_of, int_arg
 from dapper.protocol.connection import Connection
@@ -42,6 +43,10 @@ class EngineServer:
         #: whether the client attached (or launched): only then does its
         #: leaving release a program waiting for a client
         self.attached = False
+        #: client paths <-> debuggee paths, from the launch/attach 'pathMappings'
+        self.paths = MessageTranslator(PathMapper(), self.debugger.sources.reference_for_file)
+        connection.rewrite_in = lambda message: self.paths.inbound(message)
+        connection.rewrite_out = lambda message: self.paths.outbound(message)
         self.dispatcher = RequestDispatcher(
             self,
             connection,
@@ -100,11 +105,18 @@ class EngineServer:
 
     def _configure(self, request: dict) -> None:
         arguments = arguments_of(request)
+        try:
+            mappings = parse_path_mappings(arguments.get("pathMappings"))
+        except ValueError as exc:
+            raise RequestError(str(exc)) from None
         self.engine.configure(arguments)
         self.attached = True
         sock = self.connection.socket
         if sock is not None:
             sock.settimeout(None)  # attached: idle is normal from now on
+        self.paths = MessageTranslator(
+            PathMapper(mappings), self.debugger.sources.reference_for_file
+        )
 
     @handles("launch")
     def on_launch(self, request: dict) -> None:

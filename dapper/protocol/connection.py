@@ -40,9 +40,15 @@ class Connection:
         self.closed = False
         #: the socket underneath, for a connection made by ``socket_connection``
         self.socket: Any = None
+        #: optional rewriting of each message sent / received (the engine's
+        #: ``pathMappings``); it returns the message to use instead
+        self.rewrite_out: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+        self.rewrite_in: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
     def send(self, message: dict[str, Any]) -> dict[str, Any]:
         """Number and write one message; returns it. Silently drops after close."""
+        if self.rewrite_out is not None:
+            message = self.rewrite_out(message)
         with self._write_lock:
             message["seq"] = next(self._seq)
             if self.closed:
@@ -81,8 +87,11 @@ class Connection:
             return None
         if message is None:
             self.close()
-        elif self.trace:
+            return None
+        if self.trace:
             self.trace("<-", message)
+        if self.rewrite_in is not None:
+            message = self.rewrite_in(message)
         return message
 
     def close(self) -> None:

@@ -139,3 +139,34 @@ def attach_until_exit(port: int, **arguments) -> int:
         return dap.wait_event("exited")["body"]["exitCode"]
     finally:
         dap.close()
+
+
+def start_listening(
+    *launcher_args: str, cwd: str | None = None, env_extra: dict | None = None
+) -> tuple[subprocess.Popen, int]:
+    """``python -m dapper --listen 127.0.0.1:0 ARGS...``: the process and its port."""
+    repo_root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, PYTHONPATH=str(repo_root), **(env_extra or {}))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dapper", "--listen", "127.0.0.1:0", *launcher_args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=cwd,
+    )
+    said = proc.stderr.readline().decode()
+    match = re.search(r"listening on [\d.]+:(\d+)", said)
+    if match is None:
+        stop_process(proc)
+        raise AssertionError(f"launcher said {said!r}")
+    return proc, int(match.group(1))
+
+
+def stop_process(proc: subprocess.Popen) -> None:
+    """Kill ``proc`` if it still runs and close its pipes."""
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait()
+    for pipe in (proc.stdin, proc.stdout, proc.stderr):
+        if pipe is not None:
+            pipe.close()

@@ -15,7 +15,7 @@ import pytest
 from dapper.protocol.framing import MessageReader, encode_message
 from tests.e2e.conftest import fixture_path
 from tests.e2e.dap_client import REPO_ROOT, TIMEOUT, DapClient, validate
-from tests.e2e.helpers import evaluate, line, shows_debugger_frames
+from tests.e2e.helpers import evaluate, line, shows_debugger_frames, start_listening
 from tests.e2e.helpers import process_gone as _gone
 
 HELLO = fixture_path("hello.py")
@@ -232,26 +232,7 @@ def test_run_in_terminal_reverse_request(dap):
 def _listen(
     program: str, *args: str, env_extra: dict | None = None
 ) -> tuple[subprocess.Popen, int]:
-    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), **(env_extra or {}))
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "dapper",
-            "--listen",
-            "127.0.0.1:0",
-            "--wait-for-client",
-            program,
-            *args,
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-    )
-    line = proc.stderr.readline().decode()
-    match = re.search(r"listening on [\d.]+:(\d+)", line)
-    assert match, f"launcher said {line!r}"
-    return proc, int(match.group(1))
+    return start_listening("--wait-for-client", program, *args, env_extra=env_extra)
 
 
 def test_attach_detach_and_attach_again(tmp_path):
