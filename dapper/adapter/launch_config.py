@@ -33,9 +33,20 @@ LAUNCH_KEYS = (
     "justMyCode",
     "noDebug",
     "frameEval",
+    "pathMappings",
 )
 #: Every ``attach`` key, likewise.
-ATTACH_KEYS = ("connect", "host", "port", "justMyCode", "frameEval", "accessToken")
+ATTACH_KEYS = (
+    "connect",
+    "host",
+    "port",
+    "listen",
+    "processId",
+    "justMyCode",
+    "frameEval",
+    "pathMappings",
+    "accessToken",
+)
 
 
 @dataclass

@@ -20,8 +20,9 @@ from collections.abc import Callable
 from typing import Any
 
 from dapper import access_token
+from dapper.adapter import attach
 from dapper.adapter.debuggee_process import DebuggeeProcess
-from dapper.adapter.launch_config import LaunchConfig, parse_attach, parse_launch
+from dapper.adapter.launch_config import LaunchConfig, parse_launch
 from dapper.engine.capabilities import capabilities
 from dapper.protocol import messages
 from dapper.protocol.connection import Connection, socket_connection
@@ -115,19 +116,50 @@ class AdapterRelay:
     def _attach(self, request: dict) -> dict | None:
         if self.mode is not None:
             raise RequestError(f"this session already did '{self.mode}'")
-        host, port = parse_attach(request.get("arguments") or {})
+        arguments = dict(request.get("arguments") or {})
+        target = attach.parse_attach_target(arguments)
         self._greeted()
-        try:
-            sock = socket.create_connection((host, port), timeout=10)
-        except OSError as exc:
-            raise RequestError(
-                f"cannot attach to {host}:{port}: {exc.strerror or exc}",
-                error_id=messages.ERR_LAUNCH_FAILED,
-            ) from None
-        sock.settimeout(None)
+        sock = self._attach_socket(target)
         self.mode = "attach"
         self._connect_engine(socket_connection(sock, name="engine", trace=self.client.trace))
-        return self._engine_handshake("attach", dict(request.get("arguments") or {}))
+        if target.how == "processId":
+            body = {"name": f"process {target.pid}", "systemProcessId": target.pid}
+            body.update(isLocalProcess=True, startMethod="attach")
+            self.client.send(messages.event("process", body))
+        return self._engine_handshake("attach", arguments)
+
+    def _attach_socket(self, target: attach.AttachTarget) -> socket.socket:
+        if target.how == "connect":
+            return attach.connect(target)
+        if target.how == "listen":
+            listener = attach.bind(target.host, target.port)
+            host, port = listener.getsockname()[:2]
+            self._send_output(
+                "console", f"Dapper: waiting for the program to connect to {host}:{port}\n"
+            )
+            return attach.accept(listener, self._done)
+        from dapper.adapter import attach_pid
+
+        listener = attach.bind("127.0.0.1", 0)
+        secret = access_token.generate()
+        try:
+            injection = attach_pid.PidAttach(target.pid, listener.getsockname()[1], secret)
+        except attach_pid.AttachError as exc:
+            listener.close()
+            raise RequestError(str(exc), error_id=messages.ERR_LAUNCH_FAILED) from None
+        try:
+            return attach.accept(
+                listener,
+                self._done,
+                secret=secret,
+                timeout=CONNECT_TIMEOUT,
+                gave_up=injection.failure,
+                late=f"process {target.pid} did not start the debugger in time: its main thread "
+                "runs the bootstrap at its next Python instruction, so it may be blocked in a "
+                "call outside Python (sleep, I/O, a lock)",
+            )
+        finally:
+            injection.close()
 
     def _greeted(self) -> None:
         """The client started a session: an idle client is normal from now on

@@ -101,6 +101,14 @@ class Debugger:
         with self.stops.lock:
             self.steps.start_entry(ident, Step("in", None, just_my_code=True))
 
+    def request_stop_in(self, ident: int, frame: FrameType) -> None:
+        """Stop the thread at the next line ``frame`` runs, reported as a
+        breakpoint (``dapper.breakpoint()`` in the program)."""
+        with self.stops.lock:
+            self.steps.start_with_reason(
+                ident, Step("over", frame, just_my_code=False), "breakpoint", []
+            )
+
     # ------------------------------------------------------------ breakpoints
 
     def set_breakpoints(self, source: dict, specs: list[dict]) -> list[BreakpointStatus]:

@@ -31,11 +31,16 @@ class ModuleLoadWatcher:
         self.pending_files = pending_files
         self.on_file_loaded = on_file_loaded
         self._installed = False
+        #: False when Dapper must leave nothing behind (attach by pid): the hook
+        #: could not be removed, so pending files are not watched for
+        self.enabled = True
         self._filter: Any = None
         self._watching_loads = False
 
     def install(self) -> None:
         """Install the audit hook once (audit hooks cannot be removed)."""
+        if not self.enabled:
+            return
         if self._installed:
             if self._filter is not None:
                 # "exec" also fires for every eval() of a breakpoint condition.

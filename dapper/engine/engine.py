@@ -21,6 +21,7 @@ from dapper.core.debugger import Debugger
 from dapper.core.events import CoreEvent
 from dapper.engine.events import dap_event
 from dapper.engine.inspection import Inspector
+from dapper.engine.path_mapping import parse_path_mappings
 from dapper.engine.server import EngineServer
 from dapper.protocol.connection import Connection, socket_connection
 from dapper.protocol.messages import RequestError
@@ -53,6 +54,14 @@ class Engine:
         self.manager: FrameEvalManager | None = None
         self.session: EngineServer | None = None
         self.configured = threading.Event()
+        #: set while a client is connected and has sent configurationDone
+        self.client_ready = threading.Event()
+        #: launch/attach defaults the program set itself (``dapper.configure``)
+        self.program_settings: dict[str, Any] = {}
+        #: the session's (localRoot, remoteRoot) pairs
+        self.path_mappings: list[tuple[str, str]] = []
+        #: called on the engine thread after a session ended (attach by pid: undo all)
+        self.on_session_end: Any = None
         self.stop_on_entry = False
         self._listener: socket.socket | None = None
         self._terminating = False
@@ -95,6 +104,9 @@ class Engine:
         self._start_thread(self._accept_loop, listener)
         return listener.getsockname()[:2]
 
+    def listening(self) -> bool:
+        return self._listener is not None
+
     def _start_thread(self, target: Callable[[socket.socket], None], arg: socket.socket) -> None:
         thread = threading.Thread(target=target, args=(arg,), name="dapper.engine", daemon=True)
         thread.start()
@@ -119,6 +131,7 @@ class Engine:
             session.serve()
         finally:
             self.session = None
+            self.client_ready.clear()
             if session.admitted:
                 self.debugger.detach()
                 if session.attached and not self.configured.is_set():
@@ -134,6 +147,8 @@ class Engine:
                 # The adapter that launched us vanished without a disconnect (killed,
                 # crashed): nobody can see or stop this program any more.
                 self.terminate_soon()
+            if self.on_session_end is not None:
+                self.on_session_end()
 
     def report_refusal(self, connection: Connection, what: str) -> None:
         """Log a refused client on the program's stderr (fd 2 directly: a
@@ -153,8 +168,14 @@ class Engine:
 
     def configure(self, arguments: dict) -> None:
         """Apply ``launch``/``attach`` arguments that the engine understands."""
-        if "justMyCode" in arguments:
-            self.debugger.set_just_my_code(bool(arguments["justMyCode"]))
+        try:
+            self.path_mappings = parse_path_mappings(arguments.get("pathMappings"))
+        except ValueError as exc:
+            raise RequestError(str(exc)) from None
+        # The program's own dapper.configure() values are defaults; the client's win.
+        just_my_code = arguments.get("justMyCode", self.program_settings.get("justMyCode"))
+        if just_my_code is not None:
+            self.debugger.set_just_my_code(bool(just_my_code))
         self.stop_on_entry = bool(arguments.get("stopOnEntry", False))
         frame_eval = arguments.get("frameEval")
         if frame_eval is not None:
@@ -166,6 +187,11 @@ class Engine:
 
     def configuration_done(self) -> None:
         self.configured.set()
+        self.client_ready.set()
+
+    def client_connected(self) -> bool:
+        session = self.session
+        return session is not None and not session.connection.closed
 
     def status(self) -> dict:
         if self.manager is None:

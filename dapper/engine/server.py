@@ -16,7 +16,7 @@ from dapper.core.errors import DebuggerError
 from dapper.engine.breakpoints import dap_breakpoints
 from dapper.engine.capabilities import capabilities
 from dapper.engine.errors import request_error
-from dapper.path_mapping import MessageTranslator, PathMapper, parse_path_mappings
+from dapper.engine.path_mapping import MessageTranslator, PathMapper
 from dapper.protocol import messages
 from dapper.protocol.arguments import arguments_of, int_arg
 from dapper.protocol.connection import Connection
@@ -105,17 +105,13 @@ class EngineServer:
 
     def _configure(self, request: dict) -> None:
         arguments = arguments_of(request)
-        try:
-            mappings = parse_path_mappings(arguments.get("pathMappings"))
-        except ValueError as exc:
-            raise RequestError(str(exc)) from None
         self.engine.configure(arguments)
         self.attached = True
         sock = self.connection.socket
         if sock is not None:
             sock.settimeout(None)  # attached: idle is normal from now on
         self.paths = MessageTranslator(
-            PathMapper(mappings), self.debugger.sources.reference_for_file
+            PathMapper(self.engine.path_mappings), self.debugger.sources.reference_for_file
         )
 
     @handles("launch")

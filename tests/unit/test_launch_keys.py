@@ -18,7 +18,8 @@ import pytest
 
 from dapper import access_token
 from dapper._frame_eval.config import FRAME_EVAL_KEYS, FrameEvalConfig
-from dapper.adapter.launch_config import ATTACH_KEYS, LAUNCH_KEYS, parse_attach, parse_launch
+from dapper.adapter.attach import parse_attach_target
+from dapper.adapter.launch_config import ATTACH_KEYS, LAUNCH_KEYS, parse_launch
 from dapper.engine.engine import Engine
 
 
@@ -59,6 +60,7 @@ def _launch_variants(tmp_path: Path) -> list[dict]:
         {"module": "json.tool", "args": ["x"], "env": {"A": "1"}, "console": "internalConsole"},
         {"code": ["x = 1"], "stopOnEntry": True, "justMyCode": False, "noDebug": True},
         {"program": str(program), "frameEval": {"backend": "auto"}},
+        {"program": str(program), "pathMappings": [{"localRoot": "/l", "remoteRoot": "/r"}]},
     ]
 
 
@@ -86,9 +88,11 @@ def test_every_attach_key_read_is_listed() -> None:
         {"connect": {"host": "127.0.0.1", "port": 5678}},
         {"host": "127.0.0.1", "port": 5678, "justMyCode": True},
         {"port": "5678", "frameEval": {"backend": "tracing"}},
+        {"listen": {"port": 0}, "pathMappings": [{"localRoot": "/l", "remoteRoot": "/r"}]},
+        {"processId": 1234},
     ):
         recorded = RecordingDict(variant)
-        parse_attach(recorded)
+        parse_attach_target(recorded)
         read |= recorded.read
         # stopOnEntry is read by the engine's shared configure() but means nothing on attach.
         read |= _engine_reads(variant) - {"stopOnEntry"}

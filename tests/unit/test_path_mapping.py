@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dapper.path_mapping import MessageTranslator, PathMapper, parse_path_mappings
+from dapper.engine.path_mapping import MessageTranslator, PathMapper, parse_path_mappings
 
 
 def test_longest_prefix_wins_in_both_directions():

@@ -1,0 +1,132 @@
+"""The three ways ``attach`` reaches a debuggee's engine, as a socket.
+
+- ``connect: {host, port}`` (or top-level ``host``/``port``): the program serves
+  DAP (``python -m dapper --listen``, ``dapper.listen()``); the adapter connects.
+- ``listen: {host, port}``: the adapter waits and the program connects in
+  (``python -m dapper --connect``, ``dapper.connect()``), for networks that only
+  let the program's side open connections.
+- ``processId``: a running Python program that never imported Dapper; the
+  adapter listens on loopback and has the program start an engine that
+  connects back (``dapper.adapter.attach_pid``).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from dapper import access_token
+from dapper.adapter.launch_config import parse_attach
+from dapper.protocol import messages
+from dapper.protocol.messages import RequestError
+
+
+@dataclass(frozen=True)
+class AttachTarget:
+    how: str  # "connect" | "listen" | "processId"
+    host: str = "127.0.0.1"
+    port: int = 0
+    pid: int = 0
+
+
+def parse_attach_target(arguments: Any) -> AttachTarget:
+    """Which attach this is; ``RequestError`` naming the key when it is malformed."""
+    if not isinstance(arguments, dict):
+        raise RequestError("attach arguments must be an object")
+    if arguments.get("processId") is not None:
+        pid = arguments["processId"]
+        if isinstance(pid, str) and pid.strip().isdigit():
+            pid = int(pid)
+        if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
+            raise RequestError("attach argument 'processId' must be a positive integer")
+        return AttachTarget("processId", pid=pid)
+    listen = arguments.get("listen")
+    if listen is not None:
+        if not isinstance(listen, dict):
+            raise RequestError("attach argument 'listen' must be an object with 'host' and 'port'")
+        # Port 0 asks for a free port; the console line names the one bound.
+        host, port = parse_attach({"connect": {"host": "127.0.0.1", **listen, "port": 1}})
+        port = listen.get("port", 0)
+        if isinstance(port, str) and port.isdigit():
+            port = int(port)
+        if not isinstance(port, int) or isinstance(port, bool) or not 0 <= port < 65536:
+            raise RequestError("attach needs 'listen.port': an integer from 0 to 65535")
+        if not access_token.is_loopback(host):
+            raise RequestError(
+                f"attach 'listen' on {host!r}: the adapter only waits on a loopback address; "
+                "reach it from the program's host through an SSH tunnel (ssh -R) or a port-forward"
+            )
+        return AttachTarget("listen", host, port)
+    host, port = parse_attach(arguments)
+    return AttachTarget("connect", host, port)
+
+
+def connect(target: AttachTarget) -> socket.socket:
+    try:
+        sock = socket.create_connection((target.host, target.port), timeout=10)
+    except OSError as exc:
+        raise RequestError(
+            f"cannot attach to {target.host}:{target.port}: {exc.strerror or exc}",
+            error_id=messages.ERR_LAUNCH_FAILED,
+        ) from None
+    sock.settimeout(None)
+    return sock
+
+
+def bind(host: str, port: int) -> socket.socket:
+    listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind((host, port))
+    except OSError as exc:
+        listener.close()
+        raise RequestError(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}",
+            error_id=messages.ERR_LAUNCH_FAILED,
+        ) from None
+    listener.listen(1)
+    return listener
+
+
+def accept(
+    listener: socket.socket,
+    cancelled: threading.Event,
+    *,
+    secret: str | None = None,
+    timeout: float | None = None,
+    gave_up: Callable[[], str | None] = lambda: None,
+    late: str = "the program did not connect in time",
+) -> socket.socket:
+    """Wait for the program to connect, until the client goes away, ``timeout``
+    passes or ``gave_up()`` names a reason (all a clear error, never a hang).
+    With ``secret``, only a connection that proves it knows it is taken."""
+    acceptor = access_token.ProvenAcceptor(listener, secret) if secret else None
+    listener.settimeout(0.2)
+    deadline = None if timeout is None else time.monotonic() + timeout
+    try:
+        while not cancelled.is_set():
+            sock = acceptor.accept(0.2) if acceptor else _accept_plain(listener)
+            if sock is not None:
+                sock.settimeout(None)
+                return sock
+            reason = gave_up()
+            if reason is None and deadline is not None and time.monotonic() >= deadline:
+                reason = late
+            if reason is not None:
+                raise RequestError(reason, error_id=messages.ERR_LAUNCH_FAILED)
+    finally:
+        if acceptor is not None:
+            acceptor.close()
+        listener.close()
+    raise RequestError("the client went away", error_id=messages.ERR_LAUNCH_FAILED)
+
+
+def _accept_plain(listener: socket.socket) -> socket.socket | None:
+    try:
+        return listener.accept()[0]
+    except TimeoutError:
+        return None

@@ -1,0 +1,210 @@
+"""Attach by process id (adapter side): have a running Python program that never
+imported Dapper start an engine that connects back to the adapter.
+
+The only mechanism is ``sys.remote_exec`` (PEP 768, CPython 3.14+), run by an
+interpreter of the target's version (the target's own executable when the
+adapter's differs). CPython 3.11-3.13 have no safe mechanism; see
+docs/decisions/006-attach-by-pid.md. Every way this can fail is checked first
+and named: no such process, not Python, an unsupported version, ptrace not
+permitted, remote debugging disabled, Dapper not importable in the target.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+#: Dapper's parent directory: put on the target's sys.path for the session only.
+_DAPPER_PARENT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+_VERSION = re.compile(r"^(?:lib)?python(\d)\.(\d+)")
+_PTRACE_SCOPE = "/proc/sys/kernel/yama/ptrace_scope"
+
+
+class AttachError(Exception):
+    """Why a program cannot be attached to; the message is shown to the user."""
+
+
+def _ptrace_denied(pid: int, detail: str) -> AttachError:
+    try:
+        with open(_PTRACE_SCOPE) as handle:
+            scope = f"it is {handle.read().strip()} here"
+    except OSError:
+        scope = "Yama is not active here"
+    return AttachError(
+        f"not permitted to attach to process {pid} ({detail}): attaching needs ptrace "
+        f"access to it: the same user with {_PTRACE_SCOPE} at 0 ({scope}), or the "
+        "CAP_SYS_PTRACE capability (e.g. docker run --cap-add=SYS_PTRACE)"
+    )
+
+
+def _read(pid: int, name: str) -> bytes:
+    try:
+        with open(f"/proc/{pid}/{name}", "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        raise AttachError(f"no process with id {pid}") from None
+    except PermissionError as exc:
+        raise _ptrace_denied(pid, f"cannot read /proc/{pid}/{name}: {exc.strerror}") from None
+
+
+def python_version(pid: int) -> tuple[tuple[int, int], str]:
+    """The target's CPython (major, minor) and its executable; AttachError if none."""
+    if not os.path.isdir(f"/proc/{pid}"):
+        raise AttachError(f"no process with id {pid}")
+    try:
+        exe = os.readlink(f"/proc/{pid}/exe")
+    except FileNotFoundError:
+        raise AttachError(f"no process with id {pid}") from None
+    except PermissionError as exc:
+        raise _ptrace_denied(pid, f"cannot read /proc/{pid}/exe: {exc.strerror}") from None
+    names = [exe] + [
+        line.split(maxsplit=5)[-1]
+        for line in _read(pid, "maps").decode("utf-8", "replace").splitlines()
+        if line.count(" ") >= 5
+    ]
+    for name in names:
+        match = _VERSION.match(os.path.basename(name))
+        if match:
+            return (int(match.group(1)), int(match.group(2))), exe
+    raise AttachError(f"process {pid} is not a Python program (it runs {exe})")
+
+
+def remote_debug_disabled(pid: int) -> str | None:
+    """How the target switched remote debugging off, or None."""
+    for entry in _read(pid, "environ").split(b"\0"):
+        name, _, value = entry.partition(b"=")
+        if name == b"PYTHON_DISABLE_REMOTE_DEBUG" and value:
+            return "its environment sets PYTHON_DISABLE_REMOTE_DEBUG"
+    argv = _read(pid, "cmdline").split(b"\0")
+    for index, arg in enumerate(argv):
+        option = arg[2:] if arg.startswith(b"-X") and len(arg) > 2 else None
+        if arg == b"-X" and index + 1 < len(argv):
+            option = argv[index + 1]
+        if option == b"disable_remote_debug":
+            return "it was started with -X disable_remote_debug"
+    return None
+
+
+def check(pid: int) -> tuple[tuple[int, int], str]:
+    """Everything that can be known before trying: version and executable."""
+    if pid == os.getpid():
+        raise AttachError("cannot attach the adapter to itself")
+    version, exe = python_version(pid)
+    shown = f"{version[0]}.{version[1]}"
+    if version < (3, 11):
+        raise AttachError(f"process {pid} runs Python {shown}; Dapper supports CPython 3.11+")
+    if version < (3, 14):
+        raise AttachError(
+            f"process {pid} runs Python {shown}: attaching to a running program by process id "
+            "needs CPython 3.14+ (sys.remote_exec, PEP 768). For 3.11-3.13, start the program "
+            "with 'python -m dapper --listen PORT ...' or call dapper.listen(PORT) in it, then "
+            "attach with 'connect'."
+        )
+    disabled = remote_debug_disabled(pid)
+    if disabled:
+        raise AttachError(
+            f"remote debugging is disabled in process {pid}: {disabled}; restart it without that "
+            "to attach by process id"
+        )
+    return version, exe
+
+
+class PidAttach:
+    """One injection in flight: its bootstrap script and its failure report."""
+
+    def __init__(self, pid: int, port: int, secret: str) -> None:
+        self.pid = pid
+        version, exe = check(pid)
+        # Private to the target's user: the script holds the connect-back secret.
+        self._dir = tempfile.mkdtemp(prefix="dapper-attach-")
+        self.status = os.path.join(self._dir, "status")
+        self.script = os.path.join(self._dir, "bootstrap.py")
+        with open(self.script, "w", encoding="utf-8") as handle:
+            handle.write(_bootstrap(port, secret, self.status))
+        owner = os.stat(f"/proc/{pid}").st_uid
+        if owner != os.geteuid():
+            for name in (self._dir, self.script):
+                os.chown(name, owner, -1)
+        self._run_remote_exec(version, exe)
+
+    def _run_remote_exec(self, version: tuple[int, int], exe: str) -> None:
+        if sys.version_info[:2] == version and hasattr(sys, "remote_exec"):
+            python = sys.executable
+        else:
+            python = f"/proc/{self.pid}/exe"  # the target's own interpreter
+        code = "import sys; sys.remote_exec(int(sys.argv[1]), sys.argv[2])"
+        try:
+            done = subprocess.run(
+                [python, "-I", "-c", code, str(self.pid), self.script],
+                capture_output=True,
+                text=True,
+                timeout=30,
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            self.close()
+            raise AttachError(f"cannot run {exe} to reach process {self.pid}: {exc}") from None
+        if done.returncode != 0:
+            self.close()
+            last = (done.stderr.strip().splitlines() or ["(no message)"])[-1]
+            if "PermissionError" in last or "Operation not permitted" in last:
+                raise _ptrace_denied(self.pid, last)
+            if "ProcessLookupError" in last or "No such process" in last:
+                raise AttachError(f"no process with id {self.pid}")
+            if "remote debugging" in last.lower() and "disabled" in last.lower():
+                raise AttachError(f"remote debugging is disabled in process {self.pid}: {last}")
+            raise AttachError(f"sys.remote_exec into process {self.pid} failed: {last}")
+
+    def failure(self) -> str | None:
+        """Why the target has not connected back (it exited, or the bootstrap failed)."""
+        if not os.path.isdir(f"/proc/{self.pid}"):
+            return f"process {self.pid} exited before the debugger could start in it"
+        try:
+            with open(self.status, encoding="utf-8") as handle:
+                reason = handle.read().strip()
+        except OSError:
+            return None
+        return reason or None
+
+    def close(self) -> None:
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+
+def _bootstrap(port: int, secret: str, status: str) -> str:
+    """The script the target runs at its next safe point, in its main thread.
+
+    It adds Dapper's directory to ``sys.path`` only if it was not there, and the
+    engine removes it again when the session ends.
+    """
+    return f"""\
+def _dapper_attach(path={_DAPPER_PARENT!r}, port={port!r}, secret={secret!r}, status={status!r}):
+    import sys
+    added = path not in sys.path
+    if added:
+        sys.path.insert(0, path)
+    try:
+        from dapper import injected
+        injected.start(port, secret, path if added else None)
+    except BaseException as exc:
+        if added and path in sys.path:
+            sys.path.remove(path)
+        try:
+            with open(status, "w", encoding="utf-8") as handle:
+                handle.write(
+                    "process could not start Dapper from " + path + ": "
+                    + type(exc).__name__ + ": " + str(exc)
+                    + " (install Dapper in the program's environment, or make that "
+                    + "directory readable by it)"
+                )
+        except OSError:
+            pass  # the adapter gave up already; the program must not notice
+
+
+try:
+    _dapper_attach()
+finally:
+    del _dapper_attach
+"""

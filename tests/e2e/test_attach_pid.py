@@ -1,0 +1,198 @@
+"""Attach by process id to a plain program that never imported Dapper.
+
+CPython 3.14+ goes through ``sys.remote_exec``; on 3.11-3.13 the attach fails
+with the clear error naming what to do instead. Every error case leaves the
+target running as before.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.e2e.dap_client import TIMEOUT, DapClient
+from tests.e2e.helpers import line, path, stop_process
+
+TARGET = path("pid_target.py")
+HAS_REMOTE_EXEC = sys.version_info >= (3, 14)
+needs_remote_exec = pytest.mark.skipif(not HAS_REMOTE_EXEC, reason="sys.remote_exec is 3.14+")
+
+
+def _backend_flag(frame_eval: dict) -> str:
+    return frame_eval.get("tracing_backend") or frame_eval["backend"]
+
+
+class Target:
+    """The plain program, started with ``-S`` so Dapper is not importable in it."""
+
+    def __init__(self, *args: str, env: dict | None = None, python_args: tuple = ()) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-S", *python_args, TARGET, *args],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=dict(os.environ, **(env or {})),
+            cwd=os.path.dirname(TARGET),
+        )
+        assert self.proc.stdout.readline() == "ready\n"
+        self.pid = self.proc.pid
+
+    def state(self) -> str:
+        self.proc.stdin.write("state\n")
+        self.proc.stdin.flush()
+        return self.proc.stdout.readline()
+
+    def state_becomes(self, expected: str) -> str:
+        """The state once it equals ``expected`` (the engine thread ends
+        asynchronously after a disconnect), or the last one seen."""
+        deadline = time.monotonic() + TIMEOUT
+        seen = self.state()
+        while seen != expected and time.monotonic() < deadline:
+            seen = self.state()
+        return seen
+
+    def quit(self) -> int:
+        self.proc.stdin.write("quit\n")
+        self.proc.stdin.flush()
+        code = self.proc.wait(timeout=TIMEOUT)
+        assert self.proc.stdout.read() == "bye\n"
+        return code
+
+    def close(self) -> None:
+        stop_process(self.proc)
+
+
+def _attach_error(pid: int, run_as: list[str] | None = None) -> str:
+    adapter = [*(run_as or []), sys.executable, "-m", "dapper.adapter"]
+    dap = DapClient(command=adapter)
+    try:
+        dap.initialize()
+        response = dap.wait_response(dap.send_request("attach", {"processId": pid}))
+        assert not response["success"]
+        assert dap.invalid == []
+        return response["message"]
+    finally:
+        dap.close()
+
+
+def _session(target: Target, marker: str) -> None:
+    """Attach, stop at ``marker``, see every thread, detach."""
+    dap = DapClient()
+    try:
+        dap.initialize()
+        seq = dap.send_request("attach", {"processId": target.pid})
+        dap.wait_event("initialized")
+        dap.configure(breakpoints={TARGET: [{"line": line("pid_target.py", marker)}]})
+        assert dap.wait_response(seq)["success"]
+        process = dap.wait_event("process")["body"]
+        assert process["systemProcessId"] == target.pid
+        assert process["startMethod"] == "attach"
+        stopped = dap.wait_stopped("breakpoint")
+        frame = dap.top_frame(stopped["body"]["threadId"])
+        assert (frame["source"]["path"], frame["line"]) == (TARGET, line("pid_target.py", marker))
+        names = {t["name"] for t in dap.request("threads")["body"]["threads"]}
+        assert {"MainThread", "worker", "commands"} <= names
+        dap.request("disconnect", {})  # detaches: the program runs on
+        assert dap.invalid == []
+    finally:
+        dap.close()
+
+
+@needs_remote_exec
+def test_attach_detach_and_attach_again_leaves_the_program_as_it_was(frame_eval):
+    target = Target(env={"DAPPER_BACKEND": _backend_flag(frame_eval)})
+    try:
+        before = target.state()
+        _session(target, "worker")
+        assert target.state_becomes(before) == before
+        _session(target, "main")  # attaching again works
+        assert target.state_becomes(before) == before
+        assert target.quit() == 0
+    finally:
+        target.close()
+
+
+@needs_remote_exec
+def test_a_program_that_cannot_import_dapper_gets_a_clear_error_and_runs_on():
+    target = Target("no-dapper")
+    try:
+        before = target.state()
+        message = _attach_error(target.pid)
+        assert "could not start Dapper" in message and "ModuleNotFoundError" in message
+        assert target.state_becomes(before) == before
+        assert target.quit() == 0
+    finally:
+        target.close()
+
+
+@needs_remote_exec
+@pytest.mark.parametrize(
+    "env, python_args, says",
+    [
+        ({"PYTHON_DISABLE_REMOTE_DEBUG": "1"}, (), "PYTHON_DISABLE_REMOTE_DEBUG"),
+        ({}, ("-X", "disable_remote_debug"), "-X disable_remote_debug"),
+    ],
+)
+def test_remote_debugging_disabled_in_the_target(env, python_args, says):
+    target = Target(env=env, python_args=python_args)
+    try:
+        message = _attach_error(target.pid)
+        assert "remote debugging is disabled" in message and says in message
+        assert target.quit() == 0
+    finally:
+        target.close()
+
+
+@pytest.mark.skipif(HAS_REMOTE_EXEC, reason="3.11-3.13 only: they have no safe mechanism")
+def test_before_3_14_the_error_says_what_to_do_instead():
+    target = Target()
+    try:
+        message = _attach_error(target.pid)
+        version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+        assert f"runs Python {version}" in message and "needs CPython 3.14+" in message
+        assert "dapper.listen" in message and "--listen" in message
+        assert target.quit() == 0
+    finally:
+        target.close()
+
+
+def test_no_such_process():
+    done = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    pid = int(done.stdout)  # it has exited and been reaped
+    assert _attach_error(pid) == f"no process with id {pid}"
+
+
+def test_not_a_python_program():
+    sleeper = subprocess.Popen([shutil.which("sleep"), "30"])
+    try:
+        message = _attach_error(sleeper.pid)
+        assert message.startswith(f"process {sleeper.pid} is not a Python program")
+        assert sleeper.poll() is None  # unharmed
+    finally:
+        stop_process(sleeper)
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root to drop")
+def test_ptrace_not_permitted_names_the_setting_and_the_capability():
+    # An adapter running as another user, without CAP_SYS_PTRACE (it keeps the
+    # right to read files, so it can run at all), may not attach to our program.
+    target = Target()
+    try:
+        drop = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+        drop += ["--inh-caps=+dac_read_search", "--ambient-caps=+dac_read_search"]
+        message = _attach_error(target.pid, run_as=drop)
+        assert message.startswith(f"not permitted to attach to process {target.pid}")
+        assert "/proc/sys/kernel/yama/ptrace_scope" in message and "CAP_SYS_PTRACE" in message
+        assert target.quit() == 0
+    finally:
+        target.close()
