@@ -26,32 +26,46 @@ _lock = threading.Lock()
 _active: Engine | None = None
 
 
-def start(port: int, secret: str, added_path: str | None) -> None:
-    """Connect to the adapter on loopback ``port`` (proving ``secret``) and
-    serve one session."""
+def start(
+    *,
+    how: str,
+    port: int,
+    host: str = "127.0.0.1",
+    secret: str | None = None,
+    token: str | None = None,
+    added_path: str | None = None,
+) -> str:
+    """Serve one session: ``how="connect"`` to an adapter at host:port (proving
+    ``secret``), or ``"listen"`` there (clients send ``token``). Returns the
+    address, for the one who asked."""
     global _active
     with _lock:
         if _active is not None:
             raise RuntimeError("a Dapper session is already attached to this process")
-        engine = Engine(FrameEvalConfig.resolve(None, os.environ))
+        engine = Engine(FrameEvalConfig.resolve(None, os.environ), access_token=token)
         engine.debugger.loads.enabled = False
         handler = console_log.route_to_client(engine.send_to_client)
         engine.on_session_end = lambda: _undo(engine, handler, added_path)
         engine.start_backend()
         thread_events.install(engine.debugger.on_thread_event)
         try:
-            engine.connect("127.0.0.1", port, proof=secret)
+            if how == "listen":
+                host, port = engine.listen(host, port)
+            else:
+                engine.connect(host, port, proof=secret)
         except BaseException:
             _undo(engine, handler, added_path)
             raise
         engine.configured.set()  # the program is already running
         _active = engine
+        return f"{host}:{port}"
 
 
 def _undo(engine: Engine, handler: logging.Handler, added_path: str | None) -> None:
     global _active
     thread_events.uninstall()
     engine.shutdown()
+    engine.stop_listening()  # one session only: the next attach injects again
     logger = logging.getLogger("dapper")
     logger.removeHandler(handler)
     logger.propagate = True

@@ -55,7 +55,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         prog="python -m dapper",
         description="Run a Python program under the Dapper debugger engine.",
         usage="python -m dapper (--listen [HOST:]PORT | --connect HOST:PORT) [--wait-for-client] "
-        "[--backend NAME] [--token-file PATH | --no-token] (FILE | -m MODULE | -c CODE) [ARGS...]",
+        "[--backend NAME] [--token-file PATH | --no-token] (FILE | -m MODULE | -c CODE | --pid PID) "
+        "[ARGS...]",
     )
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--listen", metavar="[HOST:]PORT", help="serve DAP on this address")
@@ -79,6 +80,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         action="store_true",
         help="with --listen beyond loopback: accept clients without a token (unsafe)",
     )
+    parser.add_argument(
+        "--pid",
+        type=int,
+        metavar="PID",
+        help="instead of running a program, start the engine in this running Python "
+        "program (CPython 3.14+) for one session",
+    )
     parser.add_argument("--adapter", action="store_true", help=argparse.SUPPRESS)
     # Split off the program: everything from FILE, -m or -c on belongs to it.
     own: list[str] = []
@@ -89,11 +97,16 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
             break
         if arg.startswith("-") and arg != "-":
             own.append(rest.pop(0))
-            if arg in ("--listen", "--connect", "--backend", "--token-file") and rest:
+            if arg in ("--listen", "--connect", "--backend", "--token-file", "--pid") and rest:
                 own.append(rest.pop(0))
             continue
         break
     args = parser.parse_args(own)
+    if args.pid is not None:
+        if rest:
+            parser.error("--pid takes no program to run")
+        args.kind, args.target, args.program_args = "pid", "", []
+        return args
     if not rest:
         parser.error("nothing to run: give FILE, -m MODULE or -c CODE")
     if rest[0] in ("-m", "-c"):
@@ -186,6 +199,11 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"dapper: {exc}", file=sys.stderr)
         return 2
+    if args.kind == "pid":
+        from dapper.adapter.attach_pid import start_from_command_line
+
+        how = "listen" if args.listen else "connect"
+        return start_from_command_line(args.pid, how, *address, token=token)
     if args.kind == "file" and not os.path.isfile(args.target):
         print(f"dapper: can't open file {args.target!r}: no such file", file=sys.stderr)
         return 2

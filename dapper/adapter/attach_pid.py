@@ -17,6 +17,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
+from typing import Any
 
 #: Dapper's parent directory: put on the target's sys.path for the session only.
 _DAPPER_PARENT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -116,15 +118,17 @@ def check(pid: int) -> tuple[tuple[int, int], str]:
 class PidAttach:
     """One injection in flight: its bootstrap script and its failure report."""
 
-    def __init__(self, pid: int, port: int, secret: str) -> None:
+    def __init__(self, pid: int, **session: Any) -> None:
+        """``session``: ``dapper.injected.start``'s keywords (how the engine
+        reaches its client: ``how``, ``host``, ``port``, ``secret``, ``token``)."""
         self.pid = pid
         version, exe = check(pid)
-        # Private to the target's user: the script holds the connect-back secret.
+        # Private to the target's user: the script holds the secret or token.
         self._dir = tempfile.mkdtemp(prefix="dapper-attach-")
         self.status = os.path.join(self._dir, "status")
         self.script = os.path.join(self._dir, "bootstrap.py")
         with open(self.script, "w", encoding="utf-8") as handle:
-            handle.write(_bootstrap(port, secret, self.status))
+            handle.write(_bootstrap(session, self.status))
         owner = os.stat(f"/proc/{pid}").st_uid
         if owner != os.geteuid():
             for name in (self._dir, self.script):
@@ -158,36 +162,46 @@ class PidAttach:
                 raise AttachError(f"remote debugging is disabled in process {self.pid}: {last}")
             raise AttachError(f"sys.remote_exec into process {self.pid} failed: {last}")
 
+    def _status(self) -> str:
+        try:
+            with open(self.status, encoding="utf-8") as handle:
+                return handle.read().strip()
+        except OSError:
+            return ""
+
     def failure(self) -> str | None:
         """Why the target has not connected back (it exited, or the bootstrap failed)."""
         if not os.path.isdir(f"/proc/{self.pid}"):
             return f"process {self.pid} exited before the debugger could start in it"
-        try:
-            with open(self.status, encoding="utf-8") as handle:
-                reason = handle.read().strip()
-        except OSError:
-            return None
-        return reason or None
+        status = self._status()
+        return None if not status or status.startswith("ok ") else status
+
+    def started(self) -> str | None:
+        """What the engine in the target said once it started (e.g. its address)."""
+        status = self._status()
+        return status[3:] if status.startswith("ok ") else None
 
     def close(self) -> None:
         shutil.rmtree(self._dir, ignore_errors=True)
 
 
-def _bootstrap(port: int, secret: str, status: str) -> str:
+def _bootstrap(session: dict[str, Any], status: str) -> str:
     """The script the target runs at its next safe point, in its main thread.
 
     It adds Dapper's directory to ``sys.path`` only if it was not there, and the
     engine removes it again when the session ends.
     """
     return f"""\
-def _dapper_attach(path={_DAPPER_PARENT!r}, port={port!r}, secret={secret!r}, status={status!r}):
+def _dapper_attach(path={_DAPPER_PARENT!r}, session={session!r}, status={status!r}):
     import sys
     added = path not in sys.path
     if added:
         sys.path.insert(0, path)
     try:
         from dapper import injected
-        injected.start(port, secret, path if added else None)
+        said = injected.start(added_path=path if added else None, **session)
+        with open(status, "w", encoding="utf-8") as handle:
+            handle.write("ok " + said)
     except BaseException as exc:
         if added and path in sys.path:
             sys.path.remove(path)
@@ -208,3 +222,32 @@ try:
 finally:
     del _dapper_attach
 """
+
+
+def start_from_command_line(
+    pid: int, how: str, host: str, port: int, *, token: str | None = None
+) -> int:
+    """``python -m dapper (--listen|--connect) ADDRESS --pid PID``: start the
+    engine in the program and say where it is; the exit code tells how it went."""
+    try:
+        injection = PidAttach(pid, how=how, host=host, port=port, token=token)
+    except AttachError as exc:
+        print(f"dapper: {exc}", file=sys.stderr)
+        return 1
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            said = injection.started()
+            if said is not None:
+                verb = "listens on" if how == "listen" else "connected to"
+                print(f"dapper: process {pid} {verb} {said}", file=sys.stderr, flush=True)
+                return 0
+            failure = injection.failure()
+            if failure is not None:
+                print(f"dapper: {failure}", file=sys.stderr)
+                return 1
+            time.sleep(0.05)  # polling the target's status file
+        print(f"dapper: process {pid} did not start the debugger in time", file=sys.stderr)
+        return 1
+    finally:
+        injection.close()

@@ -143,7 +143,9 @@ class AdapterRelay:
         listener = attach.bind("127.0.0.1", 0)
         secret = access_token.generate()
         try:
-            injection = attach_pid.PidAttach(target.pid, listener.getsockname()[1], secret)
+            injection = attach_pid.PidAttach(
+                target.pid, how="connect", port=listener.getsockname()[1], secret=secret
+            )
         except attach_pid.AttachError as exc:
             listener.close()
             raise RequestError(str(exc), error_id=messages.ERR_LAUNCH_FAILED) from None

@@ -137,7 +137,7 @@ class Debugger:
         if not self.state.function_breakpoints:
             return
         decision = self.breakpoints.check_call(frame)
-        self._report_logs(decision)
+        self._report_logs(decision, frame)
         if decision.stop:
             ident = threading.get_ident()
             with self.stops.lock:
@@ -162,7 +162,7 @@ class Debugger:
             if line in lines:
                 decision = self.breakpoints.check_line_at(frame, canonical, line)
                 if decision.stop or decision.log_messages or decision.condition_errors:
-                    reason, ids = self._report_hit(decision)
+                    reason, ids = self._report_hit(decision, frame)
         if reason is None and ident in self.steps:
             reason, ids = self.steps.stop_reason(ident, frame)
         if self.stops.suspending:
@@ -198,18 +198,24 @@ class Debugger:
                 return False  # its exception filter was turned off meanwhile
         return True
 
-    def _report_hit(self, decision: HitDecision) -> tuple[str | None, Sequence[int]]:
+    def _report_hit(
+        self, decision: HitDecision, frame: FrameType
+    ) -> tuple[str | None, Sequence[int]]:
         """Send a breakpoint hit's log output and condition errors; stop if it asks to."""
-        self._report_logs(decision)
+        self._report_logs(decision, frame)
         for error in decision.condition_errors:
             self.report(ConditionError(error))
         if decision.stop:
             return "breakpoint", decision.breakpoint_ids
         return None, ()
 
-    def _report_logs(self, decision: HitDecision) -> None:
+    def _report_logs(self, decision: HitDecision, frame: FrameType) -> None:
+        if not decision.log_messages:
+            return
+        # Where the logpoint is, so a client can link its output to the line.
+        source = self.sources.source_for(frame.f_code, frame.f_globals)
         for message in decision.log_messages:
-            self.report(LogMessage(message))
+            self.report(LogMessage(message, source, frame.f_lineno))
 
     def on_return(self, frame: FrameType, value: Any) -> None:
         ident = threading.get_ident()

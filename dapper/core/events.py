@@ -43,9 +43,11 @@ class BreakpointChanged:
 
 @dataclass(frozen=True)
 class LogMessage:
-    """A logpoint's message, already formatted."""
+    """A logpoint's message, already formatted, and where the logpoint is."""
 
     text: str
+    source: dict | None = None
+    line: int | None = None
 
 
 @dataclass(frozen=True)

@@ -107,6 +107,15 @@ class Engine:
     def listening(self) -> bool:
         return self._listener is not None
 
+    def stop_listening(self) -> None:
+        """Close the listener (its accept thread ends)."""
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            try:
+                listener.close()
+            except OSError:
+                pass
+
     def _start_thread(self, target: Callable[[socket.socket], None], arg: socket.socket) -> None:
         thread = threading.Thread(target=target, args=(arg,), name="dapper.engine", daemon=True)
         thread.start()

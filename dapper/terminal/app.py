@@ -1,4 +1,4 @@
-"""``dapper debug [--backend NAME] [-c COMMAND]... (FILE | -m MODULE) [ARGS...]``:
+"""``dapper debug [--backend NAME] [-c COMMAND]... (FILE | -m MODULE | --pid PID) [ARGS...]``:
 argument parsing and the prompt loop."""
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ from dapper.terminal.driver import TerminalDriver
 from dapper.terminal.parser import parse_command
 
 PROMPT = "(dapper) "
-USAGE = "usage: dapper debug [--backend NAME] [-c COMMAND]... (FILE | -m MODULE) [ARGS...]"
+USAGE = (
+    "usage: dapper debug [--backend NAME] [-c COMMAND]... (FILE | -m MODULE | --pid PID) [ARGS...]"
+)
 BACKENDS: dict[str, dict[str, Any]] = {
     "auto": {"backend": "auto"},
     "eval_frame": {"backend": "eval_frame", "fallback_to_tracing": False},
@@ -37,6 +39,8 @@ prompt). The program stops before its first line.
   --backend NAME   how debugger events are delivered: {", ".join(BACKENDS)}
   -c COMMAND       run COMMAND first, as if typed at the prompt (repeatable)
   -m MODULE        debug a module, as python -m does
+  --pid PID        attach to a running Python program (CPython 3.14+); it stops
+                   where it is, and quitting detaches and lets it run on
 """
 
 
@@ -50,6 +54,7 @@ class Options:
     commands: list[str] = field(default_factory=list)
     program: str | None = None
     module: str | None = None
+    pid: int | None = None
     args: list[str] = field(default_factory=list)
 
 
@@ -81,6 +86,14 @@ def parse_arguments(argv: list[str]) -> Options:
             options.module = value(arg)
             options.args = argv[index + 1 :]
             return options
+        elif arg == "--pid":
+            text = value(arg)
+            if not text.isdigit() or int(text) <= 0:
+                raise UsageError(f"--pid needs a process id, got {text!r}")
+            if index + 1 < len(argv):
+                raise UsageError("--pid takes no program or arguments")
+            options.pid = int(text)
+            return options
         elif arg == "--":
             index += 1
             break
@@ -99,6 +112,9 @@ def parse_arguments(argv: list[str]) -> Options:
 
 
 def launch_arguments(options: Options) -> dict[str, Any]:
+    """The ``launch`` arguments, or the ``attach`` ones (``processId``) for --pid."""
+    if options.pid is not None:
+        return {"processId": options.pid}
     arguments: dict[str, Any] = {
         "args": options.args,
         "cwd": os.getcwd(),

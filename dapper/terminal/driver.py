@@ -51,6 +51,8 @@ class TerminalDriver:
         self.silent_stop = False
         self.quiet = False
         self.last_reason: str | None = None
+        #: attached to a running program: quitting detaches instead of ending it
+        self.attached = False
         self.paused_by_user = False
         #: Set by the Ctrl-C handler while the program runs; polled by ``wait_for_stop``.
         self.interrupt_requested = threading.Event()
@@ -89,7 +91,8 @@ class TerminalDriver:
                 "supportsRunInTerminalRequest": False,
             },
         )
-        launch = self.client.send("launch", self.launch_arguments)
+        attaching = "processId" in self.launch_arguments
+        launch = self.client.send("attach" if attaching else "launch", self.launch_arguments)
         while True:
             try:
                 event = self.events.get(timeout=0.5)
@@ -107,6 +110,9 @@ class TerminalDriver:
         self.client.request("setExceptionBreakpoints", self.exception_arguments())
         self.client.request("configurationDone")
         self.client.wait(launch, "launch")
+        if attaching:
+            self.attached = True
+            self.client.request("pause", {"threadId": 1})  # show where it is, as gdb -p does
 
     # ------------------------------------------------------------ running
 
@@ -352,7 +358,8 @@ class TerminalDriver:
         """End the program (if still running) and the adapter."""
         if not self.ended and not self.client.closed:
             try:
-                self.client.request("disconnect", {"terminateDebuggee": True}, timeout=15)
+                terminate = not self.attached
+                self.client.request("disconnect", {"terminateDebuggee": terminate}, timeout=15)
             except TerminalRequestError:
                 pass
         self.client.close()

@@ -8,6 +8,7 @@ target running as before.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -15,8 +16,9 @@ import time
 
 import pytest
 
-from tests.e2e.dap_client import TIMEOUT, DapClient
+from tests.e2e.dap_client import REPO_ROOT, TIMEOUT, DapClient
 from tests.e2e.helpers import line, path, stop_process
+from tests.e2e.terminal_runner import TerminalRun
 
 TARGET = path("pid_target.py")
 HAS_REMOTE_EXEC = sys.version_info >= (3, 14)
@@ -196,3 +198,86 @@ def test_ptrace_not_permitted_names_the_setting_and_the_capability():
         assert target.quit() == 0
     finally:
         target.close()
+
+
+@needs_remote_exec
+def test_launcher_pid_listen_then_attach_with_connect():
+    target = Target()
+    try:
+        before = target.state()
+        env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
+        started = subprocess.run(
+            [sys.executable, "-m", "dapper", "--listen", "127.0.0.1:0", "--pid", str(target.pid)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=TIMEOUT,
+        )
+        assert started.returncode == 0, started.stderr
+        match = re.fullmatch(
+            rf"dapper: process {target.pid} listens on [\d.]+:(\d+)\n", started.stderr
+        )
+        assert match, started.stderr
+        dap = DapClient()
+        try:
+            dap.initialize()
+            seq = dap.send_request("attach", {"connect": {"port": int(match.group(1))}})
+            dap.wait_event("initialized")
+            marker = line("pid_target.py", "main")
+            dap.configure(breakpoints={TARGET: [{"line": marker}]})
+            assert dap.wait_response(seq)["success"]
+            stopped = dap.wait_stopped("breakpoint")
+            assert dap.top_frame(stopped["body"]["threadId"])["line"] == marker
+            dap.request("disconnect", {})
+        finally:
+            dap.close()
+        assert target.state_becomes(before) == before  # the listener went with the session
+        assert target.quit() == 0
+    finally:
+        target.close()
+
+
+@needs_remote_exec
+def test_dapper_debug_pid_stops_where_the_program_is_and_quitting_detaches():
+    target = Target()
+    try:
+        before = target.state()
+        run = TerminalRun("--pid", str(target.pid))
+        try:
+            run.expect(r"pid_target\.py")  # paused: it shows where the program is
+            run.prompt()
+            run.send("q")
+            assert run.wait() == 0
+        finally:
+            run.close()
+        assert target.state_becomes(before) == before
+        assert target.quit() == 0  # detached, not ended
+    finally:
+        target.close()
+
+
+def test_launcher_pid_with_a_program_is_a_usage_error():
+    done = subprocess.run(
+        [sys.executable, "-m", "dapper", "--listen", "0", "--pid", "1", "prog.py"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)),
+        timeout=TIMEOUT,
+    )
+    assert done.returncode == 2 and "--pid takes no program to run" in done.stderr
+
+
+def test_launcher_pid_reports_the_attach_error():
+    sleeper = subprocess.Popen([shutil.which("sleep"), "30"])
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "dapper", "--listen", "0", "--pid", str(sleeper.pid)],
+            capture_output=True,
+            text=True,
+            env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)),
+            timeout=TIMEOUT,
+        )
+        assert done.returncode == 1
+        assert f"process {sleeper.pid} is not a Python program" in done.stderr
+    finally:
+        stop_process(sleeper)

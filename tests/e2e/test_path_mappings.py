@@ -94,7 +94,13 @@ def _session(dap: DapClient, local: Path, remote: Path, elsewhere: Path) -> None
     trace = info["details"]["stackTrace"]
     assert main_local in trace and str(remote) not in trace
     dap.request("continue", {"threadId": raised["body"]["threadId"]})
-    assert "total=42" in dap.output("console")  # the logpoint ran in the remote file
+    logged = next(
+        m for m in dap.events("output") if "total=42" in m["body"]["output"]
+    )  # the logpoint ran in the remote file and is shown at the local one
+    assert (logged["body"]["source"]["path"], logged["body"]["line"]) == (
+        main_local,
+        _line(MAIN, "log"),
+    )
 
 
 def _backend_flag(frame_eval: dict) -> str:
