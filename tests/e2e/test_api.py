@@ -116,18 +116,30 @@ def test_listen_from_another_thread_of_a_threaded_program(frame_eval):
         threads = {t["name"]: t["id"] for t in dap.request("threads")["body"]["threads"]}
         assert {"MainThread", "worker", "starter"} <= set(threads)
         assert stopped["body"]["threadId"] == threads["starter"]
-        # A thread that ran before the debugger started stops at a breakpoint too.
-        dap.request(
-            "setBreakpoints",
-            {"source": {"path": fixture_path(name)}, "breakpoints": [{"line": line(name, "loop")}]},
-        )
-        dap.request("continue", {"threadId": stopped["body"]["threadId"]})
-        in_worker = _stopped_at(dap, name, "loop")
-        assert in_worker["body"]["threadId"] == threads["worker"]
-        frame = dap.top_frame(in_worker["body"]["threadId"])
-        dap.request("evaluate", {"expression": "done.set()", "frameId": frame["id"]})
-        dap.request("setBreakpoints", {"source": {"path": fixture_path(name)}, "breakpoints": []})
-        dap.request("continue", {"threadId": in_worker["body"]["threadId"]})
+        if sys.version_info < (3, 12) and frame_eval.get("tracing_backend") == "settrace":
+            # Known limit (README): settrace on 3.11 cannot reach threads that
+            # were already running; auto picks eval_frame there, which can.
+            frame = dap.top_frame(stopped["body"]["threadId"])
+            dap.request("evaluate", {"expression": "done.set()", "frameId": frame["id"]})
+            dap.request("continue", {"threadId": stopped["body"]["threadId"]})
+        else:
+            # A thread that ran before the debugger started stops at a breakpoint too.
+            dap.request(
+                "setBreakpoints",
+                {
+                    "source": {"path": fixture_path(name)},
+                    "breakpoints": [{"line": line(name, "loop")}],
+                },
+            )
+            dap.request("continue", {"threadId": stopped["body"]["threadId"]})
+            in_worker = _stopped_at(dap, name, "loop")
+            assert in_worker["body"]["threadId"] == threads["worker"]
+            frame = dap.top_frame(in_worker["body"]["threadId"])
+            dap.request("evaluate", {"expression": "done.set()", "frameId": frame["id"]})
+            dap.request(
+                "setBreakpoints", {"source": {"path": fixture_path(name)}, "breakpoints": []}
+            )
+            dap.request("continue", {"threadId": in_worker["body"]["threadId"]})
         assert proc.wait(timeout=TIMEOUT) == 0
         assert proc.stdout.read() == "starter stopped\nfinished\n"
         assert dap.invalid == []
