@@ -244,8 +244,9 @@ def test_dapper_debug_pid_stops_where_the_program_is_and_quitting_detaches():
         before = target.state()
         run = TerminalRun("--pid", str(target.pid))
         try:
-            run.expect(r"pid_target\.py")  # paused: it shows where the program is
+            run.expect(r"> .+\(\d+\)")  # paused: it shows where the program is
             run.prompt()
+            assert "pid_target.py" in run.command("w")  # in the program's main loop
             run.send("q")
             assert run.wait() == 0
         finally:
