@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+from contextlib import contextmanager
 
 from tests.e2e.conftest import fixture_path
 from tests.e2e.dap_client import REPO_ROOT, TIMEOUT, DapClient
@@ -40,6 +41,34 @@ def _attach(dap: DapClient, arguments: dict) -> int:
     dap.initialize()
     seq = dap.send_request("attach", arguments)
     return seq
+
+
+@contextmanager
+def _attached(name: str, *args: str, frame_eval: dict):
+    """The fixture program, listening, with a client attached and configured."""
+    proc = _start(name, *args, frame_eval=frame_eval)
+    dap = DapClient()
+    try:
+        seq = _attach(dap, {"connect": {"host": "127.0.0.1", "port": _port(proc)}})
+        dap.wait_event("initialized")
+        dap.configure()
+        assert dap.wait_response(seq)["success"]
+        yield proc, dap
+        assert dap.invalid == []
+    finally:
+        dap.close()
+        stop_process(proc)
+
+
+def _run_python(code: str) -> str:
+    """stdout of ``python -c code`` with this checkout importable."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)),
+        timeout=TIMEOUT,
+    ).stdout
 
 
 def _stopped_at(dap: DapClient, name: str, marker: str) -> dict:
@@ -105,13 +134,7 @@ def test_connect_to_an_adapter_that_listens(frame_eval):
 
 def test_listen_from_another_thread_of_a_threaded_program(frame_eval):
     name = "api_other_thread.py"
-    proc = _start(name, frame_eval=frame_eval)
-    dap = DapClient()
-    try:
-        seq = _attach(dap, {"connect": {"host": "127.0.0.1", "port": _port(proc)}})
-        dap.wait_event("initialized")
-        dap.configure()
-        assert dap.wait_response(seq)["success"]
+    with _attached(name, frame_eval=frame_eval) as (proc, dap):
         stopped = _stopped_at(dap, name, "starter")
         threads = {t["name"]: t["id"] for t in dap.request("threads")["body"]["threads"]}
         assert {"MainThread", "worker", "starter"} <= set(threads)
@@ -142,41 +165,21 @@ def test_listen_from_another_thread_of_a_threaded_program(frame_eval):
             dap.request("continue", {"threadId": in_worker["body"]["threadId"]})
         assert proc.wait(timeout=TIMEOUT) == 0
         assert proc.stdout.read() == "starter stopped\nfinished\n"
-        assert dap.invalid == []
-    finally:
-        dap.close()
-        stop_process(proc)
 
 
 def test_listen_and_breakpoint_in_a_coroutine(frame_eval):
     name = "api_asyncio.py"
-    proc = _start(name, frame_eval=frame_eval)
-    dap = DapClient()
-    try:
-        seq = _attach(dap, {"connect": {"host": "127.0.0.1", "port": _port(proc)}})
-        dap.wait_event("initialized")
-        dap.configure()
-        assert dap.wait_response(seq)["success"]
+    with _attached(name, frame_eval=frame_eval) as (proc, dap):
         stopped = _stopped_at(dap, name, "stop")
         assert dap.top_frame(stopped["body"]["threadId"])["name"] == "main"
         dap.request("continue", {"threadId": stopped["body"]["threadId"]})
         assert proc.wait(timeout=TIMEOUT) == 0
         assert proc.stdout.read() == "in coroutine True\n"
-        assert dap.invalid == []
-    finally:
-        dap.close()
-        stop_process(proc)
 
 
 def test_import_dapper_loads_nothing_else():
     code = "import sys, dapper; print(sorted(m for m in sys.modules if m.startswith('dapper')))"
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)),
-        check=True,
-    ).stdout
+    out = _run_python(code)
     assert out == "['dapper']\n"
 
 
@@ -188,13 +191,7 @@ def test_configure_rejects_unknown_names_and_late_calls():
         "dapper.listen(0)\n"
         "try:\n    dapper.configure(subProcess=True)\nexcept RuntimeError as e:\n    print(e)\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)),
-        timeout=TIMEOUT,
-    ).stdout
+    out = _run_python(code)
     assert out.splitlines() == [
         "unknown dapper.configure() property 'subProces'; known: subProcess, justMyCode",
         "dapper.configure() must be called before listen() or connect()",
@@ -203,13 +200,7 @@ def test_configure_rejects_unknown_names_and_late_calls():
 
 def test_listen_beyond_loopback_is_refused_without_a_token():
     code = "import dapper\ntry:\n    dapper.listen(('0.0.0.0', 0))\nexcept RuntimeError as e:\n    print(e)\n"
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)),
-        timeout=TIMEOUT,
-    ).stdout
+    out = _run_python(code)
     assert "can run any code in the program" in out and "DAPPER_ACCESS_TOKEN" in out
 
 
