@@ -139,7 +139,7 @@ def is_client_connected() -> bool:
     return engine is not None and engine.client_connected()
 
 
-def breakpoint() -> None:  # noqa: A001 - debugpy's name
+def breakpoint() -> None:
     """Stop at the caller's next line, as a breakpoint would; nothing when no
     client is connected (or it has not finished configuring)."""
     engine = _engine

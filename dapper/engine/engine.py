@@ -12,7 +12,7 @@ import socket
 import sys
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dapper import orphan_guard
 from dapper._frame_eval.config import FrameEvalConfig
@@ -61,7 +61,7 @@ class Engine:
         #: the session's (localRoot, remoteRoot) pairs
         self.path_mappings: list[tuple[str, str]] = []
         #: called on the engine thread after a session ended (attach by pid: undo all)
-        self.on_session_end: Any = None
+        self.on_session_end: Callable[[], None] | None = None
         self.stop_on_entry = False
         self._listener: socket.socket | None = None
         self._terminating = False

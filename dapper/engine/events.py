@@ -34,10 +34,10 @@ def dap_event(event: CoreEvent) -> tuple[str, dict[str, Any]]:
     if isinstance(event, BreakpointChanged):
         return "breakpoint", {"reason": "changed", "breakpoint": dap_breakpoint(event.breakpoint)}
     if isinstance(event, LogMessage):
-        body: dict[str, Any] = {"category": "console", "output": event.text + "\n"}
+        output: dict[str, Any] = {"category": "console", "output": event.text + "\n"}
         if event.source is not None:
-            body.update(source=event.source, line=event.line)
-        return "output", body
+            output.update(source=event.source, line=event.line)
+        return "output", output
     if isinstance(event, ConditionError):
         return "output", {
             "category": "stderr",

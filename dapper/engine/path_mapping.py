@@ -143,7 +143,9 @@ class MessageTranslator:
         if not self.mapper or request.get("command") not in _INBOUND:
             return request
         arguments = request.get("arguments")
-        source = arguments.get("source") if isinstance(arguments, dict) else None
+        if not isinstance(arguments, dict):
+            return request
+        source = arguments.get("source")
         if not isinstance(source, dict) or not isinstance(source.get("path"), str):
             return request
         remote = self.mapper.to_remote(source["path"])
