@@ -39,6 +39,10 @@ STAT_NAMES = (
     "decision_cache_hits",
     "decision_cache_misses",
     "callbacks_suppressed",
+    "instrumented_code_objects",
+    "instrumented_functions",
+    "instrumentation_fallbacks",
+    "instrumented_hits",
 )
 
 _EMPTY: frozenset[int] = frozenset()
@@ -62,6 +66,23 @@ class BackendBase(ABC):
         #: idents of threads currently inside a callback (no re-entry)
         self._busy: set[int] = set()
         self.stats: dict[str, int] = dict.fromkeys(STAT_NAMES, 0)
+        #: builds and swaps breakpoint-instrumented twins (None: switched off)
+        self.instrumenter: Any = None
+        self.instrumentation_reason = "not enabled"
+
+    def enable_instrumentation(self, enabled: bool) -> None:
+        """Use instrumented code objects for breakpoint lines (before ``install``)."""
+        from dapper._frame_eval.instrumentation.instrumenter import SUPPORTED, Instrumenter
+
+        if not enabled:
+            self.instrumenter = None
+            self.instrumentation_reason = "switched off (frameEval.instrumentedCode: false)"
+        elif not SUPPORTED:
+            self.instrumenter = None
+            self.instrumentation_reason = "not tested on this Python version"
+        else:
+            self.instrumenter = Instrumenter(self)
+            self.instrumentation_reason = "on"
 
     # -- FrameEvalBackend ------------------------------------------------------
     def install(self, callbacks: DebuggerCallbacks, state: DebugState) -> None:
@@ -77,6 +98,8 @@ class BackendBase(ABC):
         if not self.installed:
             return
         try:
+            if self.instrumenter is not None:
+                self.instrumenter.retire_all()
             self._remove_hook()
             self.installed = False
             self._clear_thread_state()
@@ -101,13 +124,24 @@ class BackendBase(ABC):
             else:
                 self.state.line_breakpoints.pop(key, None)
             self.state.bump()
+        self._sync_instrumentation(key)
         self._refresh()
 
     def set_function_breakpoints(self, names: Iterable[str]) -> None:
         with self.state.lock:
             self.state.function_breakpoints = frozenset(names)
             self.state.bump()
+        self._sync_instrumentation(None)
         self._refresh()
+
+    def _sync_instrumentation(self, canonical: str | None) -> None:
+        instrumenter = self.instrumenter
+        if instrumenter is None or not self.installed:
+            return
+        try:
+            instrumenter.sync(canonical)
+        except Exception:  # the traced path still serves every breakpoint
+            log.exception("instrumented code could not be updated")
 
     def set_exception_mode(self, mode: int) -> None:
         with self.state.lock:
@@ -152,6 +186,12 @@ class BackendBase(ABC):
             return cached[1]
         self.stats["decision_cache_misses"] += 1
         decision = decide_code(code, self.state)
+        if decision == FrameDecision.TRACE and self.instrumenter is not None:
+            # Give the code a twin for the next calls; this frame is traced.
+            self.instrumenter.on_traced(code)
+        elif decision == FrameDecision.INSTRUMENTED:
+            # Frames that still run the original code are traced.
+            decision = FrameDecision.TRACE
         bp_lines = _EMPTY
         if decision == FrameDecision.TRACE:
             lines = self.state.line_breakpoints.get(canonical_path(code.co_filename))
@@ -211,6 +251,24 @@ class BackendBase(ABC):
         busy.add(tid)
         try:
             self.callbacks.on_line(frame)  # type: ignore[union-attr]
+        except Exception:
+            log.exception("debugger callback %s failed", "on_line")
+        finally:
+            busy.discard(tid)
+
+    def deliver_instrumented(
+        self, tid: int, frame: FrameType, condition: bool | BaseException | None
+    ) -> None:
+        """A twin reached a breakpoint line of ``frame`` (``condition``: its
+        result when the twin evaluated it, None when core must)."""
+        self.stats["instrumented_hits"] += 1
+        busy = self._busy
+        busy.add(tid)
+        try:
+            if condition is None:
+                self.callbacks.on_line(frame)  # type: ignore[union-attr]
+            else:
+                self.callbacks.on_line(frame, condition)  # type: ignore[union-attr,call-arg]
         except Exception:
             log.exception("debugger callback %s failed", "on_line")
         finally:

@@ -24,6 +24,8 @@ _KEYS = {
     "tracing_backend": "tracing_backend",
     "fallbackToTracing": "fallback_to_tracing",
     "fallback_to_tracing": "fallback_to_tracing",
+    "instrumentedCode": "instrumented_code",
+    "instrumented_code": "instrumented_code",
 }
 #: every key the ``frameEval`` object accepts (editor schemas are checked against it)
 FRAME_EVAL_KEYS = tuple(_KEYS)
@@ -36,11 +38,13 @@ class FrameEvalConfigError(ValueError):
 @dataclass(frozen=True)
 class FrameEvalConfig:
     """The requested backend: ``backend`` family, ``tracing_backend`` within the
-    tracing family, and whether an unavailable request may fall back to tracing."""
+    tracing family, whether an unavailable request may fall back to tracing, and
+    whether breakpoint lines may run as instrumented code (``instrumented_code``)."""
 
     backend: str = "auto"
     tracing_backend: str = "auto"
     fallback_to_tracing: bool = True
+    instrumented_code: bool = True
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
@@ -57,6 +61,11 @@ class FrameEvalConfig:
                 f"frameEval.fallbackToTracing: expected true or false, "
                 f"got {self.fallback_to_tracing!r}"
             )
+        if not isinstance(self.instrumented_code, bool):
+            raise FrameEvalConfigError(
+                f"frameEval.instrumentedCode: expected true or false, "
+                f"got {self.instrumented_code!r}"
+            )
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> FrameEvalConfig:
@@ -71,7 +80,7 @@ class FrameEvalConfig:
             if field_name is None:
                 raise FrameEvalConfigError(
                     f"frameEval.{key}: unknown key (known: backend, tracingBackend, "
-                    "fallbackToTracing)"
+                    "fallbackToTracing, instrumentedCode)"
                 )
             values[field_name] = value
         for name in ("backend", "tracing_backend"):
@@ -123,4 +132,5 @@ class FrameEvalConfig:
             "backend": self.backend,
             "tracingBackend": self.tracing_backend,
             "fallbackToTracing": self.fallback_to_tracing,
+            "instrumentedCode": self.instrumented_code,
         }

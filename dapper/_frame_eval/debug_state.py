@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from types import FrameType
+from typing import Any
 
 # Exception-filter flags: which exception events backends must deliver.
 EXC_NONE = 0
@@ -49,6 +50,13 @@ class DebugState:
     stepping: dict[int, StepRequest] = field(default_factory=dict)
     #: thread idents of debugger-internal threads: never traced, never stopped
     ignored_threads: set[int] = field(default_factory=set)
+    #: canonical filename -> breakpoint line -> the condition an instrumented
+    #: twin may test in the frame itself (None: call core every time)
+    line_conditions: dict[str, dict[int, str | None]] = field(default_factory=dict)
+    #: id(original code) / id(twin code) -> its ``instrumentation.Twin`` record
+    #: (written by the backend's instrumenter; read by ``decide_code``)
+    instrumented_originals: dict[int, Any] = field(default_factory=dict)
+    instrumented_twins: dict[int, Any] = field(default_factory=dict)
     #: bumped on every change above; cached decisions carry the version they saw
     version: int = 0
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)

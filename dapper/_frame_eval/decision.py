@@ -1,7 +1,7 @@
 """The one frame decision shared by every backend.
 
-At frame entry a backend asks: run untouched, trace this frame, or (later) run
-an instrumented code object? The code-level part depends only on the code
+At frame entry a backend asks: run untouched, trace this frame, or run an
+instrumented code object? The code-level part depends only on the code
 object and the state version, so backends cache it per code object; the
 thread's stepping overlay is cheap and applied on top.
 """
@@ -19,7 +19,14 @@ class FrameDecision(IntEnum):
     SKIP = 0  #: run the original frame untouched (the fast path)
     TRACE_EXCEPTIONS = 1  #: deliver exception events only, no line events
     TRACE = 2  #: scoped tracing: call, line, return and exception events
-    INSTRUMENTED = 3  #: reserved: a breakpoint-instrumented code object
+    #: the code has a breakpoint-instrumented twin that its functions run; a
+    #: frame still running the original (entered before the swap, or owned by
+    #: something that could not be swapped) is traced like TRACE
+    INSTRUMENTED = 3
+
+
+#: co_flags bit of function code (not module or class bodies)
+_CO_OPTIMIZED = 0x1
 
 
 def code_lines(code: CodeType) -> frozenset[int]:
@@ -38,6 +45,19 @@ def matches_function_breakpoint(code: CodeType, names: frozenset[str]) -> bool:
     return any(name.endswith(suffix) for name in names)
 
 
+def instrumentable(code: CodeType, state: DebugState) -> bool:
+    """May ``code``'s breakpoint lines be served by an instrumented twin?
+
+    Only function code (a module or class body runs once, in a frame that is
+    already running) and only when no function breakpoint needs its calls.
+    """
+    return (
+        bool(code.co_flags & _CO_OPTIMIZED)
+        and not is_debugger_file(code.co_filename)
+        and not matches_function_breakpoint(code, state.function_breakpoints)
+    )
+
+
 def decide_code(code: CodeType, state: DebugState) -> FrameDecision:
     """What frames of ``code`` need, ignoring any thread's stepping (cacheable)."""
     filename = code.co_filename
@@ -45,7 +65,13 @@ def decide_code(code: CodeType, state: DebugState) -> FrameDecision:
         return FrameDecision.SKIP
     lines = state.line_breakpoints.get(canonical_path(filename))
     if lines and not lines.isdisjoint(code_lines(code)):
-        return FrameDecision.TRACE
+        twin = state.instrumented_twins.get(id(code))
+        if twin is None or twin.code is not code:
+            original = state.instrumented_originals.get(id(code))
+            if original is not None and original.original is code:
+                return FrameDecision.INSTRUMENTED
+            return FrameDecision.TRACE
+        # A twin checks its breakpoint lines itself: it needs at most exceptions.
     if matches_function_breakpoint(code, state.function_breakpoints):
         return FrameDecision.TRACE
     if state.exception_mode != EXC_NONE:

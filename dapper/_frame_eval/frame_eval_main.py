@@ -138,6 +138,9 @@ class FrameEvalManager:
         name, why, refused = self.choose()
         self._log_fallback(refused, name)
         backend = self._make_backend(name)
+        enable = getattr(backend, "enable_instrumentation", None)
+        if enable is not None:
+            enable(self.config.instrumented_code)
         backend.install(callbacks, state)
         self.backend = backend
         self.runtime._activate(backend, self.config, why, refused and self.config.backend)

@@ -49,6 +49,9 @@ class FrameEvalRuntime:
             "reason": self.reason,
             "fallback_from": self.fallback_from,
             "requested": self.requested.to_dict() if self.requested else None,
+            "instrumented_code": getattr(backend, "instrumentation_reason", "not enabled")
+            if backend is not None
+            else "not active",
             "interpreter": f"{sys.implementation.name} {sys.version.split()[0]}",
         }
 

@@ -68,6 +68,7 @@ class BreakpointSync:
     def sync_lines(self, canonical: str) -> None:
         lines = frozenset(self.registry.lines_for(canonical))
         with self.state.lock:
+            self.state.line_conditions[canonical] = self.registry.inline_conditions(canonical)
             if self.backend is not None:
                 self.backend.set_line_breakpoints(canonical, lines)
             elif lines:

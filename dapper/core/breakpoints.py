@@ -412,8 +412,27 @@ class BreakpointRegistry:
         """Evaluate the breakpoints on ``frame``'s current line (cheap when there are none)."""
         return self.check_line_at(frame, canonical_path(frame.f_code.co_filename), frame.f_lineno)
 
-    def check_line_at(self, frame: FrameType, canonical: str, line: int) -> HitDecision:
-        """``check_line`` for a caller that already has the canonical file and line."""
+    def inline_conditions(self, canonical: str) -> dict[int, str | None]:
+        """Line -> the condition instrumented code may test in the frame before
+        calling core: the one breakpoint's condition, or None (always call)."""
+        result: dict[int, str | None] = {}
+        for line, bps in self._armed.get(canonical, _NO_LINES).items():
+            only = bps[0].options if len(bps) == 1 else None
+            result[line] = only.condition_text if only is not None else None
+        return result
+
+    def check_line_at(
+        self,
+        frame: FrameType,
+        canonical: str,
+        line: int,
+        known: bool | BaseException | None = None,
+    ) -> HitDecision:
+        """``check_line`` for a caller that already has the canonical file and line.
+
+        ``known``: the condition's result (True, or the error it raised) when
+        instrumented code already evaluated it in the frame; not evaluated again.
+        """
         file_lines = self._armed.get(canonical)
         if not file_lines:
             return _MISS
@@ -424,7 +443,9 @@ class BreakpointRegistry:
             bp = breakpoints[0]
             condition = bp.options.condition
             result: bool | Exception = True
-            if condition is not None:
+            if known is not None and condition is not None:
+                result = known if isinstance(known, Exception) else True
+            elif condition is not None:
                 # condition_result, inlined: a false condition here is the hot path
                 try:
                     if not eval(condition, frame.f_globals, frame.f_locals):  # noqa: S307

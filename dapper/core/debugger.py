@@ -148,7 +148,9 @@ class Debugger:
                     decision.breakpoint_ids,
                 )
 
-    def on_line(self, frame: FrameType) -> None:
+    def on_line(self, frame: FrameType, condition: bool | BaseException | None = None) -> None:
+        """A line event; ``condition`` is the breakpoint condition's result when
+        instrumented code already evaluated it in the frame (True or the error)."""
         ident = _get_ident()
         if ident in self.threads.ignored:
             return
@@ -160,7 +162,7 @@ class Debugger:
         if lines:
             line = frame.f_lineno
             if line in lines:
-                decision = self.breakpoints.check_line_at(frame, canonical, line)
+                decision = self.breakpoints.check_line_at(frame, canonical, line, condition)
                 if decision.stop or decision.log_messages or decision.condition_errors:
                     reason, ids = self._report_hit(decision, frame)
         if reason is None and ident in self.steps:

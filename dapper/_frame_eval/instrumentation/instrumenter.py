@@ -1,0 +1,202 @@
+"""Keeps instrumented twins in step with the breakpoints of one backend.
+
+When the shared decision sends a frame of function code down the traced path
+because of a breakpoint line, the backend hands the code to ``on_traced``:
+its twin is built (once per code and breakpoint set), published in
+``DebugState`` so that the decision sends twin frames down the fast path, and
+the functions that own the code are swapped to it. After every breakpoint
+change ``sync`` retires the twins whose breakpoints changed: their functions
+get the original code back and frames still running them are traced again.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import weakref
+from collections.abc import Callable
+from types import CodeType, FrameType, FunctionType
+from typing import Any
+
+from dapper._frame_eval.decision import FrameDecision, code_lines, decide_frame, instrumentable
+from dapper._frame_eval.instrumentation.builder import CannotInstrument, build_twin
+from dapper._frame_eval.instrumentation.owners import functions_owning, restore_code, swap_code
+from dapper.paths import canonical_path
+
+__all__ = ["Instrumenter", "Twin", "SUPPORTED"]
+
+log = logging.getLogger("dapper.frame_eval")
+
+#: interpreters the builder's output was tested on (the corpus and property tests)
+SUPPORTED = (3, 11) <= sys.version_info[:2] < (3, 14)
+#: how many refusals are remembered (a code whose breakpoints did not change
+#: is not tried again on every decision)
+_FAILED_LIMIT = 4096
+
+_Key = tuple[CodeType, tuple[tuple[int, "str | None"], ...]]
+
+
+class Twin:
+    """One original code object, its instrumented twin and the functions swapped to it."""
+
+    def __init__(self, original: CodeType, conditions: dict[int, str | None], host: Any) -> None:
+        #: the backend while the twin is active; None once retired (the twin's
+        #: code holds the hook, which holds this record: code objects are not
+        #: collected in cycles, so retiring cuts every reference out of it)
+        self.host: Any = host
+        self.original = original
+        self.conditions = conditions
+        self.code: CodeType | None = None
+        self.owners: list[weakref.ref[FunctionType]] = []
+        self.canonical = canonical_path(original.co_filename)
+
+
+class Instrumenter:
+    """Builds, swaps and retires the twins of one backend.
+
+    Everything runs under ``DebugState.lock``, the lock core already holds
+    when it changes breakpoints, so the two never wait on each other.
+    """
+
+    def __init__(self, host: Any) -> None:
+        #: the backend (``BackendBase``): ``state``, ``stats``, ``deliver_instrumented``
+        self.host = host
+        self._failed: dict[_Key, str] = {}
+
+    # -- building ------------------------------------------------------------------
+    def wanted(self, code: CodeType) -> dict[int, str | None]:
+        """Breakpoint lines of ``code`` with their inline conditions ({}: none)."""
+        state = self.host.state
+        canonical = canonical_path(code.co_filename)
+        lines = state.line_breakpoints.get(canonical)
+        if not lines:
+            return {}
+        mine = lines & code_lines(code)
+        if not mine or not instrumentable(code, state):
+            return {}
+        conditions = state.line_conditions.get(canonical, {})
+        return {line: conditions.get(line) for line in sorted(mine)}
+
+    def on_traced(self, code: CodeType) -> None:
+        """``code`` was decided TRACE for its breakpoint lines: give it a twin
+        if it can have one, and swap the functions that own it."""
+        if any(getattr(const, "dapper_twin_hook", False) for const in code.co_consts):
+            return  # a retired twin: frames still running it are traced
+        state = self.host.state
+        with state.lock:
+            wanted = self.wanted(code)
+            if not wanted:
+                return
+            key: _Key = (code, tuple(wanted.items()))
+            if key in self._failed or id(code) in state.instrumented_originals:
+                return
+            twin = Twin(code, wanted, self.host)
+            try:
+                built, lines = build_twin(code, wanted, self._make_hook(twin))
+                if lines != frozenset(wanted):
+                    missing = ", ".join(str(n) for n in sorted(frozenset(wanted) - lines))
+                    raise CannotInstrument(f"line {missing} cannot take a check")
+                owners = functions_owning(code)
+                if not owners:
+                    raise CannotInstrument("no function object owns this code")
+            except CannotInstrument as exc:
+                self._refuse(key, code, str(exc))
+                return
+            except Exception as exc:  # never let the builder break the program
+                log.exception("instrumenting %s failed", code.co_qualname)
+                self._refuse(key, code, f"{type(exc).__name__}: {exc}")
+                return
+            twin.code = built
+            state.instrumented_originals[id(code)] = twin
+            state.instrumented_twins[id(built)] = twin
+            state.bump()
+            twin.owners = swap_code(owners, code, built)
+            self._count()
+
+    def _refuse(self, key: _Key, code: CodeType, reason: str) -> None:
+        if len(self._failed) >= _FAILED_LIMIT:
+            self._failed.clear()
+        self._failed[key] = reason
+        self.host.stats["instrumentation_fallbacks"] += 1
+        log.debug("%s keeps scoped tracing: %s", code.co_qualname, reason)
+
+    # -- retiring --------------------------------------------------------------------
+    def sync(self, canonical: str | None = None) -> None:
+        """Retire the twins (of one file, or all) whose breakpoints changed; the
+        backend's refresh then traces frames still running them."""
+        state = self.host.state
+        with state.lock:
+            for twin in list(state.instrumented_originals.values()):
+                if canonical is not None and twin.canonical != canonical:
+                    continue
+                if self.wanted(twin.original) != twin.conditions:
+                    self._retire(twin)
+
+    def retire_all(self) -> None:
+        """Every function gets its original code back (shutdown, detach)."""
+        state = self.host.state
+        with state.lock:
+            for twin in list(state.instrumented_originals.values()):
+                self._retire(twin)
+            self._failed.clear()
+
+    def _retire(self, twin: Twin) -> None:
+        state = self.host.state
+        if state.instrumented_originals.get(id(twin.original)) is twin:
+            del state.instrumented_originals[id(twin.original)]
+        if twin.code is not None and state.instrumented_twins.get(id(twin.code)) is twin:
+            del state.instrumented_twins[id(twin.code)]
+        state.bump()
+        if twin.code is not None:
+            restore_code(twin.owners, twin.original, twin.code)
+        twin.owners = []
+        twin.code = None
+        twin.host = None
+        self._count()
+
+    def _count(self) -> None:
+        twins = list(self.host.state.instrumented_originals.values())
+        stats = self.host.stats
+        stats["instrumented_code_objects"] = len(twins)
+        stats["instrumented_functions"] = sum(
+            1
+            for twin in twins
+            for ref in twin.owners
+            if (function := ref()) is not None and function.__code__ is twin.code
+        )
+
+    def failures(self) -> dict[str, str]:
+        """Qualified name -> why it keeps scoped tracing."""
+        return {code.co_qualname: reason for (code, _), reason in self._failed.items()}
+
+    # -- the hook the twin calls ----------------------------------------------------
+    @staticmethod
+    def _make_hook(twin: Twin) -> Callable[[bool | None], None]:
+        getframe = sys._getframe
+        get_ident = threading.get_ident
+        exc_info = sys.exc_info
+        trace = FrameDecision.TRACE
+        skip = FrameDecision.SKIP
+
+        def hook(condition: bool | None) -> None:
+            """Called by the twin at a breakpoint line whose condition held
+            (True), raised (False) or is left to core (None)."""
+            host = twin.host
+            if host is None:
+                return  # retired while a frame was running it: tracing has it
+            state = host.state
+            tid = get_ident()
+            if tid in state.ignored_threads or host.in_callback(tid):
+                return
+            frame: FrameType = getframe(1)
+            if state.stepping and tid in state.stepping:
+                if decide_frame(frame.f_code, state, tid, skip) == trace:
+                    return  # the frame is traced while its thread steps: its line event stops
+            if condition is False:
+                host.deliver_instrumented(tid, frame, exc_info()[1])
+            else:
+                host.deliver_instrumented(tid, frame, condition)
+
+        hook.dapper_twin_hook = True  # type: ignore[attr-defined]
+        return hook
