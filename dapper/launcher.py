@@ -130,7 +130,7 @@ def run_program(kind: str, target: str, program_args: list[str]) -> None:
     if kind == "-c":
         sys.argv = ["-c", *program_args]
         sys.path.insert(0, "")
-        code = compile(target, "<string>", "exec")
+        code = compile(target, "<string>", "exec", dont_inherit=True)
         import linecache
 
         linecache.cache["<string>"] = (len(target), None, target.splitlines(True), "<string>")
@@ -141,7 +141,7 @@ def run_program(kind: str, target: str, program_args: list[str]) -> None:
         main.__file__ = path
         with open(path, "rb") as handle:
             source = handle.read()
-        code = compile(source, path, "exec")
+        code = compile(source, path, "exec", dont_inherit=True)
     sys.modules["__main__"] = main
     exec(code, main.__dict__)  # noqa: S102 - running the user's -c program
 

@@ -20,7 +20,9 @@ class DebuggerCallbacks(Protocol):
 
     - ``on_call``: a selected frame was entered (function breakpoints, step-in).
     - ``on_line``: a selected frame reached a line that holds a breakpoint, or
-      any line while its thread is stepping or pausing.
+      any line while its thread is stepping or pausing. Instrumented code that
+      already evaluated the breakpoint's condition in the frame passes its
+      result as ``condition`` (True, or the exception it raised).
     - ``on_return``: a selected frame returns (or yields) while its thread steps.
     - ``on_exception``: an exception was raised in, or propagated into, a frame
       (only while an exception filter needs it).
@@ -29,7 +31,7 @@ class DebuggerCallbacks(Protocol):
 
     def on_call(self, frame: FrameType) -> None: ...
 
-    def on_line(self, frame: FrameType) -> None: ...
+    def on_line(self, frame: FrameType, condition: bool | BaseException | None = None) -> None: ...
 
     def on_return(self, frame: FrameType, value: Any) -> None: ...
 

@@ -30,7 +30,7 @@ class RecordingCallbacks(DebuggerCallbacks):
     def on_call(self, frame: FrameType) -> None:
         self._record("call", frame)
 
-    def on_line(self, frame: FrameType) -> None:
+    def on_line(self, frame: FrameType, condition: object = None) -> None:
         self._record("line", frame)
         if self.on_line_hook is not None:
             self.on_line_hook(frame)

@@ -203,7 +203,7 @@ def test_hundred_enable_disable_cycles_leave_nothing_behind(name):
     refs = [None, None]  # the first and the latest backend, no per-cycle growth
 
     class Counting(RecordingCallbacks):
-        def on_line(self, frame):
+        def on_line(self, frame, condition=None):
             if frame.f_lineno == bp:
                 hits[0] += 1
 

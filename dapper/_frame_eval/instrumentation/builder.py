@@ -10,8 +10,8 @@ statement and with that statement's position::
 
 ``HOOK`` and ``EXC`` are compiled as unique string constants and swapped for
 the hook object and ``Exception`` in ``co_consts`` afterwards, so the twin
-reads no global or builtin name the original did not. The whole module is
-compiled, the twin is picked out by qualified name and first line, and it must
+reads no global or builtin name the original did not. The top-level statement
+holding the function is compiled, the twin is picked out by qualified name and first line, and it must
 keep the original's signature, flags and variable layout, or it is refused.
 """
 
@@ -124,10 +124,35 @@ def build_twin(
         original = source.original_for(code)
     except SourceMismatch as exc:
         raise CannotInstrument(str(exc)) from None
-    tree = copy.deepcopy(source.tree)
-    function = find_function_node(tree, code.co_qualname, code.co_firstlineno)
     tag = next(_counter)
     hook_name, exc_name = f"\0dapper-hook-{tag}", f"\0dapper-exc-{tag}"
+    with source.lock:  # the cached tree is edited in place, then put back
+        compiled = _compile_with_checks(source, code, original, conditions, hook_name, exc_name)
+    if compiled is None:
+        raise CannotInstrument(f"no breakpoint line of {code.co_qualname} can take a check")
+    module, done = compiled
+    twin = find_code(module, code.co_qualname, code.co_firstlineno)
+    if twin is None:
+        raise CannotInstrument("the instrumented function is missing from the compiled module")
+    for name in _LAYOUT:
+        if getattr(twin, name) != getattr(code, name):
+            raise CannotInstrument(f"the condition changes {name} of {code.co_qualname}")
+    return twin.replace(co_consts=_swap_consts(twin, code, hook_name, hook, exc_name)), done
+
+
+def _compile_with_checks(
+    source: Any,
+    code: CodeType,
+    original: CodeType,
+    conditions: Mapping[int, str | None],
+    hook_name: str,
+    exc_name: str,
+) -> tuple[CodeType, frozenset[int]] | None:
+    """Compile the top-level statement holding ``code`` with the checks
+    inserted; the tree is restored before returning (None: no line taken)."""
+    statement = source.top_level_for(code)
+    holder = ast.Module(body=[statement], type_ignores=[])
+    function = find_function_node(holder, code.co_qualname, code.co_firstlineno)
     plans = []
     for line in sorted(conditions):
         try:
@@ -135,28 +160,26 @@ def build_twin(
         except CannotInstrument:
             continue
     if not plans:
-        raise CannotInstrument(f"no breakpoint line of {code.co_qualname} can take a check")
-    # Insert from the last so earlier indices stay valid within a shared body.
-    for plan, line in sorted(plans, key=lambda p: (id(p[0].body), -p[0].index)):
-        check = _check_statement(
-            plan.statement, prefilter_expression(conditions[line]), hook_name, exc_name
-        )
-        plan.body.insert(plan.index, check)
+        return None
+    inserted: list[tuple[list[ast.stmt], ast.stmt]] = []
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # "'str' object is not callable"
-            module = compile(tree, code.co_filename, "exec", dont_inherit=True)
-    except (SyntaxError, ValueError) as exc:
-        raise CannotInstrument(f"the instrumented source does not compile: {exc}") from None
-    twin = find_code(module, code.co_qualname, code.co_firstlineno)
-    if twin is None:
-        raise CannotInstrument("the instrumented function is missing from the compiled module")
-    for name in _LAYOUT:
-        if getattr(twin, name) != getattr(code, name):
-            raise CannotInstrument(f"the condition changes {name} of {code.co_qualname}")
-    return twin.replace(co_consts=_swap_consts(twin, code, hook_name, hook, exc_name)), frozenset(
-        line for _, line in plans
-    )
+        # From the last so earlier indices stay valid within a shared body.
+        for plan, line in sorted(plans, key=lambda p: (id(p[0].body), -p[0].index)):
+            check = _check_statement(
+                plan.statement, prefilter_expression(conditions[line]), hook_name, exc_name
+            )
+            plan.body.insert(plan.index, check)
+            inserted.append((plan.body, check))
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # "'str' object is not callable"
+                module = source.compile_statement(statement)
+        except (SyntaxError, ValueError) as exc:
+            raise CannotInstrument(f"the instrumented source does not compile: {exc}") from None
+    finally:
+        for body, check in inserted:
+            body[:] = [node for node in body if node is not check]
+    return module, frozenset(line for _, line in plans)
 
 
 def _swap_consts(

@@ -9,6 +9,7 @@ come from that file are refused here.
 from __future__ import annotations
 
 import ast
+import copy
 import linecache
 import threading
 from collections.abc import Iterator
@@ -17,22 +18,60 @@ from types import CodeType
 __all__ = ["SourceMismatch", "ModuleSource", "find_code", "load_module_source"]
 
 
+#: top-level statements compiled along with any definition (they may bind imports)
+_CONTEXT = tuple(
+    getattr(ast, name)
+    for name in ("Import", "ImportFrom", "If", "Try", "TryStar", "With")
+    if hasattr(ast, name)
+)
+
+
 class SourceMismatch(Exception):
     """The source on disk does not compile to the code that is running."""
 
 
 class ModuleSource:
-    """One file's source text, its parsed tree and its compiled module code."""
+    """One file's source text and its parsed tree.
+
+    Code is compiled one top-level statement at a time (with the module's
+    imports and the blocks that may hold some): a function's qualified name, scopes and first
+    line depend only on the definitions around it, and compiling one statement
+    instead of a long module is what keeps a twin cheap to build.
+    """
 
     def __init__(self, filename: str, text: str) -> None:
         self.filename = filename
         self.text = text
+        #: held while a builder edits ``tree`` in place (it puts it back)
+        self.lock = threading.Lock()
         self.tree = ast.parse(text, filename)
-        self.module_code = compile(self.tree, filename, "exec", dont_inherit=True)
+        # Module-level imports change how functions load attributes of the
+        # imported names (3.13), so they are compiled along with the statement.
+        self.context = [node for node in self.tree.body if isinstance(node, _CONTEXT)]
+
+    def top_level_for(self, code: CodeType) -> ast.stmt:
+        """The top-level statement holding ``code``'s definition, with every class
+        body on the way cut down to the one statement that leads to it (methods
+        do not see their class's names, so the rest of a long class only costs
+        compile time; the equality check in ``original_for`` proves the cut)."""
+        line = code.co_firstlineno
+        node = _holding(self.tree.body, line)
+        if node is None:
+            raise SourceMismatch(f"line {line} of {self.filename} holds no definition")
+        return _cut_classes(node, line)
+
+    def compile_statement(self, statement: ast.stmt) -> CodeType:
+        """Module code for one top-level statement (raises SyntaxError/ValueError)."""
+        module = ast.Module(body=[*self.context, statement], type_ignores=[])
+        return compile(module, self.filename, "exec", dont_inherit=True)
 
     def original_for(self, code: CodeType) -> CodeType:
         """The recompiled counterpart of ``code``; raises when it does not match."""
-        found = find_code(self.module_code, code.co_qualname, code.co_firstlineno)
+        try:
+            compiled = self.compile_statement(self.top_level_for(code))
+        except (SyntaxError, ValueError) as exc:
+            raise SourceMismatch(f"{self.filename} does not compile: {exc}") from None
+        found = find_code(compiled, code.co_qualname, code.co_firstlineno)
         if found is None:
             raise SourceMismatch(
                 f"{code.co_qualname} (line {code.co_firstlineno}) is not in {self.filename}"
@@ -40,6 +79,30 @@ class ModuleSource:
         if found != code:
             raise SourceMismatch(f"{self.filename} changed since {code.co_qualname} was compiled")
         return found
+
+
+def _first_line(node: ast.stmt) -> int:
+    return min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", ())])
+
+
+def _holding(body: list[ast.stmt], line: int) -> ast.stmt | None:
+    for node in body:
+        if _first_line(node) <= line <= (node.end_lineno or node.lineno):
+            return node
+    return None
+
+
+def _cut_classes(node: ast.stmt, line: int) -> ast.stmt:
+    """``node`` itself, or for a class not starting on ``line``, a shallow copy
+    whose body is only the (cut) statement holding ``line``."""
+    if not isinstance(node, ast.ClassDef) or _first_line(node) == line:
+        return node
+    inner = _holding(node.body, line)
+    if inner is None:
+        return node
+    cut = copy.copy(node)
+    cut.body = [_cut_classes(inner, line)]
+    return cut
 
 
 def iter_codes(code: CodeType) -> Iterator[CodeType]:

@@ -1,0 +1,142 @@
+"""Breakpoints served by instrumented code objects, over real DAP on every
+backend: conditions, hit counts, logpoints and plain breakpoints in a hot
+function stop with the right values; a breakpoint added while its function is
+on the stack, or removed while another thread runs it; the escape hatch."""
+
+from __future__ import annotations
+
+from tests.e2e.helpers import cont, evaluate, line, path, stop_line, wait_output
+
+TARGET = "hot_target.py"
+
+
+def bp(marker: str, **options):
+    return {"line": line(TARGET, marker), **options}
+
+
+HOT = [
+    bp("cond", condition="i == 1500"),
+    bp("hits", hitCondition="%700"),
+    bp("log", logMessage="log i={i}", condition="i % 500 == 0"),
+]
+
+
+def _stats(dap) -> dict:
+    return dap.request("dapper/status")["body"]["stats"]
+
+
+def _run_hot_function(dap, frame_eval) -> dict:
+    """Plain breakpoint for three calls, then conditional, hit count and logpoint;
+    returns the stats seen at the conditional stop."""
+    dap.launch(
+        program=path(TARGET),
+        frameEval=frame_eval,
+        exception_filters=[],
+        breakpoints={path(TARGET): [bp("plain"), *HOT]},
+    )
+    for expected in (0, 1, 2):
+        stop = dap.wait_stopped("breakpoint")
+        assert stop_line(dap, stop) == line(TARGET, "plain")
+        assert evaluate(dap, stop["body"]["threadId"], "i") == str(expected)
+        if expected == 2:
+            dap.request("setBreakpoints", {"source": {"path": path(TARGET)}, "breakpoints": HOT})
+        cont(dap, stop)
+    seen = []
+    stats: dict = {}
+    for _ in range(3):
+        stop = dap.wait_stopped("breakpoint")
+        tid = stop["body"]["threadId"]
+        seen.append((stop_line(dap, stop), evaluate(dap, tid, "i"), evaluate(dap, tid, "value")))
+        if len(seen) == 3:
+            stats = _stats(dap)
+        cont(dap, stop)
+    wait_output(dap, "total 3998000")
+    assert "annotations True" in dap.output("stdout")
+    assert seen == [
+        (line(TARGET, "hits"), "699", "1399"),
+        (line(TARGET, "hits"), "1399", "2799"),
+        (line(TARGET, "cond"), "1500", "3000"),
+    ]
+    logs = [ln for ln in dap.output("console").splitlines() if ln.startswith("log i=")]
+    assert logs == ["log i=0", "log i=500", "log i=1000", "log i=1500"]
+    return stats
+
+
+def test_hot_function_breakpoints_run_as_instrumented_code(dap, frame_eval):
+    stats = _run_hot_function(dap, frame_eval)
+    # Only the first call after each breakpoint change is traced: the rest
+    # reached the breakpoint lines through the twin's own checks.
+    assert stats["instrumented_code_objects"] == 1 and stats["instrumented_functions"] == 1
+    assert stats["instrumented_hits"] >= 3
+    assert stats["line_events"] < 20, "the hot lines must not be traced call after call"
+    assert dap.wait_exit() == 0
+
+
+def test_instrumented_code_can_be_switched_off(dap, frame_eval):
+    stats = _run_hot_function(dap, {**frame_eval, "instrumentedCode": False})
+    status = dap.request("dapper/status")["body"]["status"]
+    assert status["requested"]["instrumentedCode"] is False
+    assert "switched off" in status["instrumented_code"]
+    assert stats["instrumented_code_objects"] == 0 and stats["instrumented_hits"] == 0
+    assert stats["line_events"] > 1000, "switched off, every evaluation is a line event"
+    assert dap.wait_exit() == 0
+
+
+def test_breakpoint_added_while_its_function_is_on_the_stack(dap, frame_eval):
+    dap.launch(
+        program=path(TARGET),
+        frameEval=frame_eval,
+        exception_filters=[],
+        breakpoints={path(TARGET): [bp("entry")]},
+    )
+    stops = []
+    plan = {(0, "entry"): ["entry", "later"], (2, "entry"): ["entry", "later", "later2"]}
+    names = {line(TARGET, m): m for m in ("entry", "later", "later2")}
+    hooks_at_k2 = None
+    while len(stops) < 10:
+        stop = dap.wait_stopped("breakpoint")
+        k = int(evaluate(dap, stop["body"]["threadId"], "k"))
+        where = names[stop_line(dap, stop)]
+        stops.append((k, where))
+        if (k, where) == (2, "entry"):
+            hooks_at_k2 = _stats(dap)["instrumented_hits"]
+        if (k, where) in plan:
+            dap.request(
+                "setBreakpoints",
+                {"source": {"path": path(TARGET)}, "breakpoints": [bp(m) for m in plan[k, where]]},
+            )
+        cont(dap, stop)
+    assert stops == [
+        (0, "entry"),
+        (0, "later"),  # the running frame is traced
+        (1, "entry"),
+        (1, "later"),
+        (2, "entry"),  # the twin's check: this call runs instrumented code
+        (2, "later"),  # the twin was retired under the running frame: traced
+        (2, "later2"),
+        (3, "entry"),
+        (3, "later"),
+        (3, "later2"),
+    ]
+    assert hooks_at_k2 is not None and hooks_at_k2 >= 1
+    wait_output(dap, "identity True")
+    assert dap.wait_exit() == 0
+
+
+def test_breakpoint_removed_while_another_thread_runs_the_function(dap, frame_eval):
+    dap.launch(
+        program=path(TARGET),
+        frameEval=frame_eval,
+        exception_filters=[],
+        breakpoints={path(TARGET): [bp("hot", condition="i == 5000")]},
+    )
+    stop = dap.wait_stopped("breakpoint")
+    assert stop_line(dap, stop) == line(TARGET, "hot")
+    assert evaluate(dap, stop["body"]["threadId"], "i") == "5000"
+    assert _stats(dap)["instrumented_functions"] == 1
+    dap.request("setBreakpoints", {"source": {"path": path(TARGET)}, "breakpoints": []})
+    assert _stats(dap)["instrumented_functions"] == 0
+    cont(dap, stop)
+    # The program checks that ``hot`` got its own code object back.
+    wait_output(dap, "identity True count True")
+    assert dap.wait_exit() == 0
