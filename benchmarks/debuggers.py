@@ -95,9 +95,13 @@ def _debugpy_version() -> str | None:
 
 
 def available_debuggers(
-    *, with_debugpy: bool = True
+    *, with_debugpy: bool = True, traced_too: bool = False
 ) -> tuple[list[Debugger], list[dict[str, str]]]:
-    """Debuggers to measure here (plain first), and those skipped with why."""
+    """Debuggers to measure here (plain first), and those skipped with why.
+
+    ``traced_too``: each Dapper backend also with instrumented code switched off
+    (``frameEval.instrumentedCode: false``), as ``dapper-<backend>-traced``.
+    """
     found = [PLAIN, Debugger("dapper-settrace", "dapper", _tracing("settrace"))]
     skipped: list[dict[str, str]] = []
     if sys.version_info >= (3, 12):
@@ -115,6 +119,12 @@ def available_debuggers(
         )
     else:
         skipped.append({"debugger": "dapper-eval_frame", "reason": why})
+    if traced_too:
+        found += [
+            Debugger(f"{d.name}-traced", "dapper", {**d.frame_eval, "instrumentedCode": False})
+            for d in list(found)
+            if d.kind == "dapper"
+        ]
     if not with_debugpy:
         skipped.append({"debugger": "debugpy", "reason": "left out (--no-debugpy)"})
     elif _debugpy_version() is None:

@@ -14,7 +14,12 @@ from benchmarks.debuggers import PLAIN, Debugger
 from benchmarks.scenarios import Scenario
 
 #: Scenarios that also report a cost per evaluation / per exception, in µs.
-PER_EVENT = {"cond_false": "per_evaluation_us", "raised": "per_exception_us"}
+PER_EVENT = {
+    "cond_false": "per_evaluation_us",
+    "hit_count": "per_evaluation_us",
+    "logpoint": "per_evaluation_us",
+    "raised": "per_exception_us",
+}
 
 Progress = Callable[[str], None]
 

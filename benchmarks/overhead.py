@@ -40,7 +40,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="comma-separated subset, e.g. dapper-settrace,debugpy (plain always runs)",
     )
     parser.add_argument(
-        "--scenarios", help="comma-separated subset of attached,bp_never,bp_after,cond_false,raised"
+        "--scenarios",
+        help="comma-separated subset of attached,bp_never,bp_after,cond_false,hit_count,"
+        "logpoint,raised",
+    )
+    parser.add_argument(
+        "--traced-too",
+        action="store_true",
+        help="also run each Dapper backend with instrumentedCode off (rows named *-traced)",
     )
     parser.add_argument(
         "--no-debugpy", action="store_true", help="leave debugpy out even when installed"
@@ -58,7 +65,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def _select(args: argparse.Namespace) -> tuple[list[Any], list[dict[str, str]]]:
-    debuggers, skipped = available_debuggers(with_debugpy=not args.no_debugpy)
+    debuggers, skipped = available_debuggers(
+        with_debugpy=not args.no_debugpy, traced_too=args.traced_too
+    )
     if args.debuggers:
         wanted = {name.strip() for name in args.debuggers.split(",") if name.strip()}
         kept = [d for d in debuggers if d.is_plain or d.name in wanted]

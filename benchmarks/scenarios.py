@@ -13,8 +13,15 @@ from benchmarks.workloads import OVERHEAD_WORKLOADS, marker_line, script
 FALSE_CONDITIONS = {"call_heavy": "x < 0", "hot_loop": "i < 0", "mixed": "value < 0"}
 
 
-def _marked(workload: str, marker: str, condition: str | None = None) -> list[Breakpoint]:
-    return [Breakpoint(script(workload), marker_line(workload, marker), condition)]
+def _marked(
+    workload: str, marker: str, condition: str | None = None, **options
+) -> list[Breakpoint]:
+    return [Breakpoint(script(workload), marker_line(workload, marker), condition, **options)]
+
+
+def _hot_local(workload: str) -> str:
+    """The local variable each workload's hottest line reads."""
+    return FALSE_CONDITIONS[workload].split()[0]
 
 
 @dataclass(frozen=True)
@@ -58,11 +65,26 @@ COND_FALSE = Scenario(
     lambda w: _marked(w, "hot", FALSE_CONDITIONS[w]),
     scale={"call_heavy": 0.05, "hot_loop": 0.01},
 )
+HIT_COUNT = Scenario(
+    "hit_count",
+    "hit condition %1000 on the hottest line (stops and continues every 1000th)",
+    lambda w: _marked(w, "hot", hit_condition="%1000"),
+    scale={"call_heavy": 0.05, "hot_loop": 0.01},
+)
+LOGPOINT = Scenario(
+    "logpoint",
+    "logpoint on the hottest line, every evaluation logs",
+    lambda w: _marked(w, "hot", log_message=f"v={{{_hot_local(w)}}}"),
+    # Every evaluation sends an output event: ~10k of them keep a run short.
+    scale={"call_heavy": 0.005, "hot_loop": 0.001, "mixed": 0.1},
+)
 RAISED = Scenario(
     "raised", "'raised' filter on, 100k exceptions raised and caught", lambda w: [], raised=True
 )
 
-SCENARIOS = {s.name: s for s in (ATTACHED, BP_NEVER, BP_AFTER, COND_FALSE, RAISED)}
+SCENARIOS = {
+    s.name: s for s in (ATTACHED, BP_NEVER, BP_AFTER, COND_FALSE, HIT_COUNT, LOGPOINT, RAISED)
+}
 
 
 #: What ``--quick`` measures: one row per kind of cost the goals track.
@@ -70,6 +92,8 @@ QUICK_PAIRS = (
     ("call_heavy", "bp_never"),
     ("hot_loop", "bp_after"),
     ("call_heavy", "cond_false"),
+    ("call_heavy", "hit_count"),
+    ("call_heavy", "logpoint"),
 )
 
 
@@ -88,7 +112,7 @@ def matrix(scenario_names: list[str] | None = None) -> list[tuple[str, Scenario]
     pairs = [
         (workload, SCENARIOS[name])
         for workload in OVERHEAD_WORKLOADS
-        for name in ("attached", "bp_never", "bp_after", "cond_false")
+        for name in ("attached", "bp_never", "bp_after", "cond_false", "hit_count", "logpoint")
         if name in wanted
     ]
     if "raised" in wanted:

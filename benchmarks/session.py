@@ -34,6 +34,20 @@ class Breakpoint:
     path: str
     line: int
     condition: str | None = None
+    hit_condition: str | None = None
+    log_message: str | None = None
+
+    def to_dap(self) -> dict[str, Any]:
+        """The DAP ``SourceBreakpoint``."""
+        spec: dict[str, Any] = {"line": self.line}
+        for key, value in (
+            ("condition", self.condition),
+            ("hitCondition", self.hit_condition),
+            ("logMessage", self.log_message),
+        ):
+            if value:
+                spec[key] = value
+        return spec
 
 
 @dataclass
@@ -167,10 +181,7 @@ class DebugSession:
                 "setBreakpoints",
                 {
                     "source": {"path": path},
-                    "breakpoints": [
-                        {"line": bp.line, **({"condition": bp.condition} if bp.condition else {})}
-                        for bp in bps
-                    ],
+                    "breakpoints": [bp.to_dap() for bp in bps],
                 },
             )
         client.request(
