@@ -1,4 +1,5 @@
-"""``dapper doctor``: which backends can run in this interpreter, and what ``auto`` picks."""
+"""``dapper doctor``: which backends can run in this interpreter, what ``auto``
+picks, and whether instrumented code is available."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import TextIO
 from dapper._frame_eval.compatibility_policy import FrameEvalCompatibilityPolicy
 from dapper._frame_eval.config import FrameEvalConfig
 from dapper._frame_eval.frame_eval_main import BackendUnavailableError, FrameEvalManager
+from dapper._frame_eval.instrumentation.instrumenter import SUPPORTED as INSTRUMENTATION_SUPPORTED
 
 
 def run_doctor(out: TextIO) -> int:
@@ -29,4 +31,11 @@ def run_doctor(out: TextIO) -> int:
         out.write(f"auto: no backend can run ({exc})\n")
         return 1
     out.write(f"auto would choose: {name} ({why})\n")
+    if INSTRUMENTATION_SUPPORTED:
+        out.write(
+            "instrumented code: available on every backend (frameEval.instrumentedCode); "
+            "dapper/status counts instrumented_code_objects in a session\n"
+        )
+    else:
+        out.write("instrumented code: unavailable: not tested on this Python version\n")
     return 0

@@ -247,3 +247,5 @@ def test_doctor_lists_every_backend_and_auto_choice():
     for name in ("eval_frame", "sys.monitoring", "settrace"):
         assert name in text
     assert "auto would choose: " + ("sys.monitoring" if MODERN else "") in text
+    supported = (3, 11) <= sys.version_info[:2] < (3, 14)
+    assert ("instrumented code: available" in text) is supported
