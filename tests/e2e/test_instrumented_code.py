@@ -57,6 +57,9 @@ def _run_hot_function(dap, frame_eval) -> dict:
         (line(TARGET, "hits"), "1399", "2799"),
         (line(TARGET, "cond"), "1500", "3000"),
     ]
+    # Log output comes from the engine, "total" through the program's stdout
+    # pipe: wait for the last log line itself, not for what was printed after it.
+    wait_output(dap, "log i=1500", category="console")
     logs = [ln for ln in dap.output("console").splitlines() if ln.startswith("log i=")]
     assert logs == ["log i=0", "log i=500", "log i=1000", "log i=1500"]
     return stats
