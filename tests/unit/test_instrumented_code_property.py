@@ -20,6 +20,7 @@ from tests.unit.instrumentation_support import compare_line  # noqa: E402
 
 VARS = ("a", "b", "c")
 _modules = itertools.count()
+_loop_names = (f"w{n}" for n in itertools.count())
 
 expr = st.one_of(
     st.sampled_from(VARS + ("x",)),
@@ -62,11 +63,13 @@ def _blocks(inner):
                 *([f"    if {t[3]}:", f"        {t[2]}"] if t[2] else []),
             ]
         ),
-        st.tuples(st.integers(0, 3), body).map(
+        # Each while loop counts with a variable of its own: a nested loop
+        # resetting a shared counter would never end.
+        st.tuples(st.integers(0, 3), body, st.builds(lambda: next(_loop_names))).map(
             lambda t: [
-                "w = 0",
-                f"while w < {t[0]}:",
-                "    w += 1",
+                f"{t[2]} = 0",
+                f"while {t[2]} < {t[0]}:",
+                f"    {t[2]} += 1",
                 *_indent(t[1]),
             ]
         ),
@@ -117,6 +120,7 @@ CALLS = [lambda f, x=x: f(x) for x in (0, 1, 2, 3)]
 @pytest.mark.skipif(sys.version_info < (3, 11), reason="3.11+ only")
 @settings(
     max_examples=40,
+    database=None,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
