@@ -268,7 +268,7 @@ class BackendBase(ABC):
             if condition is None:
                 self.callbacks.on_line(frame)  # type: ignore[union-attr]
             else:
-                self.callbacks.on_line(frame, condition)  # type: ignore[union-attr,call-arg]
+                self.callbacks.on_line(frame, condition)  # type: ignore[union-attr]
         except Exception:
             log.exception("debugger callback %s failed", "on_line")
         finally:

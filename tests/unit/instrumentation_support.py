@@ -9,7 +9,7 @@ from collections.abc import Callable
 from types import FunctionType
 from typing import Any
 
-from dapper._frame_eval.instrumentation.builder import CannotInstrument, build_twin
+from dapper._frame_eval.instrumentation.builder import CannotInstrumentError, build_twin
 
 
 def outcome(call: Callable[[], Any]) -> tuple[str, Any]:
@@ -49,7 +49,7 @@ def instrumented_run(
 ):
     """(outcome, [(line, hook argument)] per check call) with the twin swapped in.
 
-    Raises ``CannotInstrument`` when the builder refuses.
+    Raises ``CannotInstrumentError`` when the builder refuses.
     """
     calls: list[tuple[int, Any]] = []
 
@@ -59,7 +59,7 @@ def instrumented_run(
     original = function.__code__
     twin, done = build_twin(original, lines, hook)
     if done != frozenset(lines):
-        raise CannotInstrument(f"only {sorted(done)} of {sorted(lines)}")
+        raise CannotInstrumentError(f"only {sorted(done)} of {sorted(lines)}")
     function.__code__ = twin
     try:
         result = outcome(lambda: call(function))
@@ -74,7 +74,7 @@ def compare_line(function: FunctionType, calls, line: int) -> bool:
     for call in calls:
         try:
             got, checks = instrumented_run(function, call, {line: None})
-        except CannotInstrument:
+        except CannotInstrumentError:
             return False
         expected, count = traced_run(function, call, line)
         assert got == expected, f"{function.__qualname__} line {line}: {got} != {expected}"

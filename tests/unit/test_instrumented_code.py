@@ -13,7 +13,7 @@ import traceback
 import pytest
 
 from dapper._frame_eval.decision import code_lines
-from dapper._frame_eval.instrumentation.builder import CannotInstrument, build_twin
+from dapper._frame_eval.instrumentation.builder import CannotInstrumentError, build_twin
 from tests.unit import instrumentation_corpus as corpus
 from tests.unit.instrumentation_support import compare_line, instrumented_run, outcome
 
@@ -86,7 +86,7 @@ def test_a_condition_reading_an_enclosing_variable_is_left_to_core():
     code = corpus.outer.__code__
     inner = next(c for c in code.co_consts if getattr(c, "co_name", "") == "inner")
     line = inner.co_firstlineno + 1
-    with pytest.raises(CannotInstrument, match="co_freevars"):
+    with pytest.raises(CannotInstrumentError, match="co_freevars"):
         build_twin(inner, {line: "k > 1"}, print)
 
 
@@ -142,13 +142,13 @@ def test_an_edited_source_file_is_refused(tmp_path, monkeypatch):
 
     module.write_text("def f(x):\n    y = x + 2\n    return y\n")
     linecache.checkcache(str(module))
-    with pytest.raises(CannotInstrument, match="changed"):
+    with pytest.raises(CannotInstrumentError, match="changed"):
         build_twin(edited_mod.f.__code__, {2: None}, print)
     sys.modules.pop("edited_mod", None)
 
 
 def test_code_without_source_is_refused():
     namespace: dict = {}
-    exec(compile("def f(x):\n    return x\n", "<no file>", "exec"), namespace)  # noqa: S102
-    with pytest.raises(CannotInstrument):
+    exec(compile("def f(x):\n    return x\n", "<no file>", "exec"), namespace)
+    with pytest.raises(CannotInstrumentError):
         build_twin(namespace["f"].__code__, {2: None}, print)

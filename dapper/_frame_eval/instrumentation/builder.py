@@ -26,18 +26,18 @@ from types import CodeType
 from typing import Any
 
 from dapper._frame_eval.instrumentation.line_safety import (
-    CannotInstrument,
+    CannotInstrumentError,
     find_function_node,
     plan_insertion,
 )
 from dapper._frame_eval.instrumentation.source_tree import (
-    SourceMismatch,
+    SourceMismatchError,
     find_code,
     iter_codes,
     load_module_source,
 )
 
-__all__ = ["CannotInstrument", "build_twin", "prefilter_expression"]
+__all__ = ["CannotInstrumentError", "build_twin", "prefilter_expression"]
 
 _counter = itertools.count()
 #: expression nodes a condition may not contain when compiled into the frame:
@@ -116,27 +116,27 @@ def build_twin(
 
     ``conditions`` maps each breakpoint line of ``code`` to the condition to
     test inside the frame (None: call the hook every time). Raises
-    ``CannotInstrument`` when no line could be instrumented or the source or
+    ``CannotInstrumentError`` when no line could be instrumented or the source or
     the compiled twin do not match the original.
     """
     try:
         source = load_module_source(code.co_filename)
         original = source.original_for(code)
-    except SourceMismatch as exc:
-        raise CannotInstrument(str(exc)) from None
+    except SourceMismatchError as exc:
+        raise CannotInstrumentError(str(exc)) from None
     tag = next(_counter)
     hook_name, exc_name = f"\0dapper-hook-{tag}", f"\0dapper-exc-{tag}"
     with source.lock:  # the cached tree is edited in place, then put back
         compiled = _compile_with_checks(source, code, original, conditions, hook_name, exc_name)
     if compiled is None:
-        raise CannotInstrument(f"no breakpoint line of {code.co_qualname} can take a check")
+        raise CannotInstrumentError(f"no breakpoint line of {code.co_qualname} can take a check")
     module, done = compiled
     twin = find_code(module, code.co_qualname, code.co_firstlineno)
     if twin is None:
-        raise CannotInstrument("the instrumented function is missing from the compiled module")
+        raise CannotInstrumentError("the instrumented function is missing from the compiled module")
     for name in _LAYOUT:
         if getattr(twin, name) != getattr(code, name):
-            raise CannotInstrument(f"the condition changes {name} of {code.co_qualname}")
+            raise CannotInstrumentError(f"the condition changes {name} of {code.co_qualname}")
     return twin.replace(co_consts=_swap_consts(twin, code, hook_name, hook, exc_name)), done
 
 
@@ -157,7 +157,7 @@ def _compile_with_checks(
     for line in sorted(conditions):
         try:
             plans.append((plan_insertion(original, function, line), line))
-        except CannotInstrument:
+        except CannotInstrumentError:
             continue
     if not plans:
         return None
@@ -175,7 +175,9 @@ def _compile_with_checks(
                 warnings.simplefilter("ignore")  # "'str' object is not callable"
                 module = source.compile_statement(statement)
         except (SyntaxError, ValueError) as exc:
-            raise CannotInstrument(f"the instrumented source does not compile: {exc}") from None
+            raise CannotInstrumentError(
+                f"the instrumented source does not compile: {exc}"
+            ) from None
     finally:
         for body, check in inserted:
             body[:] = [node for node in body if node is not check]
@@ -200,12 +202,12 @@ def _swap_consts(
         elif isinstance(const, CodeType):
             mine = nested.get((const.co_qualname, const.co_firstlineno))
             if mine is None or mine != const:
-                raise CannotInstrument(f"nested code {const.co_qualname} differs in the twin")
+                raise CannotInstrumentError(f"nested code {const.co_qualname} differs in the twin")
             const = mine
         consts.append(const)
     for inner in iter_codes(twin):
         if inner is not twin and _mentions(inner, hook_name, exc_name):
-            raise CannotInstrument("a check landed in a nested code object")
+            raise CannotInstrumentError("a check landed in a nested code object")
     return tuple(consts)
 
 

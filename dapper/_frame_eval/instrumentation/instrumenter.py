@@ -20,7 +20,7 @@ from types import CodeType, FrameType, FunctionType
 from typing import Any
 
 from dapper._frame_eval.decision import FrameDecision, code_lines, decide_frame, instrumentable
-from dapper._frame_eval.instrumentation.builder import CannotInstrument, build_twin
+from dapper._frame_eval.instrumentation.builder import CannotInstrumentError, build_twin
 from dapper._frame_eval.instrumentation.owners import functions_owning, restore_code, swap_code
 from dapper.paths import canonical_path
 
@@ -96,11 +96,11 @@ class Instrumenter:
                 built, lines = build_twin(code, wanted, self._make_hook(twin))
                 if lines != frozenset(wanted):
                     missing = ", ".join(str(n) for n in sorted(frozenset(wanted) - lines))
-                    raise CannotInstrument(f"line {missing} cannot take a check")
+                    raise CannotInstrumentError(f"line {missing} cannot take a check")
                 owners = functions_owning(code)
                 if not owners:
-                    raise CannotInstrument("no function object owns this code")
-            except CannotInstrument as exc:
+                    raise CannotInstrumentError("no function object owns this code")
+            except CannotInstrumentError as exc:
                 self._refuse(key, code, str(exc))
                 return
             except Exception as exc:  # never let the builder break the program

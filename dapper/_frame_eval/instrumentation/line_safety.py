@@ -15,14 +15,14 @@ import dis
 from dataclasses import dataclass
 from types import CodeType
 
-__all__ = ["CannotInstrument", "Insertion", "find_function_node", "plan_insertion"]
+__all__ = ["CannotInstrumentError", "Insertion", "find_function_node", "plan_insertion"]
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _JUMPS = frozenset(dis.hasjrel) | frozenset(dis.hasjabs)
 
 
-class CannotInstrument(Exception):
+class CannotInstrumentError(Exception):
     """This code object or line cannot safely get a check; it keeps being traced."""
 
 
@@ -41,7 +41,7 @@ def find_function_node(
 ) -> ast.FunctionDef | ast.AsyncFunctionDef:
     """The ``def`` whose code object has this qualified name and first line."""
 
-    def walk(node: ast.AST, prefix: str):  # type: ignore[no-untyped-def]
+    def walk(node: ast.AST, prefix: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
         for child in ast.iter_child_nodes(node):
             if isinstance(child, (*_FUNCTIONS, ast.ClassDef)):
                 name = prefix + child.name
@@ -64,7 +64,7 @@ def find_function_node(
 
     node = walk(tree, "")
     if node is None:
-        raise CannotInstrument(f"no def for {qualname} at line {firstlineno}")
+        raise CannotInstrumentError(f"no def for {qualname} at line {firstlineno}")
     return node
 
 
@@ -105,7 +105,9 @@ def _find_statement(
     """First statement (pre-order) of ``function``'s own body starting on ``line``."""
     spanning: list[ast.stmt] = []
 
-    def search(node: ast.AST, ancestors: list[ast.AST]):  # type: ignore[no-untyped-def]
+    def search(
+        node: ast.AST, ancestors: list[ast.AST]
+    ) -> tuple[list[ast.stmt], int, ast.stmt, list[ast.AST]] | None:
         for owner, body in _bodies(node):
             chain = ancestors + ([owner] if owner is not node else [])
             for index, stmt in enumerate(body):
@@ -122,15 +124,15 @@ def _find_statement(
 
     found = search(function, [function])
     if found is None:
-        raise CannotInstrument(f"no statement of this function starts on line {line}")
+        raise CannotInstrumentError(f"no statement of this function starts on line {line}")
     body, index, stmt, ancestors = found
     for outer in spanning:
         if outer not in ancestors:
-            raise CannotInstrument(f"line {line} continues a statement of an earlier line")
+            raise CannotInstrumentError(f"line {line} continues a statement of an earlier line")
     for ancestor in ancestors[1:]:
         end = _header_end(ancestor)
         if end is not None and line <= end:
-            raise CannotInstrument(f"line {line} is part of a compound statement's header")
+            raise CannotInstrumentError(f"line {line} is part of a compound statement's header")
     return body, index, stmt, ancestors
 
 
@@ -145,7 +147,7 @@ def _check_bytecode(code: CodeType, line: int) -> None:
         else:
             runs.append([start, end])
     if len(runs) != 1:
-        raise CannotInstrument(f"line {line} runs in {len(runs)} separate pieces")
+        raise CannotInstrumentError(f"line {line} runs in {len(runs)} separate pieces")
     first, last = runs[0]
     bytecode = dis.Bytecode(code)
     for instr in bytecode:
@@ -153,21 +155,22 @@ def _check_bytecode(code: CodeType, line: int) -> None:
             continue
         target = instr.argval
         if first < target < last:
-            raise CannotInstrument(f"a jump lands inside line {line}")
+            raise CannotInstrumentError(f"a jump lands inside line {line}")
         if target == first and first <= instr.offset < last:
-            raise CannotInstrument(f"line {line} loops back to its own start")
-    for entry in bytecode.exception_entries:
+            raise CannotInstrumentError(f"line {line} loops back to its own start")
+    # ``exception_entries`` (3.11+) is not in typeshed's ``dis.Bytecode``.
+    for entry in getattr(bytecode, "exception_entries", ()):
         if first <= entry.target < last:
-            raise CannotInstrument(f"an exception handler starts on line {line}")
+            raise CannotInstrumentError(f"an exception handler starts on line {line}")
 
 
 def plan_insertion(
     code: CodeType, function: ast.FunctionDef | ast.AsyncFunctionDef, line: int
 ) -> Insertion:
-    """Where the check for ``line`` goes in ``function``'s tree, or ``CannotInstrument``."""
+    """Where the check for ``line`` goes in ``function``'s tree, or ``CannotInstrumentError``."""
     body, index, stmt, _ = _find_statement(function, line)
     if isinstance(stmt, (*_FUNCTIONS, ast.ClassDef)) and stmt.decorator_list:
-        raise CannotInstrument(f"line {line} is a decorated definition")
+        raise CannotInstrumentError(f"line {line} is a decorated definition")
     if (
         body is function.body
         and index == 0
@@ -175,8 +178,8 @@ def plan_insertion(
         and isinstance(stmt.value, ast.Constant)
         and isinstance(stmt.value.value, str)
     ):
-        raise CannotInstrument(f"line {line} is the docstring")
+        raise CannotInstrumentError(f"line {line} is the docstring")
     if isinstance(stmt, (ast.Global, ast.Nonlocal)):
-        raise CannotInstrument(f"line {line} is a declaration")
+        raise CannotInstrumentError(f"line {line} is a declaration")
     _check_bytecode(code, line)
     return Insertion(line, body, index, stmt)

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterator
 from types import CodeType
 
-__all__ = ["SourceMismatch", "ModuleSource", "find_code", "load_module_source"]
+__all__ = ["SourceMismatchError", "ModuleSource", "find_code", "load_module_source"]
 
 
 #: top-level statements compiled along with any definition (they may bind imports)
@@ -26,7 +26,7 @@ _CONTEXT = tuple(
 )
 
 
-class SourceMismatch(Exception):
+class SourceMismatchError(Exception):
     """The source on disk does not compile to the code that is running."""
 
 
@@ -57,7 +57,7 @@ class ModuleSource:
         line = code.co_firstlineno
         node = _holding(self.tree.body, line)
         if node is None:
-            raise SourceMismatch(f"line {line} of {self.filename} holds no definition")
+            raise SourceMismatchError(f"line {line} of {self.filename} holds no definition")
         return _cut_classes(node, line)
 
     def compile_statement(self, statement: ast.stmt) -> CodeType:
@@ -70,14 +70,16 @@ class ModuleSource:
         try:
             compiled = self.compile_statement(self.top_level_for(code))
         except (SyntaxError, ValueError) as exc:
-            raise SourceMismatch(f"{self.filename} does not compile: {exc}") from None
+            raise SourceMismatchError(f"{self.filename} does not compile: {exc}") from None
         found = find_code(compiled, code.co_qualname, code.co_firstlineno)
         if found is None:
-            raise SourceMismatch(
+            raise SourceMismatchError(
                 f"{code.co_qualname} (line {code.co_firstlineno}) is not in {self.filename}"
             )
         if found != code:
-            raise SourceMismatch(f"{self.filename} changed since {code.co_qualname} was compiled")
+            raise SourceMismatchError(
+                f"{self.filename} changed since {code.co_qualname} was compiled"
+            )
         return found
 
 
@@ -130,7 +132,7 @@ def load_module_source(filename: str) -> ModuleSource:
     """The parsed source of ``filename`` (as ``linecache`` has it), cached per text."""
     lines = linecache.getlines(filename)
     if not lines:
-        raise SourceMismatch(f"no source for {filename}")
+        raise SourceMismatchError(f"no source for {filename}")
     text = "".join(lines)
     with _cache_lock:
         cached = _cache.get(filename)
@@ -139,7 +141,7 @@ def load_module_source(filename: str) -> ModuleSource:
     try:
         source = ModuleSource(filename, text)
     except (SyntaxError, ValueError) as exc:
-        raise SourceMismatch(f"{filename} does not compile: {exc}") from None
+        raise SourceMismatchError(f"{filename} does not compile: {exc}") from None
     with _cache_lock:
         if len(_cache) >= _CACHE_LIMIT:
             _cache.clear()
