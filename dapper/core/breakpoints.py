@@ -18,7 +18,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import CodeType, FrameType
-from typing import Any
+from typing import Any, NamedTuple
 
 from dapper.core.hit_condition import HitCondition, InvalidHitConditionError, parse_hit_condition
 from dapper.core.loaded_files import LoadedFiles
@@ -33,8 +33,7 @@ NOT_LOADED_MESSAGE = (
 )
 
 
-@dataclass(frozen=True)
-class BreakpointStatus:
+class BreakpointStatus(NamedTuple):
     """What the client is told about one breakpoint: whether it is verified,
     where it landed and why not. ``source`` is the client's own description of
     the file, handed back unchanged. The engine turns it into a DAP

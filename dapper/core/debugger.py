@@ -162,10 +162,10 @@ class Debugger:
         if lines:
             line = frame.f_lineno
             if line in lines:
-                decision = self.breakpoints.check_line_at(frame, canonical, line, condition)
+                decision = self.sync.registry.check_line_at(frame, canonical, line, condition)
                 if decision.stop or decision.log_messages or decision.condition_errors:
                     reason, ids = self._report_hit(decision, frame)
-        if reason is None and ident in self.steps:
+        if reason is None and ident in self.steps.active:
             reason, ids = self.steps.stop_reason(ident, frame)
         if self.stops.suspending:
             if not self.stops.claim_pause():

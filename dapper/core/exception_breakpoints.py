@@ -6,14 +6,14 @@ from __future__ import annotations
 import weakref
 from dataclasses import dataclass, field
 from types import FrameType
+from typing import NamedTuple
 
 from dapper._frame_eval.debug_state import EXC_NONE, EXC_RAISED, EXC_USER_UNHANDLED
 from dapper.core.errors import DebuggerError
 from dapper.core.frame_kinds import is_debugger_frame, is_user_frame
 
 
-@dataclass(frozen=True)
-class ExceptionFilter:
+class ExceptionFilter(NamedTuple):
     """One exception filter a client can turn on (each takes a condition
     naming exception types, see ``CONDITION_HELP``)."""
 

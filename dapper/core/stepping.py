@@ -74,17 +74,18 @@ class ThreadSteps:
     def __init__(self) -> None:
         #: the backend events come from; None before it is installed and after a fork
         self.backend: SteppingBackend | None = None
-        self._steps: dict[int, Step] = {}
+        #: thread -> its step (a plain dict: line events test membership)
+        self.active: dict[int, Step] = {}
         #: stop reason (and breakpoint ids) to report instead of "step"
         self._reasons: dict[int, tuple[str, list[int]]] = {}
         #: threads whose first step stop is reported as "entry" (stopOnEntry)
         self._entry: set[int] = set()
 
     def __contains__(self, ident: int) -> bool:
-        return ident in self._steps
+        return ident in self.active
 
     def get(self, ident: int) -> Step | None:
-        return self._steps.get(ident)
+        return self.active.get(ident)
 
     def request(self, ident: int, request: StepRequest | None) -> None:
         """What thread ``ident`` needs from the backend (None: nothing more)."""
@@ -92,7 +93,7 @@ class ThreadSteps:
             self.backend.set_stepping(ident, request)
 
     def start(self, ident: int, step: Step) -> None:
-        self._steps[ident] = step
+        self.active[ident] = step
         self.request(ident, step.request())
 
     def start_entry(self, ident: int, step: Step) -> None:
@@ -111,23 +112,23 @@ class ThreadSteps:
 
     def clear(self, ident: int) -> None:
         """The thread stopped: its step is over."""
-        self._steps.pop(ident, None)
+        self.active.pop(ident, None)
         self._reasons.pop(ident, None)
         self.request(ident, None)
 
     def forget(self, ident: int) -> None:
         """The thread exited."""
-        self._steps.pop(ident, None)
+        self.active.pop(ident, None)
         self._reasons.pop(ident, None)
 
     def forget_all(self) -> None:
-        self._steps.clear()
+        self.active.clear()
         self._reasons.clear()
         self._entry.clear()
 
     def stop_reason(self, ident: int, frame: FrameType) -> tuple[str | None, list[int]]:
         """Whether this line ends the thread's step: (reason, breakpoint ids)."""
-        step = self._steps.get(ident)
+        step = self.active.get(ident)
         if step is not None and step.should_stop_at_line(frame):
             reason, ids = self._reasons.pop(ident, ("step", []))
             if ident in self._entry:

@@ -33,7 +33,9 @@ class StopCoordinator:
         #: notified whenever a thread parks or everything resumes
         self._parked = threading.Condition(self._lock)
         self._suspended: dict[int, Suspension] = {}
-        self._suspend_all = False
+        #: True while every thread is asked to stop (one has, or a pause is on);
+        #: a plain attribute: every breakpoint-line event reads it
+        self.suspending = False
         self._pause_requested = False
         self._stop_reported = False  # a stopped event is out and not yet resumed
 
@@ -43,11 +45,6 @@ class StopCoordinator:
         return self._lock
 
     # ------------------------------------------------------------ stopping
-
-    @property
-    def suspending(self) -> bool:
-        """True while every thread is asked to stop (one has, or a pause is on)."""
-        return self._suspend_all
 
     def claim_pause(self) -> bool:
         """While suspending: True for the one thread that reports a pause."""
@@ -82,8 +79,8 @@ class StopCoordinator:
             self.steps.clear(ident)
             self._suspended[ident] = suspension
             self._parked.notify_all()
-            if not self._suspend_all or reason_now is not None:
-                self._suspend_all = True
+            if not self.suspending or reason_now is not None:
+                self.suspending = True
                 for other in self.threads.live_idents():
                     if other != ident and other not in self._suspended:
                         self.steps.request(other, _PAUSE)
@@ -103,7 +100,7 @@ class StopCoordinator:
         with self._lock:
             if self._suspended:
                 return
-            self._suspend_all = True
+            self.suspending = True
             self._pause_requested = True
             for ident in self.threads.live_idents():
                 self.steps.request(ident, _PAUSE)
@@ -127,7 +124,7 @@ class StopCoordinator:
                     raise NotStoppedError("thread is not stopped")
                 frame = suspension.frame
             self._stop_reported = False
-            self._suspend_all = False
+            self.suspending = False
             self._parked.notify_all()
             self._pause_requested = False
             for ident in list(self._suspended) + self.threads.live_idents():
@@ -159,9 +156,9 @@ class StopCoordinator:
         seconds to park (the client was already told every thread stopped)."""
         ident = self.threads.ident(dap_thread_id)
         with self._lock:
-            if ident is not None and self._suspend_all and ident not in self._suspended:
+            if ident is not None and self.suspending and ident not in self._suspended:
                 self._parked.wait_for(
-                    lambda: ident in self._suspended or not self._suspend_all, catch_up
+                    lambda: ident in self._suspended or not self.suspending, catch_up
                 )
             suspension = self._suspended.get(ident) if ident is not None else None
         if suspension is None:
@@ -174,4 +171,4 @@ class StopCoordinator:
         self._lock = threading.RLock()
         self._parked = threading.Condition(self._lock)
         self._suspended.clear()
-        self._suspend_all = self._stop_reported = self._pause_requested = False
+        self.suspending = self._stop_reported = self._pause_requested = False
