@@ -68,7 +68,7 @@ class StopCoordinator:
         """
         ident = suspension.ident
         with self._lock:
-            if reason is None and not self._suspend_all:
+            if reason is None and not self.suspending:
                 # The stop this thread was caught up in ended between its check
                 # and now: parking would start an all-threads stop nobody reports.
                 return False
