@@ -74,7 +74,14 @@ class Outcome:
 class DebugSession:
     """One adapter process and the client talking to it."""
 
-    def __init__(self, debugger: Debugger, plan: Plan, *, auto_continue: bool = False) -> None:
+    def __init__(
+        self,
+        debugger: Debugger,
+        plan: Plan,
+        *,
+        auto_continue: bool = False,
+        on_request: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> None:
         self.debugger = debugger
         self.plan = plan
         self.stops = 0
@@ -100,6 +107,7 @@ class DebugSession:
         self.client = DapClient(
             Connection(self.process.stdout, self.process.stdin, name="bench"),
             on_event=self._on_event,
+            on_request=on_request,
             name="bench-dap-reader",
         )
         self._launch_seq: int | None = None
@@ -143,8 +151,9 @@ class DebugSession:
             if time.monotonic() > deadline:
                 raise DapError(f"{self.debugger.name}: no result after {timeout:.0f} s")
 
-    def configure(self) -> float:
-        """Handshake up to ``configurationDone``; returns seconds since spawn."""
+    def configure(self, *, serve_children: bool = False) -> float:
+        """Handshake up to ``configurationDone``; returns seconds since spawn.
+        ``serve_children``: the client answers ``startDebugging``."""
         client = self.client
         client.request(
             "initialize",
@@ -154,6 +163,7 @@ class DebugSession:
                 "linesStartAt1": True,
                 "columnsStartAt1": True,
                 "pathFormat": "path",
+                "supportsStartDebuggingRequest": serve_children,
             },
         )
         self._launch_seq = client.send_request(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import builtins
+import logging
 import os
 import runpy
 import sys
@@ -19,10 +20,11 @@ import types
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from dapper import access_token, orphan_guard
+from dapper import access_token, child_session, fork_session, orphan_guard, subprocess_patch
 from dapper._frame_eval.config import FrameEvalConfig
 from dapper.core import thread_events
 from dapper.engine import console_log
+from dapper.protocol import child_link
 
 if TYPE_CHECKING:
     from dapper.engine.engine import Engine
@@ -88,6 +90,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "program (CPython 3.14+) for one session",
     )
     parser.add_argument("--adapter", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     # Split off the program: everything from FILE, -m or -c on belongs to it.
     own: list[str] = []
     rest = list(argv)
@@ -122,14 +125,14 @@ def run_program(kind: str, target: str, program_args: list[str]) -> None:
     """Run the user's program as ``__main__`` (raises whatever it raises)."""
     if kind == "-m":
         sys.argv = [target, *program_args]
-        sys.path.insert(0, os.getcwd())
+        _set_script_path(os.getcwd())
         runpy.run_module(target, run_name="__main__", alter_sys=True)
         return
     main = types.ModuleType("__main__")
     main.__dict__["__builtins__"] = builtins
     if kind == "-c":
         sys.argv = ["-c", *program_args]
-        sys.path.insert(0, "")
+        _set_script_path("")
         code = compile(target, "<string>", "exec", dont_inherit=True)
         import linecache
 
@@ -137,13 +140,24 @@ def run_program(kind: str, target: str, program_args: list[str]) -> None:
     else:
         path = os.path.abspath(target)
         sys.argv = [target, *program_args]
-        sys.path.insert(0, os.path.dirname(path))
+        _set_script_path(os.path.dirname(path))
         main.__file__ = path
         with open(path, "rb") as handle:
             source = handle.read()
         code = compile(source, path, "exec", dont_inherit=True)
     sys.modules["__main__"] = main
     exec(code, main.__dict__)  # noqa: S102 - running the user's -c program
+
+
+def _set_script_path(entry: str) -> None:
+    """sys.path[0] as a plain run of the program would have it (the launcher's
+    own entry is replaced, not pushed down)."""
+    if sys.flags.safe_path:
+        return
+    if sys.path:
+        sys.path[0] = entry
+    else:
+        sys.path.append(entry)
 
 
 def exit_code_of(exc: SystemExit) -> int:
@@ -192,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     # Secrets meant for us only: the program and its children never see them.
     env_token = access_token.take_env(access_token.TOKEN_ENV)
     connect_secret = access_token.take_env(access_token.CONNECT_ENV)
+    inherited = child_link.take_environment()
     try:
         args = parse_args(sys.argv[1:] if argv is None else argv)
         address = parse_address(args.listen or args.connect)
@@ -218,7 +233,11 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"dapper: {exc}", file=sys.stderr)
         return 2
-    engine = Engine(config, launched_by_adapter=args.adapter, access_token=token)
+    engine = Engine(
+        config,
+        launched_by_adapter=args.adapter,
+        access_token=access_token.generate() if args.child else token,
+    )
     console_log.route_to_client(engine.send_to_client)
     os.register_at_fork(after_in_child=engine.forget_in_forked_child)
     if args.kind == "file":
@@ -231,7 +250,8 @@ def main(argv: list[str] | None = None) -> int:
             engine.connect(*address, proof=connect_secret)
         else:
             host, port = engine.listen(*address)
-            print(f"dapper: listening on {host}:{port}", file=sys.stderr, flush=True)
+            if not args.child:
+                print(f"dapper: listening on {host}:{port}", file=sys.stderr, flush=True)
     except OSError as exc:
         print(
             f"dapper: cannot {'connect to' if args.connect else 'listen on'} {address[0]}:{address[1]}: {exc.strerror or exc}",
@@ -239,14 +259,28 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
 
-    if args.connect or args.wait_for_client:
+    name = child_session.child_name(args.kind, args.target)
+    if inherited.children is not None:
+        subprocess_patch.install(inherited.children)
+        fork_session.install(engine, inherited.children, name)
+    if args.child and inherited.children is not None:
+        child_session.wait_for_session(engine, inherited.children, name, port)
+    elif args.connect or args.wait_for_client:
         engine.configured.wait()
     try:
         engine.start_backend()
     except Exception as exc:  # noqa: BLE001 - strict mode: report and end
-        print(f"dapper: {exc}", file=sys.stderr)
-        engine.finish(1)
-        return 1
+        if not args.child:
+            print(f"dapper: {exc}", file=sys.stderr)
+            engine.finish(1)
+            return 1
+        # A child may run another interpreter than its parent, which cannot
+        # give the backend the parent asked for: the program must run anyway.
+        logging.getLogger("dapper").warning(
+            "Dapper: %s (pid %d): %s; using the default backend", name, os.getpid(), exc
+        )
+        engine.config = FrameEvalConfig()
+        engine.start_backend()
     # Reporting a thread's start or exit runs on that thread: no stop there.
     thread_events.install(
         lambda reason, ident: engine.debugger.without_events(
@@ -266,6 +300,7 @@ def main(argv: list[str] | None = None) -> int:
         traceback.print_exc()
         exit_code = 130
     except BaseException as exc:  # noqa: BLE001 - the program's uncaught exception
+        engine = fork_session.current_engine(engine)  # a forked child has its own
         engine.debugger.on_uncaught(exc)
         engine.debugger.quietly(_print_user_traceback, exc)
         exit_code = 1
@@ -277,6 +312,7 @@ def main(argv: list[str] | None = None) -> int:
     atexit._run_exitfuncs()
     flush_standard_streams()
     thread_events.uninstall()
+    engine = fork_session.current_engine(engine)
     engine.finish(exit_code)
     return exit_code
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dapper._frame_eval.config import FrameEvalConfig
+from dapper.protocol.child_link import DEFAULT_WAIT
 from dapper.protocol.messages import RequestError
 
 CONSOLES = ("internalConsole", "integratedTerminal", "externalTerminal")
@@ -34,6 +35,8 @@ LAUNCH_KEYS = (
     "noDebug",
     "frameEval",
     "pathMappings",
+    "subProcess",
+    "subProcessWait",
 )
 #: Every ``attach`` key, likewise.
 ATTACH_KEYS = (
@@ -46,6 +49,7 @@ ATTACH_KEYS = (
     "frameEval",
     "pathMappings",
     "accessToken",
+    "subProcessId",
 )
 
 
@@ -59,6 +63,10 @@ class LaunchConfig:
     python: list[str] = field(default_factory=lambda: [sys.executable])
     console: str = "internalConsole"
     no_debug: bool = False
+    #: debug the program's Python children too (debugpy's ``subProcess``)
+    sub_process: bool = True
+    #: seconds a child waits for its session before running on (``subProcessWait``)
+    sub_process_wait: float = DEFAULT_WAIT
 
     def debuggee_argv(self, connect_port: int) -> list[str]:
         return [
@@ -120,8 +128,11 @@ def parse_launch(arguments: dict[str, Any]) -> LaunchConfig:
         raise RequestError(
             f"launch argument 'console' must be one of {', '.join(CONSOLES)}, got {console!r}"
         )
-    for key in ("stopOnEntry", "justMyCode", "noDebug"):
+    for key in ("stopOnEntry", "justMyCode", "noDebug", "subProcess"):
         _typed(arguments, key, bool, "a boolean")
+    wait = _typed(arguments, "subProcessWait", (int, float), "a number of seconds")
+    if wait is not None and (isinstance(wait, bool) or not 0 <= wait <= 3600):
+        raise RequestError("launch argument 'subProcessWait' must be from 0 to 3600 seconds")
     frame_eval = _typed(arguments, "frameEval", dict, "an object")
     if frame_eval is not None:
         try:
@@ -148,6 +159,8 @@ def parse_launch(arguments: dict[str, Any]) -> LaunchConfig:
         python=list(python) if python else [sys.executable],
         console=console,
         no_debug=bool(arguments.get("noDebug", False)),
+        sub_process=arguments.get("subProcess") is not False,
+        sub_process_wait=DEFAULT_WAIT if wait is None else float(wait),
     )
 
 
@@ -167,4 +180,7 @@ def parse_attach(arguments: dict[str, Any]) -> tuple[str, int]:
         port = int(port)
     if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
         raise RequestError("attach needs 'connect.port' (or 'port'): an integer from 1 to 65535")
+    child = arguments.get("subProcessId")
+    if child is not None and (not isinstance(child, int) or isinstance(child, bool)):
+        raise RequestError("attach argument 'subProcessId' must be a process id")
     return host, port

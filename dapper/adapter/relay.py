@@ -21,10 +21,11 @@ from typing import Any
 
 from dapper import access_token
 from dapper.adapter import attach
+from dapper.adapter.child_sessions import ChildListener, attach_configuration
 from dapper.adapter.debuggee_process import DebuggeeProcess
 from dapper.adapter.launch_config import LaunchConfig, parse_launch
 from dapper.engine.capabilities import capabilities
-from dapper.protocol import messages
+from dapper.protocol import child_link, messages
 from dapper.protocol.connection import Connection, socket_connection
 from dapper.protocol.dispatcher import LATER, RequestDispatcher, after, handles
 from dapper.protocol.framing import ProtocolError
@@ -61,6 +62,10 @@ class AdapterRelay:
         self._keep_debuggee = False
         self.terminal_pid: int | None = None
         self._shim_dir: str | None = None
+        self.children: ChildListener | None = None
+        #: this session debugs a child process announced by another session
+        self.child_process = False
+        self._said_no_children = False
         self._lock = threading.Lock()
         self._done = threading.Event()
         self.dispatcher = RequestDispatcher(
@@ -105,6 +110,8 @@ class AdapterRelay:
         self.mode = "launch"
         self.launch_config = config
         self.launch_arguments = dict(request.get("arguments") or {})
+        if config.sub_process and not config.no_debug:
+            self.children = ChildListener(self._on_child, self._console, config.sub_process_wait)
         try:
             self._start_debuggee(config)
         except RequestError:
@@ -121,6 +128,7 @@ class AdapterRelay:
         self._greeted()
         sock = self._attach_socket(target)
         self.mode = "attach"
+        self.child_process = isinstance((request.get("arguments") or {}).get("subProcessId"), int)
         self._connect_engine(socket_connection(sock, name="engine", trace=self.client.trace))
         if target.how == "processId":
             body = {"name": f"process {target.pid}", "systemProcessId": target.pid}
@@ -184,7 +192,11 @@ class AdapterRelay:
             forwarded = dict(request)
             if terminate is None:
                 # Attached: detach by default. Launched in the client's terminal: end it.
-                forwarded["arguments"] = {**arguments, "terminateDebuggee": self.mode == "launch"}
+                # A child announced by another session ends with its session too.
+                forwarded["arguments"] = {
+                    **arguments,
+                    "terminateDebuggee": self.mode == "launch" or self.child_process,
+                }
             releasing = self.mode == "launch" and self.process is not None
             if releasing:
                 # Nobody reads the program's pipes once this adapter ends.
@@ -288,8 +300,13 @@ class AdapterRelay:
                 env.pop(key, None)
             else:
                 env[key] = value
+        # What the program would have seen: the launcher puts these back.
+        restore = {
+            key: env.get(key) for key in ("PYTHONUNBUFFERED", "PYTHONIOENCODING", "PYTHONPATH")
+        }
         env["PYTHONUNBUFFERED"] = "1"  # output right before a crash must not be lost
         env.setdefault("PYTHONIOENCODING", "utf-8")
+        ours = _DAPPER_PARENT
         if config.python != [sys.executable]:
             # Another interpreter must still find this copy of Dapper, and only it.
             shim = self._shim_dir = self._shim_dir or tempfile.mkdtemp(prefix="dapper-path-")
@@ -297,13 +314,47 @@ class AdapterRelay:
                 os.unlink(os.path.join(shim, "dapper"))
             os.symlink(os.path.join(_DAPPER_PARENT, "dapper"), os.path.join(shim, "dapper"))
             env["PYTHONPATH"] = os.pathsep.join(filter(None, [shim, env.get("PYTHONPATH")]))
+            ours = shim
         else:
             env["PYTHONPATH"] = os.pathsep.join(
                 filter(None, [_DAPPER_PARENT, env.get("PYTHONPATH")])
             )
+        env[child_link.ENV_NAME] = child_link.payload(
+            children=self.children.link if self.children else None,
+            restore=restore,
+            path=None if ours in (restore["PYTHONPATH"] or "").split(os.pathsep) else ours,
+        )
         return env
 
-    def _run_in_terminal(self, config: LaunchConfig, argv: list[str], env: dict[str, str]) -> None:
+    # ------------------------------------------------------------ children
+
+    def _on_child(self, hello: dict) -> dict:
+        """A child of the program is up: ask the client for a session for it."""
+        if not self.initialize_arguments.get("supportsStartDebuggingRequest"):
+            if not self._said_no_children:
+                self._said_no_children = True
+                self._console(
+                    f"Dapper: child processes are not debugged (first: {hello['name']}, pid "
+                    f"{hello['pid']}): the client does not support 'startDebugging'.\n"
+                )
+            return {"attach": False}
+        assert self.children is not None
+        configuration = attach_configuration(self.launch_arguments, hello)
+        result = self._ask_client(
+            "startDebugging",
+            {"request": "attach", "configuration": configuration},
+            self.children.link.wait,
+        )
+        if not result.get("success"):
+            self._console(
+                f"Dapper: the client did not start a session for {configuration['name']}"
+                f" ({result.get('message', 'no answer')}); it runs undebugged.\n"
+            )
+            return {"attach": False}
+        return {"attach": True}
+
+    def _ask_client(self, command: str, arguments: dict, timeout: float) -> dict[str, Any]:
+        """Send a reverse request; its response, or {} if none came in time."""
         answered = threading.Event()
         result: dict[str, Any] = {}
 
@@ -311,7 +362,18 @@ class AdapterRelay:
             result.update(response)
             answered.set()
 
-        request = messages.request(
+        request = messages.request(command, arguments)
+        with self._pending_lock:  # the answer may come back before send() returns
+            sent = self.client.send(request)
+            self._pending[-sent["seq"]] = (request, on_response)
+        answered.wait(timeout)
+        return result
+
+    def _console(self, text: str) -> None:
+        self._send_output("console", text)
+
+    def _run_in_terminal(self, config: LaunchConfig, argv: list[str], env: dict[str, str]) -> None:
+        result = self._ask_client(
             "runInTerminal",
             {
                 "kind": "integrated" if config.console == "integratedTerminal" else "external",
@@ -320,11 +382,9 @@ class AdapterRelay:
                 "args": argv,
                 "env": {k: v for k, v in env.items() if os.environ.get(k) != v},
             },
+            CONNECT_TIMEOUT,
         )
-        with self._pending_lock:  # the answer may come back before send() returns
-            sent = self.client.send(request)
-            self._pending[-sent["seq"]] = (request, on_response)
-        if not answered.wait(CONNECT_TIMEOUT) or not result.get("success"):
+        if not result.get("success"):
             raise RequestError(
                 f"the client could not run the program in a terminal: {result.get('message', 'no answer')}",
                 error_id=messages.ERR_LAUNCH_FAILED,
@@ -522,6 +582,8 @@ class AdapterRelay:
     def _client_gone(self) -> None:
         """The client disconnected or vanished: never leave a launched debuggee behind."""
         self._done.set()
+        if self.children is not None:
+            self.children.close()
         if self.mode == "launch" and self.process is not None and not self._keep_debuggee:
             self._kill_debuggee()
         if self.engine is not None:

@@ -272,9 +272,8 @@ class Engine:
         """The program ended: tell a directly attached client, then let go."""
         self._finishing = True
         session = self.session
-        if session is not None:
-            session.send_event("exited", {"exitCode": exit_code})
-            session.send_event("terminated")
+        self.send_to_client("exited", {"exitCode": exit_code})
+        self.send_to_client("terminated", {})
         self.shutdown()
         if session is not None:
             session.connection.close()

@@ -54,6 +54,7 @@ class EngineServer:
             translate_error=_core_error,
             before=self._check_admitted,
         )
+        self.ends_process = False
 
     def send_event(self, name: str, body: dict[str, Any] | None = None) -> None:
         self.dispatcher.send_event(name, body)
@@ -121,6 +122,8 @@ class EngineServer:
     @handles("attach")
     def on_attach(self, request: dict) -> None:
         self._configure(request)
+        # A child announced by Dapper ends with its session (as a launch does).
+        self.ends_process = isinstance(arguments_of(request).get("subProcessId"), int)
 
     @handles("configurationDone")
     def on_configuration_done(self, request: dict) -> None:
@@ -130,7 +133,7 @@ class EngineServer:
     def on_disconnect(self, request: dict) -> None:
         arguments = arguments_of(request)
         self.disconnected.set()
-        if arguments.get("terminateDebuggee"):
+        if arguments.get("terminateDebuggee", self.ends_process):
             self.engine.terminate_soon()
         elif arguments.get(RELEASE_OUTPUT):
             self.engine.release_output()

@@ -15,6 +15,7 @@ from dapper.terminal.commands import RESUMING, Commands, QuitRequested
 from dapper.terminal.console import Console
 from dapper.terminal.driver import TerminalDriver
 from dapper.terminal.parser import parse_command
+from dapper.terminal.processes import Processes
 
 PROMPT = "(dapper) "
 USAGE = (
@@ -139,9 +140,9 @@ def main(argv: list[str] | None = None) -> int:
         print(HELP)
         return 0
     console = Console()
-    session = TerminalDriver(console, launch_arguments(options))
+    processes = Processes(console, launch_arguments(options))
     try:
-        return PromptLoop(session, options.commands).run()
+        return PromptLoop(processes, options.commands).run()
     finally:
         console.save_history()
 
@@ -149,11 +150,11 @@ def main(argv: list[str] | None = None) -> int:
 class PromptLoop:
     """Waits for stops, reads commands (``-c`` ones first) and runs them."""
 
-    def __init__(self, session: TerminalDriver, startup: list[str]) -> None:
-        self.session = session
-        self.console = session.console
+    def __init__(self, processes: Processes, startup: list[str]) -> None:
+        self.processes = processes
+        self.console = processes.console
         self.startup = list(startup)
-        self.commands = Commands(session, self._read_more)
+        self.commands = Commands(processes.root, self._read_more, processes)
         self.last_line = ""
         self._at_prompt = False
 
@@ -166,9 +167,8 @@ class PromptLoop:
         return self._prompt(prompt)
 
     def run(self) -> int:
-        session = self.session
         try:
-            session.start()
+            self.processes.root.start()
         except TerminalRequestError as exc:
             self.console.error(f"cannot start the program: {exc}")
             return self._finish(default=2)
@@ -176,13 +176,11 @@ class PromptLoop:
         previous = self._install_ctrl_c()
         try:
             while True:
-                if not session.stopped and not session.wait_for_stop():
+                # A stop in any process brings the prompt, switched to that process.
+                session = self.processes.wait_for_stop(self.session)
+                if session is None:
                     break
-                session.drain_events()
-                if session.ended:
-                    break
-                if not session.stopped:
-                    continue
+                self.commands.session = session
                 if session.paused_by_user:
                     session.paused_by_user = False
                     ctrl_c_armed = True
@@ -246,11 +244,16 @@ class PromptLoop:
             return line
         return self._prompt(PROMPT)
 
+    @property
+    def session(self) -> TerminalDriver:
+        """The process the prompt is on (``process N`` switches it)."""
+        return self.commands.session
+
     def _finish(self, default: int) -> int:
         """Report how the program ended and return its exit code."""
-        session = self.session
+        session = self.processes.root
         ended_by_itself = session.ended
-        session.quit()
+        self.processes.quit()
         session.drain_events()
         if ended_by_itself:
             if session.exit_code is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +27,8 @@ REQUEST_TIMEOUT = float(os.environ.get("DAPPER_DEBUG_TIMEOUT", "60"))
 _DAPPER_PARENT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 EventHandler = Callable[[dict[str, Any]], None]
+#: handles a ``startDebugging`` request: (client it came from, request)
+RequestHandler = Callable[["AdapterClient", dict[str, Any]], None]
 
 
 class TerminalRequestError(Exception):
@@ -43,7 +46,13 @@ class AdapterClient:
     """Runs ``python -m dapper.adapter`` in its own session (so the terminal's
     Ctrl-C reaches only us) and exchanges DAP messages with it."""
 
-    def __init__(self, on_event: EventHandler, *, python: str = sys.executable) -> None:
+    def __init__(
+        self,
+        on_event: EventHandler,
+        *,
+        python: str = sys.executable,
+        on_start_debugging: RequestHandler | None = None,
+    ) -> None:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [_DAPPER_PARENT, env.get("PYTHONPATH")]))
         self.process = subprocess.Popen(
@@ -54,11 +63,12 @@ class AdapterClient:
             start_new_session=True,
         )
         self._on_event = on_event
+        self._on_start_debugging = on_start_debugging
         assert self.process.stdout is not None and self.process.stdin is not None
         self.client = DapClient(
             Connection(self.process.stdout, self.process.stdin, name="adapter"),
             on_event=self._event,
-            on_request=self._refuse,
+            on_request=self._reverse,
             on_close=self._closed,
             name="dapper.debug.reader",
         )
@@ -67,10 +77,23 @@ class AdapterClient:
         self._on_event(message)
         return True
 
-    def _refuse(self, message: dict[str, Any]) -> bool:
-        # Reverse requests (runInTerminal, …) are not offered in initialize.
+    def _reverse(self, message: dict[str, Any]) -> bool:
+        if message.get("command") == "startDebugging" and self._on_start_debugging:
+            # Off the reader thread: starting a session waits on replies.
+            threading.Thread(
+                target=self._on_start_debugging,
+                args=(self, message),
+                name="dapper.debug.child",
+                daemon=True,
+            ).start()
+            return True
+        # Other reverse requests (runInTerminal, …) are not offered in initialize.
         self.client.respond_error(message, "not supported by dapper debug")
         return True
+
+    def respond(self, request: dict[str, Any], body: dict[str, Any] | None = None) -> None:
+        """Answer a reverse request with success."""
+        self.client.send(messages.response(request, body))
 
     def _closed(self) -> None:
         self._on_event({"type": "event", "event": "adapterClosed"})

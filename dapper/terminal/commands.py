@@ -21,6 +21,7 @@ from dapper.terminal.parser import (
     parse_location,
     parse_numbers,
 )
+from dapper.terminal.processes import Processes
 from dapper.terminal.render import frame_path, listing_line
 from dapper.terminal.source import enclosing_function, list_window
 
@@ -42,10 +43,16 @@ LineReader = Callable[[str], "str | None"]
 class Commands:
     """The command set, bound to one session."""
 
-    def __init__(self, session: TerminalDriver, read_line: LineReader) -> None:
+    def __init__(
+        self,
+        session: TerminalDriver,
+        read_line: LineReader,
+        processes: Processes | None = None,
+    ) -> None:
         self.session = session
         self.console = session.console
         self.read_line = read_line
+        self.processes = processes
 
     def run(self, line: str) -> None:
         command = parse_command(line)
@@ -457,6 +464,33 @@ class Commands:
         self.session.refresh_stack()
         self.session.show_location()
 
+    # ------------------------------------------------------------ processes
+
+    def do_processes(self, arg: str) -> None:
+        if self.processes is None:
+            raise CommandError("this run has one process")
+        for number, session in self.processes.numbered():
+            if session is not self.session:
+                session.drain_events()  # what each process did meanwhile
+            mark = "*" if session is self.session else " "
+            state = "ended" if session.ended else "stopped" if session.stopped else "running"
+            self.console.say(f"{mark} {number:>3} {self.processes.describe(number)}  {state}")
+
+    def do_process(self, arg: str) -> None:
+        if not arg:
+            self.do_processes(arg)
+            return
+        (number,) = parse_numbers(arg, "process number")
+        target = self.processes.get(number) if self.processes is not None else None
+        if target is None:
+            raise CommandError(f"there is no process {number} (see 'processes')")
+        if target.ended:
+            raise CommandError(f"process {number} has ended")
+        if not target.stopped:
+            raise CommandError(f"process {number} is running (Ctrl-C pauses every process)")
+        self.session = target
+        target.show_location()
+
     # ------------------------------------------------------------ exceptions
 
     def do_catch(self, arg: str) -> None:
@@ -556,6 +590,8 @@ HELP: dict[str, str] = {
     "retval": "print the value the last function returned",
     "threads": "list the threads",
     "thread": "N   select thread N",
+    "processes": "list the processes of this run (the program and its children)",
+    "process": "N   switch the prompt to process N (a stopped one)",
     "catch": "raised|uncaught|userUnhandled [TYPE ...] | off [FILTER]   stop on exceptions",
     "help": "[COMMAND]   this help",
     "quit": "end the program and the debugger",

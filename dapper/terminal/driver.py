@@ -7,10 +7,11 @@ from __future__ import annotations
 import os
 import queue
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from dapper.terminal.breakpoints import Breakpoint, BreakpointTable
-from dapper.terminal.client import AdapterClient, TerminalRequestError
+from dapper.terminal.client import AdapterClient, RequestHandler, TerminalRequestError
 from dapper.terminal.console import Console
 from dapper.terminal.render import frame_path, location_line, source_line
 from dapper.terminal.source import SourceCache
@@ -30,11 +31,29 @@ class SessionEnded(Exception):  # noqa: N818 - a signal, not an error
 class TerminalDriver:
     """Drives one launched program through ``python -m dapper.adapter``."""
 
-    def __init__(self, console: Console, launch: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        console: Console,
+        launch: dict[str, Any],
+        *,
+        command: str = "launch",
+        on_start_debugging: RequestHandler | None = None,
+    ) -> None:
         self.console = console
         self.launch_arguments = launch
+        #: "launch", or "attach" for a child process announced by another session
+        self.command = command
         self.events: queue.Queue[dict[str, Any]] = queue.Queue()
-        self.client = AdapterClient(self._on_event)
+        #: set whenever an event arrives (shared by all processes of a run)
+        self.wake = threading.Event()
+        #: the process's id, from the ``process`` event or the child's announcement
+        self.pid: int | None = None
+        #: "process N" once a run has more than one process
+        self.label: str | None = None
+        #: the other sessions of the run, which get the same breakpoints
+        self.peers: Callable[[], list[TerminalDriver]] = list
+        self._serves_children = on_start_debugging is not None
+        self.client = AdapterClient(self._on_event, on_start_debugging=on_start_debugging)
         self.capabilities: dict[str, Any] = {}
         self.breakpoints = BreakpointTable()
         self.exception_filters: dict[str, str] = {"uncaught": ""}
@@ -74,6 +93,7 @@ class TerminalDriver:
             self.console.write(body.get("output", ""), stream=stream)
             return
         self.events.put(message)
+        self.wake.set()
 
     # ------------------------------------------------------------ start-up
 
@@ -89,27 +109,32 @@ class TerminalDriver:
                 "columnsStartAt1": True,
                 "pathFormat": "path",
                 "supportsRunInTerminalRequest": False,
+                "supportsStartDebuggingRequest": self._serves_children,
             },
         )
         attaching = "processId" in self.launch_arguments
-        launch = self.client.send("attach" if attaching else "launch", self.launch_arguments)
+        launch = self.client.send("attach" if attaching else self.command, self.launch_arguments)
         while True:
             try:
                 event = self.events.get(timeout=0.5)
             except queue.Empty:
                 if self.client.answered(launch):
-                    self.client.wait(launch, "launch")  # raises with the adapter's reason
+                    self.client.wait(launch, self.command)  # raises with the adapter's reason
                     break
                 continue
             if event.get("event") == "initialized":
                 break
             self._note_lifecycle(event)
             if event.get("event") in ("terminated", "adapterClosed"):
-                self.client.wait(launch, "launch", timeout=5)
+                self.client.wait(launch, self.command, timeout=5)
                 raise TerminalRequestError("the program ended before the debugger could start")
+        if self.breakpoints.items:  # a child gets the run's breakpoints first
+            for file in {bp.file for bp in self.breakpoints.items.values() if bp.file}:
+                self._send_file(file)
+            self._send_functions()
         self.client.request("setExceptionBreakpoints", self.exception_arguments())
         self.client.request("configurationDone")
-        self.client.wait(launch, "launch")
+        self.client.wait(launch, "attach" if attaching else self.command)
         if attaching:
             self.attached = True
             self.client.request("pause", {"threadId": 1})  # show where it is, as gdb -p does
@@ -118,7 +143,10 @@ class TerminalDriver:
 
     def _note_lifecycle(self, event: dict[str, Any]) -> None:
         name = event.get("event")
-        if name == "exited":
+        if name == "process":
+            pid = (event.get("body") or {}).get("systemProcessId")
+            self.pid = pid if isinstance(pid, int) else self.pid
+        elif name == "exited":
             self.exit_code = (event.get("body") or {}).get("exitCode")
         elif name in ("terminated", "adapterClosed"):
             self.ended = True
@@ -162,6 +190,12 @@ class TerminalDriver:
         except TerminalRequestError as exc:
             self.console.error(f"cannot pause: {exc}")
 
+    def request_pause(self) -> None:
+        """Ask this process to pause without waiting for its answer (Ctrl-C in a
+        run of several processes: one slow to answer must not hold the others)."""
+        self.paused_by_user = True
+        self.client.send("pause", {"threadId": self.thread_id or 1})
+
     def drain_events(self) -> None:
         """Handle whatever arrived while at the prompt (the program may have ended)."""
         while True:
@@ -204,6 +238,8 @@ class TerminalDriver:
             self._show_exception()
         if self.quiet:
             return
+        if self.label is not None:
+            self.console.say(f"[{self.label}]")
         if not self.silent_stop:
             self.show_location()
         self.show_displays()
@@ -315,22 +351,44 @@ class TerminalDriver:
         raise TerminalRequestError("no current file: name one as FILE:LINE")
 
     def sync_file(self, file: str) -> None:
-        """Send every enabled breakpoint of ``file``; record what the engine made of them."""
+        """Send every enabled breakpoint of ``file`` (to every process of the
+        run, as an editor does); record what this engine made of them."""
         kept = self.breakpoints.in_file(file)
-        body = self.client.request(
-            "setBreakpoints",
-            {"source": {"path": file}, "breakpoints": self.breakpoints.specs_for_file(file)},
-        )
+        body = self._send_file(file)
+        for peer in self._live_peers():
+            peer.quietly(peer._send_file, file)
         for bp, result in zip(kept, body.get("breakpoints", []), strict=False):
             _record(bp, result)
 
     def sync_functions(self) -> None:
         kept = self.breakpoints.functions()
-        body = self.client.request(
-            "setFunctionBreakpoints", {"breakpoints": self.breakpoints.function_specs()}
-        )
+        body = self._send_functions()
+        for peer in self._live_peers():
+            peer.quietly(peer._send_functions)
         for bp, result in zip(kept, body.get("breakpoints", []), strict=False):
             _record(bp, result)
+
+    def _send_file(self, file: str) -> dict[str, Any]:
+        return self.client.request(
+            "setBreakpoints",
+            {"source": {"path": file}, "breakpoints": self.breakpoints.specs_for_file(file)},
+        )
+
+    def _send_functions(self) -> dict[str, Any]:
+        return self.client.request(
+            "setFunctionBreakpoints", {"breakpoints": self.breakpoints.function_specs()}
+        )
+
+    def _live_peers(self) -> list[TerminalDriver]:
+        return [peer for peer in self.peers() if peer is not self and not peer.ended]
+
+    @staticmethod
+    def quietly(action: Callable[..., Any], *args: Any) -> None:
+        """A request to another process, which may have ended meanwhile."""
+        try:
+            action(*args)
+        except TerminalRequestError:
+            pass
 
     def sync(self, bp: Breakpoint) -> None:
         if bp.file:

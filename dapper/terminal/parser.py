@@ -35,6 +35,8 @@ _SPELLINGS = {
     "retval": "rv retval",
     "threads": "threads",
     "thread": "thread",
+    "processes": "processes",
+    "process": "process",
     "catch": "catch",
     "help": "h help",
     "quit": "q quit exit",

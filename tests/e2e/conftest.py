@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.dap_client import DapClient
+from tests.e2e.terminal_runner import TerminalRun
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -68,3 +69,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if _E2E in item.path.resolve().parents:
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture
+def run():
+    """Starts ``dapper debug`` runs (``TerminalRun``); all are closed afterwards."""
+    started: list[TerminalRun] = []
+
+    def start(*args: str, **kwargs) -> TerminalRun:
+        terminal = TerminalRun(*args, **kwargs)
+        started.append(terminal)
+        return terminal
+
+    yield start
+    for terminal in started:
+        terminal.close()

@@ -66,6 +66,22 @@ def validate(message: dict[str, Any]) -> None:
         )
 
 
+def adapter_env() -> dict[str, str]:
+    """The environment the test adapter (and so a launched program) starts with."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
+_SESSION_OPTIONS = (
+    "breakpoints",
+    "function_breakpoints",
+    "exception_filters",
+    "exception_options",
+    "initialize",
+)
+
+
 class DapError(AssertionError):
     pass
 
@@ -85,11 +101,9 @@ class DapClient:
         extra_args: list[str] | None = None,
         env: dict[str, str] | None = None,
         command: list[str] | None = None,
+        on_request: Any = None,
     ) -> None:
-        full_env = dict(os.environ)
-        full_env["PYTHONPATH"] = os.pathsep.join(
-            filter(None, [str(REPO_ROOT), full_env.get("PYTHONPATH")])
-        )
+        full_env = adapter_env()
         full_env.update(env or {})
         self.process = subprocess.Popen(
             [*(command or [sys.executable, "-m", "dapper.adapter"]), *(extra_args or [])],
@@ -102,12 +116,15 @@ class DapClient:
         self.messages: list[dict[str, Any]] = []
         self.invalid: list[str] = []
         self.stderr_lines: list[str] = []
+        #: called as on_request(client, request) for requests from the adapter
+        self.on_request = on_request
         threading.Thread(target=self._read_stderr, daemon=True).start()
         self.client = Client(
             Connection(self.process.stdout, self.process.stdin, name="tests", trace=self._seen),
             on_bad_message=lambda exc: self.invalid.append(
                 f"unreadable message from adapter: {exc}"
             ),
+            on_request=self._reverse,
             name="dap-tests-reader",
         )
 
@@ -123,6 +140,13 @@ class DapClient:
             self.invalid.append(str(exc))
         self.messages.append(message)
 
+    def _reverse(self, request: dict[str, Any]) -> bool:
+        """A reverse request: handed to ``on_request`` on its own thread, if set."""
+        if self.on_request is None:
+            return False
+        threading.Thread(target=self.on_request, args=(self, request), daemon=True).start()
+        return True
+
     def _read_stderr(self) -> None:
         for line in self.process.stderr:
             self.stderr_lines.append(line.decode("utf-8", "replace"))
@@ -136,6 +160,18 @@ class DapClient:
         if check and message.get("type") == "request":
             validate({"seq": 1, **message})  # the real seq is assigned on sending
         return self.client.send(dict(message))
+
+    def respond(self, request: dict[str, Any], body: dict[str, Any] | None = None) -> None:
+        """Answer a request from the adapter (a reverse request) with success."""
+        message: dict[str, Any] = {
+            "type": "response",
+            "request_seq": request["seq"],
+            "success": True,
+            "command": request["command"],
+        }
+        if body is not None:
+            message["body"] = body
+        self.send(message)
 
     def send_request(
         self, command: str, arguments: dict[str, Any] | None = None, *, check: bool = True
@@ -215,20 +251,29 @@ class DapClient:
             },
         )
 
-    def launch(
+    def launch(self, **arguments: Any) -> dict[str, Any]:
+        """``launch`` in the VS Code start-up order; ``breakpoints``,
+        ``function_breakpoints``, ``exception_filters``, ``exception_options`` and
+        ``initialize`` configure the session, the rest are launch arguments."""
+        options = {key: arguments.pop(key) for key in _SESSION_OPTIONS if key in arguments}
+        return self.start_session("launch", arguments, **options)
+
+    def start_session(
         self,
+        command: str,
+        arguments: dict[str, Any],
         *,
         breakpoints: dict[str, list[dict[str, Any]]] | None = None,
         function_breakpoints: list[dict[str, Any]] | None = None,
         exception_filters: list[str] | None = None,
         exception_options: list[dict[str, Any]] | None = None,
         initialize: dict[str, Any] | None = None,
-        **arguments: Any,
     ) -> dict[str, Any]:
-        """The VS Code start-up order: initialize, launch (not awaited), initialized,
-        configuration, configurationDone, then the launch response."""
+        """``launch`` or ``attach`` in the VS Code start-up order: initialize,
+        the request (not awaited), initialized, configuration, configurationDone,
+        then the request's response."""
         self.initialize(**(initialize or {}))
-        launch_seq = self.send_request("launch", arguments)
+        launch_seq = self.send_request(command, arguments)
         self.wait_for(
             lambda m: (
                 (m.get("type") == "event" and m.get("event") == "initialized")
@@ -248,11 +293,11 @@ class DapClient:
             and not m["success"]
         ]
         if failed:
-            raise DapError(f"launch failed: {failed[0].get('message')}")
+            raise DapError(f"{command} failed: {failed[0].get('message')}")
         self.configure(breakpoints, function_breakpoints, exception_filters, exception_options)
         response = self.wait_response(launch_seq)
         if not response["success"]:
-            raise DapError(f"launch failed: {response.get('message')}")
+            raise DapError(f"{command} failed: {response.get('message')}")
         return response
 
     def configure(

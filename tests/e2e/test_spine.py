@@ -15,8 +15,13 @@ import pytest
 from dapper.protocol.framing import MessageReader, encode_message
 from tests.e2e.conftest import fixture_path
 from tests.e2e.dap_client import REPO_ROOT, TIMEOUT, DapClient, validate
-from tests.e2e.helpers import evaluate, line, shows_debugger_frames, start_listening
-from tests.e2e.helpers import process_gone as _gone
+from tests.e2e.helpers import (
+    evaluate,
+    line,
+    process_gone,
+    shows_debugger_frames,
+    start_listening,
+)
 
 HELLO = fixture_path("hello.py")
 SPIN = fixture_path("spin.py")
@@ -370,7 +375,7 @@ def test_client_vanishing_kills_launched_debuggee(tmp_path):
         client.wait_for(lambda m: "spinning" in client.output("stdout"), what="spinning")
         client.process.stdin.close()
         assert client.process.wait(timeout=TIMEOUT) == 0
-        assert _gone(pid)
+        assert process_gone(pid)
     finally:
         client.close()
 
@@ -453,7 +458,7 @@ def test_launched_debuggee_ends_when_its_adapter_is_killed():
         client.wait_for(lambda m: "spinning" in client.output("stdout"), what="spinning")
         client.process.kill()  # the editor's adapter dies without a word
         client.process.wait(timeout=TIMEOUT)
-        assert _gone(pid)
+        assert process_gone(pid)
     finally:
         client.close()
 

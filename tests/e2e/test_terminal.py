@@ -13,7 +13,7 @@ import sys
 import pytest
 
 from tests.e2e.conftest import FIXTURES
-from tests.e2e.terminal_runner import REPO_ROOT, TerminalRun
+from tests.e2e.terminal_runner import REPO_ROOT
 
 STEPS = str(FIXTURES / "terminal_steps.py")
 THREADS = str(FIXTURES / "terminal_threads.py")
@@ -22,20 +22,6 @@ SPIN = str(FIXTURES / "terminal_spin.py")
 CAUGHT = str(FIXTURES / "terminal_caught.py")
 
 BACKENDS = ["settrace"] + (["sys.monitoring"] if sys.version_info >= (3, 12) else [])
-
-
-@pytest.fixture
-def run():
-    started: list[TerminalRun] = []
-
-    def start(*args: str, **kwargs) -> TerminalRun:
-        terminal = TerminalRun(*args, **kwargs)
-        started.append(terminal)
-        return terminal
-
-    yield start
-    for terminal in started:
-        terminal.close()
 
 
 def test_readme_command_prints_stop_value_and_stack(run):

@@ -61,6 +61,7 @@ def _launch_variants(tmp_path: Path) -> list[dict]:
         {"code": ["x = 1"], "stopOnEntry": True, "justMyCode": False, "noDebug": True},
         {"program": str(program), "frameEval": {"backend": "auto"}},
         {"program": str(program), "pathMappings": [{"localRoot": "/l", "remoteRoot": "/r"}]},
+        {"program": str(program), "subProcess": False, "subProcessWait": 2.5},
     ]
 
 
@@ -90,6 +91,7 @@ def test_every_attach_key_read_is_listed() -> None:
         {"port": "5678", "frameEval": {"backend": "tracing"}},
         {"listen": {"port": 0}, "pathMappings": [{"localRoot": "/l", "remoteRoot": "/r"}]},
         {"processId": 1234},
+        {"connect": {"port": 5678}, "accessToken": "t0k3n", "subProcessId": 4242},
     ):
         recorded = RecordingDict(variant)
         parse_attach_target(recorded)

@@ -1,0 +1,152 @@
+"""Children of a launched program, announced to the client as sessions.
+
+The adapter listens on loopback for the program's Python children (any depth:
+the link is passed down). Each child, already serving DAP on its own loopback
+port behind a random access token, says hello; the adapter asks the client to
+``startDebugging`` an ``attach`` to it. The configuration is an ordinary Dapper
+attach, so a client starts a new adapter and sends it, or connects to
+``connect`` directly; either way no Dapper-specific client code is needed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from dapper import access_token
+from dapper.protocol.child_link import ChildLink
+
+log = logging.getLogger("dapper.adapter")
+
+#: Launch keys that describe the root program, not how to debug a process.
+_NOT_INHERITED = frozenset(
+    {
+        "type",
+        "request",
+        "name",
+        "program",
+        "module",
+        "code",
+        "args",
+        "cwd",
+        "env",
+        "envFile",
+        "python",
+        "console",
+        "stopOnEntry",
+        "noDebug",
+        "preLaunchTask",
+        "postDebugTask",
+        "connect",
+        "host",
+        "port",
+        "processId",
+        "accessToken",
+        "subProcessId",
+    }
+)
+
+#: hello from a child -> answer sent back to it ({"attach": bool})
+OnChild = Callable[[dict[str, Any]], dict[str, Any]]
+Console = Callable[[str], None]
+
+
+def attach_configuration(launch_arguments: dict[str, Any], hello: dict[str, Any]) -> dict[str, Any]:
+    """The ``startDebugging`` configuration for one child: the parent's
+    debugging options plus where the child listens and its token."""
+    inherited = {k: v for k, v in launch_arguments.items() if k not in _NOT_INHERITED}
+    return {
+        **inherited,
+        "type": launch_arguments.get("type", "dapper"),
+        "request": "attach",
+        "name": f"{hello['name']} (pid {hello['pid']})",
+        "connect": {"host": "127.0.0.1", "port": hello["port"]},
+        "accessToken": hello["accessToken"],
+        "subProcessId": hello["pid"],
+    }
+
+
+class ChildListener:
+    """The loopback socket children report to, guarded by a random token."""
+
+    def __init__(self, on_child: OnChild, console: Console, wait: float) -> None:
+        self._on_child = on_child
+        self._console = console
+        self.token = access_token.generate()
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.bind(("127.0.0.1", 0))
+        self._socket.listen(16)
+        host, port = self._socket.getsockname()[:2]
+        self.link = ChildLink(host, port, self.token, wait)
+        self._unsupported_said: set[str] = set()
+        self._names: dict[int, str] = {}
+        threading.Thread(target=self._accept, name="dapper.children", daemon=True).start()
+
+    def close(self) -> None:
+        try:
+            self._socket.close()
+        except OSError:
+            pass
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                sock, _ = self._socket.accept()
+            except OSError:
+                return
+            threading.Thread(
+                target=self._serve, args=(sock,), name="dapper.child", daemon=True
+            ).start()
+
+    def _serve(self, sock: socket.socket) -> None:
+        with sock:
+            try:
+                lines = sock.makefile("rb")
+                hello = _read_json(lines)
+                if hello is None or not access_token.matches(self.token, hello.get("token")):
+                    return
+                if "unsupported" in hello:
+                    self._say_unsupported(hello)
+                    return
+                if not _well_formed(hello):
+                    return
+                answer = self._on_child(hello)
+                sock.sendall(json.dumps(answer).encode() + b"\n")
+                later = _read_json(lines)
+                if later is not None and "timeout" in later:
+                    self._console(
+                        f"Dapper: {hello['name']} (pid {hello['pid']}) had no debug session after "
+                        f"{later['timeout']:g} s and runs on; an attach to it still works.\n"
+                    )
+            except (OSError, ValueError, KeyError, TypeError):
+                log.exception("child announcement")
+
+    def _say_unsupported(self, hello: dict[str, Any]) -> None:
+        reason = str(hello["unsupported"])
+        if reason in self._unsupported_said:
+            return
+        self._unsupported_said.add(reason)
+        self._console(
+            f"Dapper: child process {hello.get('name')} (pid {hello.get('pid')}) runs undebugged: {reason}.\n"
+        )
+
+
+def _read_json(lines: Any) -> dict[str, Any] | None:
+    line = lines.readline(65536)
+    if not line:
+        return None
+    data = json.loads(line)
+    return data if isinstance(data, dict) else None
+
+
+def _well_formed(hello: dict[str, Any]) -> bool:
+    return (
+        isinstance(hello.get("pid"), int)
+        and isinstance(hello.get("port"), int)
+        and isinstance(hello.get("name"), str)
+        and isinstance(hello.get("accessToken"), str)
+    )

@@ -1,0 +1,50 @@
+"""First code a Python child runs when Dapper started it (kept to plain syntax
+that any Python 3 parses, so an unsupported interpreter can say why and run the
+program as asked)."""
+
+import json
+import os
+import socket
+import sys
+
+SUPPORTED = ((3, 11), (3, 12), (3, 13))
+
+
+def main():
+    if sys.version_info[:2] in SUPPORTED and sys.implementation.name == "cpython":
+        from dapper.launcher import main as launch
+
+        sys.exit(launch(["--listen", "127.0.0.1:0", "--child", *sys.argv[1:]]))
+    run_unsupported()
+
+
+def run_unsupported():
+    """Report once why this child is not debugged, then become the command the
+    program asked for, with the environment it gave."""
+    data = json.loads(os.environ.pop("DAPPER_LINK", "{}"))
+    env = dict(os.environ)
+    for key, value in (data.get("restore") or {}).items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    children = data.get("children") or {}
+    version = "{}.{}".format(*sys.version_info[:2])
+    reason = (
+        f"Python {version} ({sys.implementation.name}) is not supported;"
+        " Dapper debugs CPython 3.11 to 3.13"
+    )
+    try:
+        sock = socket.create_connection((children["host"], children["port"]), timeout=2)
+        hello = {
+            "token": children["token"],
+            "pid": os.getpid(),
+            "name": os.path.basename(sys.executable),
+            "unsupported": reason,
+        }
+        sock.sendall(json.dumps(hello).encode() + b"\n")
+        sock.close()
+    except (OSError, KeyError, TypeError):
+        pass
+    executable, argv = data["original"]
+    os.execve(executable, argv, env)

@@ -1,0 +1,130 @@
+"""What a debugged process passes to its Python children, and how a child
+announces itself to the adapter that owns the debug session.
+
+The link travels in one environment variable, which the launcher removes (and
+the variables Dapper added are put back as the program set them) before the
+program runs, so the program never sees it; only Python children get it again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+ENV_NAME = "DAPPER_LINK"
+#: Variables a Python child gets from Dapper besides the link (output must not
+#: sit in a buffer when the child is killed); restored before its program runs.
+CHILD_ENV = {"PYTHONUNBUFFERED": "1"}
+#: Seconds a child waits for its debug session before running on (``subProcessWait``).
+DEFAULT_WAIT = 10.0
+
+
+@dataclass
+class ChildLink:
+    """How to reach the adapter's child listener, as the adapter wrote it."""
+
+    host: str
+    port: int
+    token: str
+    wait: float = DEFAULT_WAIT
+
+    def to_json(self) -> dict[str, Any]:
+        return {"host": self.host, "port": self.port, "token": self.token, "wait": self.wait}
+
+    @classmethod
+    def from_json(cls, data: Any) -> ChildLink | None:
+        if not isinstance(data, dict):
+            return None
+        try:
+            return cls(
+                str(data["host"]), int(data["port"]), str(data["token"]), float(data["wait"])
+            )
+        except (KeyError, TypeError, ValueError):
+            return None
+
+
+@dataclass
+class Inherited:
+    """What the launcher took from its environment."""
+
+    children: ChildLink | None = None
+    #: the command the parent asked for, before Dapper rewrote it
+    original: list[Any] = field(default_factory=list)
+
+
+def payload(
+    *, children: ChildLink | None, restore: dict[str, str | None], path: str | None, original=None
+) -> str:
+    """The link variable's value: what to restore, which sys.path entry is ours."""
+    return json.dumps(
+        {
+            "children": children.to_json() if children else None,
+            "restore": restore,
+            "path": path,
+            "original": original or [],
+        }
+    )
+
+
+def take_environment() -> Inherited:
+    """Remove every trace of Dapper from ``os.environ`` and ``sys.path``."""
+    raw = os.environ.pop(ENV_NAME, None)
+    if raw is None:
+        return Inherited()
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return Inherited()
+    for key, value in (data.get("restore") or {}).items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    path = data.get("path")
+    if path and path in sys.path:
+        sys.path.remove(path)
+    return Inherited(ChildLink.from_json(data.get("children")), list(data.get("original") or []))
+
+
+class Announcement:
+    """A child's line to the adapter: hello, the answer, later a timeout note."""
+
+    def __init__(self, link: ChildLink) -> None:
+        self.link = link
+        self._sock: socket.socket | None = None
+
+    def send_hello(self, hello: dict[str, Any]) -> dict[str, Any]:
+        """Tell the adapter about this child; its answer, or {} if unreachable."""
+        try:
+            sock = socket.create_connection(
+                (self.link.host, self.link.port), timeout=self.link.wait
+            )
+            self._sock = sock
+            self._send({"token": self.link.token, **hello})
+            reply = sock.makefile("rb").readline()
+            return json.loads(reply) if reply else {}
+        except (OSError, ValueError):
+            self.close()
+            return {}
+
+    def send(self, message: dict[str, Any]) -> None:
+        try:
+            self._send(message)
+        except OSError:
+            self.close()
+
+    def _send(self, message: dict[str, Any]) -> None:
+        if self._sock is not None:
+            self._sock.sendall(json.dumps(message).encode() + b"\n")
+
+    def close(self) -> None:
+        sock, self._sock = self._sock, None
+        if sock is not None:
+            try:
+                sock.close()
+            except OSError:
+                pass

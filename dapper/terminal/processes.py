@@ -1,0 +1,119 @@
+"""Every process of one ``dapper debug`` run: the launched program (process 1)
+and each child the adapter announces with ``startDebugging``, which this
+front end serves itself by starting an adapter for it and attaching."""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+from dapper.terminal.client import AdapterClient, TerminalRequestError
+from dapper.terminal.console import Console
+from dapper.terminal.driver import TerminalDriver
+
+
+class Processes:
+    """Numbers the sessions, starts child sessions, and waits for a stop in any."""
+
+    def __init__(self, console: Console, launch: dict[str, Any]) -> None:
+        self.console = console
+        self._lock = threading.Lock()
+        self.root = TerminalDriver(console, launch, on_start_debugging=self._start_child)
+        self.root.peers = self.sessions
+        self._numbers: dict[int, TerminalDriver] = {1: self.root}
+        self._names: dict[int, str] = {1: _program_name(launch)}
+
+    def sessions(self) -> list[TerminalDriver]:
+        with self._lock:
+            return list(self._numbers.values())
+
+    def numbered(self) -> list[tuple[int, TerminalDriver]]:
+        with self._lock:
+            return sorted(self._numbers.items(), key=lambda item: item[0])
+
+    def number_of(self, session: TerminalDriver) -> int:
+        return next(n for n, s in self.numbered() if s is session)
+
+    def get(self, number: int) -> TerminalDriver | None:
+        with self._lock:
+            return self._numbers.get(number)
+
+    def describe(self, number: int) -> str:
+        """``worker.py, pid 4242``."""
+        session = self.get(number)
+        pid = session.pid if session is not None and session.pid is not None else "?"
+        return f"{self._names.get(number, '?')}, pid {pid}"
+
+    # ------------------------------------------------------------ children
+
+    def _start_child(self, client: AdapterClient, request: dict[str, Any]) -> None:
+        """A ``startDebugging`` from any session: attach to the child it names."""
+        arguments = request.get("arguments") or {}
+        configuration = arguments.get("configuration") or {}
+        client.respond(request)
+        root = self.root
+        child = TerminalDriver(
+            self.console,
+            configuration,
+            command=arguments.get("request", "attach"),
+            on_start_debugging=self._start_child,
+        )
+        child.breakpoints = root.breakpoints
+        child.exception_filters = root.exception_filters
+        child.wake = root.wake
+        child.interrupt_requested = root.interrupt_requested
+        child.peers = self.sessions
+        name = str(configuration.get("name", "child")).rpartition(" (pid ")[0]
+        pid = configuration.get("subProcessId")
+        child.pid = pid if isinstance(pid, int) else None
+        try:
+            child.start()
+        except TerminalRequestError as exc:
+            self.console.error(f"cannot attach to {configuration.get('name', 'a child')}: {exc}")
+            return
+        # Listed once attached, so every listed process can be paused and inspected.
+        with self._lock:
+            number = max(self._numbers) + 1
+            self._numbers[number] = child
+            self._names[number] = name or "child"
+        child.label = f"process {number}"
+        root.label = root.label or "process 1"
+        self.console.say(f"[process {number}: {self.describe(number)}]")
+        root.wake.set()
+
+    # ------------------------------------------------------------ waiting
+
+    def wait_for_stop(self, current: TerminalDriver) -> TerminalDriver | None:
+        """Until some process is stopped (``current`` preferred), or None once
+        every process has ended. Ctrl-C meanwhile pauses them all."""
+        wake = self.root.wake
+        while True:
+            wake.clear()
+            live = []
+            for session in self.sessions():
+                session.drain_events()
+                if not session.ended:
+                    live.append(session)
+            stopped = [s for s in live if s.stopped]
+            if stopped:
+                return current if current in stopped else stopped[0]
+            if not live:
+                return None
+            if self.root.interrupt_requested.is_set():
+                self.root.interrupt_requested.clear()
+                self.console.write("\n")
+                for session in live:
+                    session.request_pause()
+            wake.wait(0.1)
+
+    def quit(self) -> None:
+        """End every child session, then the launched program."""
+        for session in reversed(self.sessions()):
+            session.quit()
+
+
+def _program_name(launch: dict[str, Any]) -> str:
+    if launch.get("module"):
+        return str(launch["module"])
+    return os.path.basename(str(launch.get("program", "program")))

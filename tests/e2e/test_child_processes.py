@@ -1,0 +1,290 @@
+"""Child processes debugged as their own DAP sessions (``startDebugging``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.e2e.dap_client import TIMEOUT, DapClient, DapError, adapter_env
+from tests.e2e.helpers import evaluate, line, path, process_gone, wait_output
+from tests.e2e.session_tree import SessionTree
+
+CHILD = "children/child.py"
+
+
+@pytest.fixture
+def tree_factory():
+    trees: list[SessionTree] = []
+
+    def make(**configuration) -> SessionTree:
+        tree = SessionTree(**configuration)
+        trees.append(tree)
+        return tree
+
+    yield make
+    invalid = [message for tree in trees for message in tree.close()]
+    assert invalid == [], "messages violating the DAP schema:\n" + "\n".join(invalid)
+
+
+def _stop_in_any(children, timeout: float = TIMEOUT):
+    """The first child session that reports a stop, and the event (polls the sessions)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for child in children:
+            try:
+                return child, child.wait_event("stopped", timeout=0.05)
+            except DapError:
+                continue
+    raise DapError("no child session stopped")
+
+
+def test_a_subprocess_child_stops_at_its_breakpoint_and_reports_its_exit_code(
+    tree_factory, frame_eval
+):
+    tree = tree_factory(breakpoints={path(CHILD): [{"line": line(CHILD, "child")}]})
+    tree.launch(program=path("children/run_child.py"), frameEval=frame_eval)
+    [child] = tree.wait_children(1)
+    assert tree.configurations[0]["request"] == "attach"
+    assert tree.configurations[0]["frameEval"] == frame_eval
+    stopped = child.wait_stopped("breakpoint")
+    thread = stopped["body"]["threadId"]
+    assert child.top_frame(thread)["source"]["path"] == path(CHILD)
+    assert evaluate(child, thread, "words") == "['one', 'two']"
+    child.request("continue", {"threadId": thread})
+    assert child.wait_exit() == 3
+    assert tree.root.wait_exit() == 0
+    # The child's output reaches the client, before the parent's line about it.
+    out = tree.root.output("stdout")
+    assert "child got ['one', 'two'], link False\nparent: child exited with 3\n" in out
+
+
+@pytest.mark.parametrize(
+    ("start_method", "sessions"),
+    [("spawn", 2), ("forkserver", 3), ("fork", 2)],  # forkserver: the server and 2 workers
+)
+def test_a_pool_conditional_breakpoint_stops_exactly_once(
+    tree_factory, frame_eval, start_method, sessions
+):
+    program = "children/spawn_pool.py"
+    tree = tree_factory(
+        breakpoints={path(program): [{"line": line(program, "square"), "condition": "n == 7"}]}
+    )
+    tree.launch(program=path(program), args=[start_method], frameEval=frame_eval)
+    workers = tree.wait_children(sessions)
+    child, stopped = _stop_in_any(workers)
+    assert evaluate(child, stopped["body"]["threadId"], "n") == "7"
+    child.request("continue", {"threadId": stopped["body"]["threadId"]})
+    for worker in workers:
+        assert worker.wait_exit() == 0
+    assert tree.root.wait_exit() == 0
+    assert "sum of squares: 2470" in tree.root.output("stdout")
+    assert sum(len(worker.events("stopped")) for worker in workers) == 1
+
+
+def test_a_grandchild_is_debugged_too(tree_factory, frame_eval):
+    leaf = "children/grandchild.py"
+    tree = tree_factory(breakpoints={path(leaf): [{"line": line(leaf, "grandchild")}]})
+    tree.launch(program=path("children/run_child.py"), args=["deeper"], frameEval=frame_eval)
+    child, grandchild = tree.wait_children(2)
+    assert tree.configurations[1]["name"].startswith("grandchild (pid")
+    stopped = grandchild.wait_stopped("breakpoint")
+    assert evaluate(grandchild, stopped["body"]["threadId"], "leaf") == "'leaf'"
+    grandchild.request("continue", {"threadId": stopped["body"]["threadId"]})
+    assert grandchild.wait_exit() == 0
+    assert child.wait_exit() == 3
+    assert tree.root.wait_exit() == 0
+    assert "child: grandchild exited with 0" in tree.root.output("stdout")
+
+
+def test_a_client_without_start_debugging_is_told_and_nothing_waits(tree_factory, frame_eval):
+    tree = tree_factory(
+        serve_children=False, breakpoints={path(CHILD): [{"line": line(CHILD, "child")}]}
+    )
+    # A child waiting for a session would hold the run for the whole hour.
+    tree.launch(program=path("children/run_child.py"), frameEval=frame_eval, subProcessWait=3600)
+    assert tree.root.wait_exit() == 0
+    assert "parent: child exited with 3" in tree.root.output("stdout")
+    assert "does not support 'startDebugging'" in tree.root.output("console")
+    assert tree.children == []
+    assert not tree.root.events("stopped")
+
+
+def test_sub_process_false_leaves_children_alone(tree_factory, frame_eval):
+    tree = tree_factory(breakpoints={path(CHILD): [{"line": line(CHILD, "child")}]})
+    tree.launch(program=path("children/run_child.py"), frameEval=frame_eval, subProcess=False)
+    assert tree.root.wait_exit() == 0
+    assert "child got ['one', 'two'], link False\nparent: child exited with 3" in tree.root.output()
+    assert tree.children == []
+    assert not any(
+        m.get("command") == "startDebugging"
+        for m in tree.root.messages
+        if m.get("type") == "request"
+    )
+
+
+def test_a_child_nobody_attaches_to_runs_on_after_the_wait(tree_factory, frame_eval):
+    tree = tree_factory(breakpoints={path(CHILD): [{"line": line(CHILD, "child")}]})
+    # This client says yes to startDebugging but never attaches.
+    tree.root.on_request = lambda client, request: client.respond(request)
+    tree.launch(program=path("children/run_child.py"), frameEval=frame_eval, subProcessWait=0.5)
+    assert tree.root.wait_exit() == 0
+    assert "parent: child exited with 3" in tree.root.output("stdout")
+    assert "had no debug session after 0.5 s and runs on" in tree.root.output("console")
+
+
+def test_a_child_sees_the_environment_and_sys_path_of_a_plain_run(tree_factory, frame_eval):
+    program = path("children/environment.py")
+    plain = subprocess.run(
+        [sys.executable, program], capture_output=True, text=True, env=adapter_env(), check=True
+    ).stdout
+    tree = tree_factory()
+    tree.launch(program=program, frameEval=frame_eval)
+    tree.wait_children(1)
+    assert tree.root.wait_exit() == 0
+    debugged = tree.root.output("stdout")
+    expected = json.loads(plain.split("CHILD ", 1)[1])
+    seen = json.loads(debugged.split("CHILD ", 1)[1])
+    assert seen["environ"] == expected["environ"]
+    assert seen["path"] == expected["path"]
+    # The non-Python grandchild (env) started by the debugged child sees nothing of Dapper.
+    assert seen["shell"] == expected["shell"]
+    # Only the Python child became a session; /usr/bin/env ran untouched.
+    assert len(tree.children) == 1
+
+
+def test_a_killed_child_ends_its_session_and_its_output_is_kept(tree_factory, frame_eval):
+    tree = tree_factory()
+    tree.launch(program=path("children/killed_child.py"), frameEval=frame_eval)
+    [child] = tree.wait_children(1)
+    child.wait_event("terminated")
+    assert tree.root.wait_exit() == 0
+    out = tree.root.output("stdout")
+    assert "about to be killed\nparent: child ended with -9" in out
+
+
+def test_terminating_the_parent_ends_every_child(tree_factory, frame_eval):
+    tree = tree_factory()
+    tree.launch(program=path("children/sleeping_children.py"), frameEval=frame_eval)
+    children = tree.wait_children(2)
+    wait_output(tree.root, "children ")
+    pids = [int(p) for p in tree.root.output("stdout").split("children ", 1)[1].split()[:2]]
+    assert sorted(pids) == sorted(c["subProcessId"] for c in tree.configurations)
+    tree.root.request("terminate")
+    tree.root.wait_event("terminated")
+    for child in children:
+        child.wait_event("terminated")
+    for pid in pids:
+        assert process_gone(pid), f"child {pid} outlived its terminated parent"
+
+
+def test_a_child_serves_only_a_client_with_its_access_token(tree_factory, frame_eval):
+    tree = tree_factory(breakpoints={path(CHILD): [{"line": line(CHILD, "child")}]})
+    intruders: list[DapClient] = []
+    serve = tree.root.on_request
+
+    def intrude_first(client, request):
+        # Another local user who found the port, without (then with a wrong) token.
+        configuration = request["arguments"]["configuration"]
+        for token in (None, "not-the-token"):
+            intruder = DapClient()
+            intruders.append(intruder)
+            intruder.initialize()
+            arguments = {k: v for k, v in configuration.items() if k != "accessToken"}
+            if token is not None:
+                arguments["accessToken"] = token
+            refused = intruder.request("attach", arguments, ok=False)
+            assert not refused["success"] and "access token" in refused["message"]
+        serve(client, request)
+
+    tree.root.on_request = intrude_first
+    try:
+        tree.launch(program=path("children/run_child.py"), frameEval=frame_eval)
+        [child] = tree.wait_children(1)
+        stopped = child.wait_stopped("breakpoint")
+        child.request("continue", {"threadId": stopped["body"]["threadId"]})
+        assert child.wait_exit() == 3
+        assert tree.root.wait_exit() == 0
+        assert len(intruders) == 2
+        assert not any(intruder.events("stopped") for intruder in intruders)
+    finally:
+        for intruder in intruders:
+            intruder.close()
+            assert intruder.invalid == []
+
+
+def test_a_script_whose_shebang_names_python_is_debugged(tree_factory, frame_eval, tmp_path):
+    script = tmp_path / "tool"
+    script.write_text(
+        f"#!{sys.executable}\nimport sys\nname = 'tool'\nprint('tool ran', flush=True)  # stop\n"
+        "sys.exit(5)\n"
+    )
+    script.chmod(0o755)
+    tree = tree_factory(breakpoints={str(script): [{"line": 4}]})
+    tree.launch(program=path("children/run_given.py"), args=[str(script)], frameEval=frame_eval)
+    _two_children_stop_and_exit(tree, "name", "'tool'", 5)
+
+
+def _two_children_stop_and_exit(tree, expression: str, value: str, code: int) -> None:
+    """run_given.py's two children, one after the other: each stops at its
+    breakpoint, shows ``expression`` as ``value`` and exits with ``code``."""
+    for count in (1, 2):
+        child = tree.wait_children(count)[-1]
+        stopped = child.wait_stopped("breakpoint")
+        assert evaluate(child, stopped["body"]["threadId"], expression) == value
+        child.request("continue", {"threadId": stopped["body"]["threadId"]})
+        assert child.wait_exit() == code
+    assert tree.root.wait_exit() == 0
+    assert f"parent: exit codes [{code}, {code}]" in tree.root.output("stdout")
+
+
+UNSUPPORTED = os.path.expanduser("~/.pyenv/versions/3.10.13/bin/python3.10")
+
+
+@pytest.mark.skipif(not os.path.exists(UNSUPPORTED), reason="needs a Python 3.10 interpreter")
+def test_a_child_on_an_unsupported_python_runs_undebugged_and_says_why_once(
+    tree_factory, frame_eval
+):
+    tree = tree_factory(breakpoints={path(CHILD): [{"line": line(CHILD, "child")}]})
+    tree.launch(
+        program=path("children/run_given.py"),
+        args=[UNSUPPORTED, path(CHILD), "old"],
+        frameEval=frame_eval,
+    )
+    assert tree.root.wait_exit() == 0
+    out = tree.root.output("stdout")
+    assert out.count("child got ['old'], link False") == 2
+    assert "parent: exit codes [3, 3]" in out
+    console = tree.root.output("console")
+    assert console.count("Python 3.10 (cpython) is not supported") == 1
+    assert tree.children == []
+
+
+def _other_supported_python() -> str | None:
+    for version in ("3.11.7", "3.12.1", "3.13.0"):
+        if not sys.version.startswith(version.rsplit(".", 1)[0] + "."):
+            candidate = os.path.expanduser(f"~/.pyenv/versions/{version}/bin/python3")
+            if os.path.exists(candidate):
+                return candidate
+    return None
+
+
+OTHER = _other_supported_python()
+
+
+@pytest.mark.skipif(OTHER is None, reason="needs a second supported Python")
+def test_a_child_on_another_python_is_debugged_even_without_the_parents_backend(
+    tree_factory, frame_eval
+):
+    tree = tree_factory(breakpoints={path(CHILD): [{"line": line(CHILD, "child")}]})
+    tree.launch(
+        program=path("children/run_given.py"),
+        args=[OTHER, path(CHILD), "other"],
+        frameEval=frame_eval,
+        subProcessWait=60,
+    )
+    _two_children_stop_and_exit(tree, "words", "['other']", 3)
