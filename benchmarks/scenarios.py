@@ -87,9 +87,13 @@ SCENARIOS = {
 }
 
 
+#: The audit-hook workload (``copy.deepcopy``, ``id()`` per object): only ``bp_never``.
+ID_HEAVY = "id_heavy"
+
 #: What ``--quick`` measures: one row per kind of cost the goals track.
 QUICK_PAIRS = (
     ("call_heavy", "bp_never"),
+    (ID_HEAVY, "bp_never"),
     ("hot_loop", "bp_after"),
     ("call_heavy", "cond_false"),
     ("call_heavy", "hit_count"),
@@ -115,6 +119,8 @@ def matrix(scenario_names: list[str] | None = None) -> list[tuple[str, Scenario]
         for name in ("attached", "bp_never", "bp_after", "cond_false", "hit_count", "logpoint")
         if name in wanted
     ]
+    if "bp_never" in wanted:
+        pairs.append((ID_HEAVY, BP_NEVER))
     if "raised" in wanted:
         pairs.append(("raising", RAISED))
     return pairs

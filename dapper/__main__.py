@@ -2,7 +2,14 @@
 
 import sys
 
-from dapper.launcher import main
-
 if __name__ == "__main__":
+    from dapper.interpreters import refusal_for_running
+
+    refusal = refusal_for_running()
+    if refusal is not None:
+        # Before anything that needs 3.11: say why, instead of failing inside the debugger.
+        print(f"dapper: {refusal}", file=sys.stderr)
+        sys.exit(2)
+    from dapper.launcher import main
+
     sys.exit(main())

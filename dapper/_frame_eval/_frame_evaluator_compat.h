@@ -1,4 +1,4 @@
-/* Version differences the eval-frame hook needs (CPython 3.11, 3.12, 3.13).
+/* Version differences the eval-frame hook needs (CPython 3.11 to 3.15).
  *
  * Kept in C so the Cython module stays version-neutral: reading the code object
  * of an _PyInterpreterFrame, code-extra storage, per-thread hook state, and the
@@ -10,14 +10,19 @@
 #include "Python.h"
 #include "frameobject.h"
 
-#if PY_VERSION_HEX < 0x030B0000 || PY_VERSION_HEX >= 0x030E0000
-#error "dapper._frame_evaluator supports CPython 3.11-3.13 only"
+#if PY_VERSION_HEX < 0x030B0000 || PY_VERSION_HEX >= 0x03100000
+#error "dapper._frame_evaluator supports CPython 3.11-3.15 only"
 #endif
 
 /* _PyInterpreterFrame is internal: its layout needs Py_BUILD_CORE. */
 #ifndef Py_BUILD_CORE
 #define Py_BUILD_CORE 1
 #define DAPPER_UNDEF_BUILD_CORE 1
+#endif
+#if PY_VERSION_HEX >= 0x030E0000
+/* 3.14 moved the frame struct to pycore_interpframe_structs.h and made
+ * f_executable a _PyStackRef (tagged pointer), read with its own accessor. */
+#include "internal/pycore_interpframe.h"
 #endif
 #include "internal/pycore_frame.h"
 #ifdef DAPPER_UNDEF_BUILD_CORE
@@ -30,7 +35,10 @@ typedef _PyFrameEvalFunction dapper_eval_func;
 
 /* Borrowed code object of a frame, or NULL when the frame runs no code object. */
 static inline PyObject *dapper_frame_code(dapper_iframe *frame) {
-#if PY_VERSION_HEX >= 0x030D0000
+#if PY_VERSION_HEX >= 0x030E0000
+    PyObject *exe = PyStackRef_AsPyObjectBorrow(frame->f_executable);
+    return (exe != NULL && PyCode_Check(exe)) ? exe : NULL;
+#elif PY_VERSION_HEX >= 0x030D0000
     PyObject *exe = frame->f_executable;
     return (exe != NULL && PyCode_Check(exe)) ? exe : NULL;
 #else
@@ -54,7 +62,7 @@ static inline dapper_iframe *dapper_pyframe_iframe(PyFrameObject *frame) {
 #endif
 
 /* Fast read of a code extra without the exported call. CPython keeps the
- * extras as {Py_ssize_t size; void *extras[]} behind co_extra (3.6-3.13); the
+ * extras as {Py_ssize_t size; void *extras[]} behind co_extra (3.6-3.15); the
  * module checks this against the API once at install (dapper_extra_layout_ok)
  * and uses the API read if they ever disagree. */
 typedef struct {

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from dapper import interpreters
+
 EXTENSION_MODULE = "dapper._frame_eval._frame_evaluator"
 TOOL_NAME = "dapper"
 
@@ -104,15 +106,36 @@ class FrameEvalCompatibilityPolicy:
         version: tuple[int, int] | None = None,
         implementation: str | None = None,
         eval_frame_conflict: Callable[[], str | None] | None = None,
+        free_threaded: bool | None = None,
     ) -> None:
         self.version = version or sys.version_info[:2]
         self.implementation = implementation or sys.implementation.name
+        self.free_threaded = (
+            interpreters.is_free_threaded() if free_threaded is None else free_threaded
+        )
         self._eval_frame_conflict = eval_frame_conflict or self._ask_extension_for_conflict
 
     # -- individual checks -------------------------------------------------
     def _interpreter_reason(self) -> str | None:
         if self.implementation != "cpython":
             return f"not CPython (this is {self.implementation})"
+        if self.version < interpreters.FIRST_SUPPORTED:
+            return f"Dapper needs CPython 3.11 or newer (this is {_fmt(self.version)})"
+        return None
+
+    def _eval_frame_version_reason(self) -> str | None:
+        first, last = interpreters.FIRST_SUPPORTED, interpreters.LAST_TESTED
+        if not first <= self.version <= last:
+            return (
+                f"eval_frame is built for CPython {_fmt(first)}-{_fmt(last)} only: it reads "
+                f"the interpreter's private frame layout (this is {_fmt(self.version)})"
+            )
+        if self.free_threaded:
+            return (
+                "free-threaded build (Py_GIL_DISABLED): the compiled hook's shared state "
+                "assumes the GIL, and importing it would turn the GIL back on for the "
+                "whole program"
+            )
         return None
 
     def _extension_reason(self) -> str | None:
@@ -142,8 +165,7 @@ class FrameEvalCompatibilityPolicy:
     # -- answers ---------------------------------------------------------------
     def can_use_eval_frame(self) -> PolicyAnswer:
         reason = self._interpreter_reason()
-        if reason is None and not (3, 11) <= self.version <= (3, 13):
-            reason = f"eval_frame needs Python 3.11-3.13 (this is {_fmt(self.version)})"
+        reason = reason or self._eval_frame_version_reason()
         reason = reason or coverage_reason() or foreign_trace_reason()
         if reason is None and self.version >= (3, 12):
             # On 3.12+ the scoped part of eval_frame runs on sys.monitoring local events.
@@ -159,7 +181,7 @@ class FrameEvalCompatibilityPolicy:
         return _answer(reason, "sys.monitoring DEBUGGER slot is free")
 
     def can_use_settrace(self) -> PolicyAnswer:
-        reason = coverage_reason() or foreign_trace_reason()
+        reason = self._interpreter_reason() or coverage_reason() or foreign_trace_reason()
         return _answer(reason, "no other trace function is set")
 
 

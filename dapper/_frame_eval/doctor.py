@@ -3,9 +3,11 @@ picks, and whether instrumented code is available."""
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from typing import TextIO
 
+from dapper import interpreters
 from dapper._frame_eval.compatibility_policy import FrameEvalCompatibilityPolicy
 from dapper._frame_eval.config import FrameEvalConfig
 from dapper._frame_eval.frame_eval_main import BackendUnavailableError, FrameEvalManager
@@ -25,6 +27,14 @@ def run_doctor(out: TextIO) -> int:
     for name, answer in answers.items():
         status = "available" if answer.ok else f"unavailable: {answer.reason}"
         out.write(f"  {name:<15} {status}\n")
+    missing = missing_compiled_modules(policy)
+    if missing:
+        out.write(
+            f"  compiled modules not compiled ({', '.join(missing)}; built without a C "
+            "compiler?): eval_frame is unavailable and a program calling id() heavily "
+            "(copy.deepcopy) runs 2-3x slower under the debugger; reinstall with a C "
+            "compiler to get them\n"
+        )
     try:
         name, why, _ = manager.choose()
     except BackendUnavailableError as exc:
@@ -39,3 +49,16 @@ def run_doctor(out: TextIO) -> int:
     else:
         out.write("instrumented code: unavailable: not tested on this Python version\n")
     return 0
+
+
+COMPILED_MODULES = ("dapper._frame_eval._frame_evaluator", "dapper._audit_filter")
+
+
+def missing_compiled_modules(policy: FrameEvalCompatibilityPolicy) -> list[str]:
+    """The compiled modules this interpreter should have but does not."""
+    first, last = interpreters.FIRST_SUPPORTED, interpreters.LAST_TESTED
+    if policy.implementation != "cpython" or not first <= policy.version <= last:
+        return []
+    if policy.free_threaded:
+        return []
+    return [name for name in COMPILED_MODULES if importlib.util.find_spec(name) is None]

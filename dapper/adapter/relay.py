@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from dapper import access_token
+from dapper import access_token, interpreters
 from dapper.adapter import attach
 from dapper.adapter.child_sessions import ChildListener, attach_configuration
 from dapper.adapter.debuggee_process import DebuggeeProcess
@@ -247,6 +247,11 @@ class AdapterRelay:
     # ------------------------------------------------------------ launching
 
     def _start_debuggee(self, config: LaunchConfig) -> None:
+        if config.python != [sys.executable]:
+            # Another interpreter: refuse an unsupported one now, not once the program runs.
+            refusal = interpreters.probe_refusal(config.python)
+            if refusal is not None:
+                raise RequestError(refusal, error_id=messages.ERR_LAUNCH_FAILED)
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         listener.bind(("127.0.0.1", 0))
         listener.listen(16)

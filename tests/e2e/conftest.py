@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from dapper.interpreters import FIRST_SUPPORTED, LAST_TESTED, is_free_threaded
 from tests.e2e.dap_client import DapClient
 from tests.e2e.terminal_runner import TerminalRun
 
@@ -25,7 +26,7 @@ def available_backends() -> list[dict]:
                 "fallback_to_tracing": False,
             }
         )
-    if (3, 11) <= sys.version_info[:2] <= (3, 13) and sys.implementation.name == "cpython":
+    if FIRST_SUPPORTED <= sys.version_info[:2] <= LAST_TESTED and not is_free_threaded():
         if importlib.util.find_spec("dapper._frame_eval.eval_frame_backend") is not None:
             backends.append({"backend": "eval_frame", "fallback_to_tracing": False})
     return backends

@@ -102,6 +102,7 @@ class DapClient:
         env: dict[str, str] | None = None,
         command: list[str] | None = None,
         on_request: Any = None,
+        cwd: str | None = None,
     ) -> None:
         full_env = adapter_env()
         full_env.update(env or {})
@@ -111,7 +112,7 @@ class DapClient:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=full_env,
-            cwd=str(REPO_ROOT),
+            cwd=cwd or str(REPO_ROOT),
         )
         self.messages: list[dict[str, Any]] = []
         self.invalid: list[str] = []

@@ -6,16 +6,20 @@ import sys
 
 import pytest
 
-SUPPORTED = sys.implementation.name == "cpython" and (3, 11) <= sys.version_info[:2] <= (3, 13)
+from dapper.interpreters import FIRST_SUPPORTED, LAST_TESTED
+
+SUPPORTED = (
+    sys.implementation.name == "cpython" and FIRST_SUPPORTED <= sys.version_info[:2] <= LAST_TESTED
+)
 
 
 def test_compiled_filter_is_built_on_supported_interpreters():
     if not SUPPORTED:
-        pytest.skip("built for CPython 3.11-3.13 only")
+        pytest.skip("built for CPython 3.11-3.15 only")
     import dapper._audit_filter  # noqa: F401 - a missing build fails here, it does not skip
 
 
-@pytest.mark.skipif(not SUPPORTED, reason="built for CPython 3.11-3.13 only")
+@pytest.mark.skipif(not SUPPORTED, reason="built for CPython 3.11-3.15 only")
 def test_only_exec_and_compile_reach_python():
     from dapper import _audit_filter
 
@@ -42,7 +46,7 @@ def test_only_exec_and_compile_reach_python():
     assert seen == []
 
 
-@pytest.mark.skipif(not SUPPORTED, reason="built for CPython 3.11-3.13 only")
+@pytest.mark.skipif(not SUPPORTED, reason="built for CPython 3.11-3.15 only")
 def test_a_failing_callback_never_breaks_the_program():
     from dapper import _audit_filter
 
@@ -58,7 +62,7 @@ def test_a_failing_callback_never_breaks_the_program():
         _audit_filter.uninstall()
 
 
-@pytest.mark.skipif(not SUPPORTED, reason="built for CPython 3.11-3.13 only")
+@pytest.mark.skipif(not SUPPORTED, reason="built for CPython 3.11-3.15 only")
 def test_exec_events_only_when_asked():
     from dapper import _audit_filter
 

@@ -17,19 +17,20 @@ from dapper._frame_eval import _frame_evaluator as fe  # ImportError fails the m
 from dapper._frame_eval.debug_state import EXC_RAISED, DebugState
 from dapper._frame_eval.decision import FrameDecision
 from dapper._frame_eval.eval_frame_backend import EvalFrameBackend
+from dapper.interpreters import FIRST_SUPPORTED, LAST_TESTED
 from tests.unit import frame_eval_targets as t
 from tests.unit.frame_eval_helpers import RecordingCallbacks, line_of
 
-SUPPORTED = platform.python_implementation() == "CPython" and (3, 11) <= sys.version_info[:2] <= (
-    3,
-    13,
+SUPPORTED = (
+    platform.python_implementation() == "CPython"
+    and FIRST_SUPPORTED <= sys.version_info[:2] <= LAST_TESTED
 )
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def test_compiled_hook_is_importable_on_supported_interpreters():
     """Fails (never skips) when the extension was not built for this interpreter."""
-    assert SUPPORTED, "the eval-frame hook targets CPython 3.11-3.13"
+    assert SUPPORTED, "the eval-frame hook targets CPython 3.11-3.15"
     from dapper._frame_eval import _frame_evaluator  # noqa: F401
 
 

@@ -122,7 +122,10 @@ def test_coverage_monitoring_tool_refuses_monitoring():
 
 
 def test_version_and_implementation_rules():
-    assert "3.11-3.13" in FrameEvalCompatibilityPolicy(version=(3, 14)).can_use_eval_frame().reason
+    assert "3.11-3.15" in FrameEvalCompatibilityPolicy(version=(3, 16)).can_use_eval_frame().reason
+    old = FrameEvalCompatibilityPolicy(version=(3, 10))
+    for answer in (old.can_use_eval_frame(), old.can_use_monitoring(), old.can_use_settrace()):
+        assert not answer.ok and "needs CPython 3.11 or newer" in answer.reason
     assert "3.12+" in FrameEvalCompatibilityPolicy(version=(3, 11)).can_use_monitoring().reason
     answer = FrameEvalCompatibilityPolicy(implementation="pypy").can_use_eval_frame()
     assert not answer.ok and "not CPython" in answer.reason
@@ -142,3 +145,19 @@ def test_eval_frame_conflict_seam():
     assert not answer.ok
     if _extension_importable():
         assert answer.reason == "another hook: pydevd"
+
+
+def test_free_threaded_build_refuses_eval_frame_but_not_tracing():
+    """A free-threaded build is detected and eval_frame refused with the reason."""
+    policy = FrameEvalCompatibilityPolicy(free_threaded=True)
+    answer = policy.can_use_eval_frame()
+    assert not answer.ok
+    assert "free-threaded" in answer.reason and "GIL" in answer.reason
+    assert policy.can_use_settrace().ok == FrameEvalCompatibilityPolicy().can_use_settrace().ok
+
+
+def test_this_interpreter_is_not_reported_free_threaded_unless_it_is():
+    import sysconfig
+
+    built_without_gil = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
+    assert FrameEvalCompatibilityPolicy().free_threaded == built_without_gil
