@@ -50,6 +50,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="also run each Dapper backend with instrumentedCode off (rows named *-traced)",
     )
     parser.add_argument(
+        "--workloads", help="comma-separated subset, e.g. id_heavy (with the scenarios chosen)"
+    )
+    parser.add_argument(
         "--no-debugpy", action="store_true", help="leave debugpy out even when installed"
     )
     parser.add_argument(
@@ -91,6 +94,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         pairs = matrix([name.strip() for name in args.scenarios.split(",") if name.strip()])
     else:
         pairs = quick_matrix() if args.quick else matrix()
+    if args.workloads:
+        wanted = {name.strip() for name in args.workloads.split(",") if name.strip()}
+        pairs = [(workload, scenario) for workload, scenario in pairs if workload in wanted]
     overhead = []
     if not args.no_overhead:
         overhead = measure_overhead(
