@@ -10,6 +10,7 @@ compiler works, a module that fails to compile is an error, not a silent skip.
 import os
 import platform
 import sys
+import sysconfig
 import tempfile
 
 from setuptools import setup
@@ -29,13 +30,24 @@ NO_COMPILER_LINE = (
 )
 
 
+FREE_THREADED_LINE = (
+    "dapper: free-threaded CPython build: installing pure-Python Dapper without the "
+    "eval_frame hook and the C audit filter (importing them would turn the GIL back on "
+    "for the whole program); sys.monitoring and settrace do the debugging"
+)
+
+
 def _wanted() -> bool:
     version = sys.version_info[:2]
-    return (
+    wanted = (
         platform.python_implementation() == "CPython"
         and FIRST_VERSION <= version <= LAST_VERSION
         and os.path.exists(os.path.join(HERE, PYX))
     )
+    if wanted and sysconfig.get_config_var("Py_GIL_DISABLED"):
+        sys.stderr.write(FREE_THREADED_LINE + "\n")
+        return False
+    return wanted
 
 
 def _extensions():

@@ -38,7 +38,13 @@ def refusal_for_running() -> str | None:
     return refusal(sys.implementation.name, tuple(sys.version_info[:3]), sys.executable)
 
 
-def probe_refusal(python: list[str], timeout: float = 30.0) -> str | None:
+def probe_refusal(
+    python: list[str],
+    *,
+    env: dict[str, str] | None = None,
+    cwd: str | None = None,
+    timeout: float = 30.0,
+) -> str | None:
     """Ask the interpreter ``python`` (argv prefix) what it is; the refusal, or None.
 
     An interpreter that cannot run at all is refused with what went wrong.
@@ -46,7 +52,12 @@ def probe_refusal(python: list[str], timeout: float = 30.0) -> str | None:
     where = " ".join(python)
     try:
         done = subprocess.run(
-            [*python, "-c", _PROBE], capture_output=True, text=True, timeout=timeout
+            [*python, "-c", _PROBE],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=cwd,
+            timeout=timeout,
         )
     except (OSError, subprocess.SubprocessError) as exc:
         return f"cannot run the interpreter {where}: {exc}"

@@ -57,7 +57,7 @@ def _hook_decision(decision: FrameDecision) -> int:
 
 
 class EvalFrameBackend(BackendBase):
-    """``FrameEvalBackend`` on the compiled eval-frame hook (CPython 3.11-3.13).
+    """``FrameEvalBackend`` on the compiled eval-frame hook (CPython 3.11-3.15).
 
     What the two event sources share: installing the hook, the decisions it
     asks for, and the state it is told about. ``EvalFrameBackend()`` returns

@@ -23,8 +23,9 @@ LOGGER_NAME = "dapper.frame_eval"
 EVAL_FRAME_MODULE = "dapper._frame_eval.eval_frame_backend"
 AUTO_312_REASON = (
     "on Python 3.12+ an eval-frame hook stops CPython inlining Python calls: "
-    "breakpoint elsewhere, 2M calls, measured 1.31x plain (3.12) / 1.17x (3.13) "
-    "with eval_frame vs 0.97x / 0.89x with sys.monitoring, so auto uses sys.monitoring"
+    "breakpoint elsewhere, 2M calls, measured 1.31x plain (3.12) / 1.17x (3.13) / "
+    "0.95x (3.14) / 0.94x (3.15) with eval_frame vs 0.97x / 0.89x / 0.71x / 0.66x "
+    "with sys.monitoring in the same rounds, so auto uses sys.monitoring"
 )
 AUTO_311_REASON = (
     "auto: eval_frame is the cheapest backend on Python 3.11 (breakpoint elsewhere, "

@@ -247,9 +247,12 @@ class AdapterRelay:
     # ------------------------------------------------------------ launching
 
     def _start_debuggee(self, config: LaunchConfig) -> None:
-        if config.python != [sys.executable]:
-            # Another interpreter: refuse an unsupported one now, not once the program runs.
-            refusal = interpreters.probe_refusal(config.python)
+        if len(config.python) == 1 and config.python != [sys.executable]:
+            # Another interpreter: refuse an unsupported one now, not once the program
+            # runs. (A wrapper command is not run twice; `python -m dapper` refuses there.)
+            refusal = interpreters.probe_refusal(
+                config.python, env=self._debuggee_env(config), cwd=config.cwd
+            )
             if refusal is not None:
                 raise RequestError(refusal, error_id=messages.ERR_LAUNCH_FAILED)
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

@@ -52,3 +52,11 @@ def test_launch_with_a_missing_interpreter_names_it(dap, tmp_path):
     missing = str(tmp_path / "no-such-python")
     message = _launch_refused(dap, missing, tmp_path)
     assert "cannot run the interpreter" in message and missing in message
+
+
+@pytest.mark.skipif(PYTHON310 is None, reason="no CPython 3.10 in pyenv on this machine")
+def test_a_wrapper_command_starting_python_3_10_is_refused_by_the_debuggee(dap, tmp_path):
+    """A wrapper (here env) is not run twice by the adapter: the program's side refuses."""
+    message = _launch_refused(dap, ["/usr/bin/env", PYTHON310], tmp_path)
+    expected = f"Dapper needs CPython 3.11 or newer; {PYTHON310} is 3.10."
+    assert expected in message or expected in dap.output()

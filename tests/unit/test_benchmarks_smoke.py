@@ -44,7 +44,7 @@ def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str]:
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,  # four quick rows x 5 rounds of real sessions, on a loaded machine
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
     with open(out, encoding="utf-8") as handle:

@@ -19,7 +19,8 @@ PACKAGE = Path(__file__).resolve().parents[2] / "dapper"
 #: layer -> Dapper modules (or packages) it may import, besides its own
 ALLOWED: dict[str, tuple[str, ...]] = {
     "dapper.protocol": (),
-    "dapper._frame_eval": ("dapper.paths",),
+    # dapper.interpreters: which interpreters are supported (a leaf, like paths)
+    "dapper._frame_eval": ("dapper.paths", "dapper.interpreters"),
     "dapper.core": ("dapper._frame_eval", "dapper.paths", "dapper._audit_filter"),
     "dapper.engine": (
         "dapper.core",
@@ -34,6 +35,8 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "dapper.paths",
         "dapper.access_token",
         "dapper.orphan_guard",
+        # it refuses an unsupported launch interpreter before starting it
+        "dapper.interpreters",
         # the adapter answers `initialize` before an engine exists
         "dapper.engine.capabilities",
         # it validates the `frameEval` launch argument the engine will use
@@ -43,6 +46,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "dapper.paths": (),
     "dapper.access_token": (),
     "dapper.orphan_guard": (),
+    "dapper.interpreters": (),
 }
 
 
