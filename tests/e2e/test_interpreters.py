@@ -5,12 +5,13 @@ from __future__ import annotations
 import glob
 import os
 import stat
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.dap_client import DapError
+from tests.e2e.dap_client import REPO_ROOT, DapError
 
 
 def _pyenv_python310() -> str | None:
@@ -60,3 +61,15 @@ def test_a_wrapper_command_starting_python_3_10_is_refused_by_the_debuggee(dap, 
     message = _launch_refused(dap, ["/usr/bin/env", PYTHON310], tmp_path)
     expected = f"Dapper needs CPython 3.11 or newer; {PYTHON310} is 3.10."
     assert expected in message or expected in dap.output()
+
+
+@pytest.mark.skipif(PYTHON310 is None, reason="no CPython 3.10 in pyenv on this machine")
+def test_doctor_says_the_same_about_python_3_10():
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
+    for command in (
+        [sys.executable, "-m", "dapper.cli", "doctor", "--python", PYTHON310],
+        [PYTHON310, "-m", "dapper.cli", "doctor"],
+    ):
+        done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+        assert done.returncode == 1, done.stderr
+        assert f"Dapper needs CPython 3.11 or newer; {PYTHON310} is 3.10." in done.stdout
