@@ -267,6 +267,8 @@ def main(argv: list[str] | None = None) -> int:
         child_session.wait_for_session(engine, inherited.children, name, port)
     elif args.connect or args.wait_for_client:
         engine.configured.wait()
+    if engine.no_debug:
+        return _run_without_debugging(engine, args)
     try:
         engine.start_backend()
     except Exception as exc:  # noqa: BLE001 - strict mode: report and end
@@ -291,6 +293,27 @@ def main(argv: list[str] | None = None) -> int:
     if engine.stop_on_entry:
         engine.debugger.request_entry_stop(threading.get_ident())
 
+    def uncaught(exc: BaseException) -> None:
+        current = fork_session.current_engine(engine)  # a forked child has its own
+        current.debugger.on_uncaught(exc)
+        current.debugger.quietly(_print_user_traceback, exc)
+
+    exit_code = _run_to_end(args, uncaught)
+    _wait_for_threads()
+    # As the interpreter would next, but while the debugger is still on, so a
+    # breakpoint in an atexit handler stops (they then do not run again).
+    atexit._run_exitfuncs()
+    flush_standard_streams()
+    thread_events.uninstall()
+    engine = fork_session.current_engine(engine)
+    engine.finish(exit_code)
+    return exit_code
+
+
+def _run_to_end(args: argparse.Namespace, uncaught: Callable[[BaseException], None]) -> int:
+    """Run the program; its exit code as the interpreter would report it."""
+    from dapper.engine.engine import flush_standard_streams
+
     exit_code = 0
     try:
         run_program(args.kind, args.target, args.program_args)
@@ -300,19 +323,22 @@ def main(argv: list[str] | None = None) -> int:
         traceback.print_exc()
         exit_code = 130
     except BaseException as exc:  # noqa: BLE001 - the program's uncaught exception
-        engine = fork_session.current_engine(engine)  # a forked child has its own
-        engine.debugger.on_uncaught(exc)
-        engine.debugger.quietly(_print_user_traceback, exc)
+        uncaught(exc)
         exit_code = 1
     finally:
         flush_standard_streams()
+    return exit_code
+
+
+def _run_without_debugging(engine, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+    """``noDebug``: the program runs with no backend, no hooks and no stops;
+    the engine only reports how it ended."""
+    from dapper.engine.engine import flush_standard_streams
+
+    exit_code = _run_to_end(args, _print_user_traceback)
     _wait_for_threads()
-    # As the interpreter would next, but while the debugger is still on, so a
-    # breakpoint in an atexit handler stops (they then do not run again).
     atexit._run_exitfuncs()
     flush_standard_streams()
-    thread_events.uninstall()
-    engine = fork_session.current_engine(engine)
     engine.finish(exit_code)
     return exit_code
 

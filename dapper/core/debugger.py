@@ -99,7 +99,7 @@ class Debugger:
     def request_entry_stop(self, ident: int) -> None:
         """Stop at the first user line the thread runs (``stopOnEntry``)."""
         with self.stops.lock:
-            self.steps.start_entry(ident, Step("in", None, just_my_code=True))
+            self.steps.start_entry(ident, Step("in", None, just_my_code=True, main_only=True))
 
     def request_stop_in(self, ident: int, frame: FrameType) -> None:
         """Stop the thread at the next line ``frame`` runs, reported as a
@@ -226,6 +226,11 @@ class Debugger:
             return
         if frame is step.frame and not is_suspending(frame):
             self._return_values[ident] = (frame.f_code.co_name, value)
+        caller = step.caller_to_stop_in(frame)
+        if caller is not None:
+            reason, ids = self.steps.take_reason(ident)
+            self._stop(ident, caller, reason, hit_ids=ids)
+            return
         if step.on_return(frame):
             self.steps.publish(ident, step)
 

@@ -14,6 +14,7 @@ from dapper._frame_eval.debug_state import StepRequest
 from dapper.core.frame_kinds import (
     is_coroutine_frame,
     is_debugger_frame,
+    is_returning,
     is_suspending,
     is_user_frame,
 )
@@ -35,8 +36,15 @@ class Step:
     just_my_code: bool = True
     #: stepIn to a chosen call of the line: the name of the function to enter
     target: str | None = None
+    #: stop only in code of the module running as ``__main__`` (the entry stop:
+    #: not in a package's ``__init__`` or code that imports generate on the way)
+    main_only: bool = False
 
     def request(self) -> StepRequest:
+        if self.main_only:
+            # Trace every new frame, library or not: ``-m json.tool`` runs
+            # library code as __main__, and its first line is the entry.
+            return StepRequest("pause")
         return StepRequest(self.kind if self.kind != "return_to" else "over", self.frame)
 
     def should_stop_at_line(self, frame: FrameType) -> bool:
@@ -44,10 +52,28 @@ class Step:
             if self.target is not None and frame is not self.frame:
                 if frame.f_code.co_name != self.target:
                     return False  # another call of the line: run through it
+            if self.main_only:
+                return frame.f_globals.get("__name__") == "__main__"
             return not self.just_my_code or is_user_frame(frame)
         if self.kind == "over":
             return frame is self.frame
         return False  # "out": only after the frame returns
+
+    def caller_to_stop_in(self, frame: FrameType) -> FrameType | None:
+        """The user frame to stop in now that ``frame`` returns, if the step ends
+        there: a step over or out of a frame ends in its caller at the call's
+        line (as debugpy shows it), even when the caller has no further line to
+        run, e.g. ``sys.exit(main())`` in the program's module frame."""
+        if self.kind not in ("over", "out") or frame is not self.frame:
+            return None
+        if is_suspending(frame) or not is_returning(frame):
+            return None  # a yield or await resumes later; an unwind ends elsewhere
+        caller = frame.f_back
+        while caller is not None and is_debugger_frame(caller):
+            caller = caller.f_back
+        if caller is None or (self.just_my_code and not is_user_frame(caller)):
+            return None
+        return caller
 
     def on_return(self, frame: FrameType) -> bool:
         """Update after ``frame`` returned or yielded; True if the backend's view changed."""
@@ -111,9 +137,11 @@ class ThreadSteps:
         self.request(ident, step.request())
 
     def clear(self, ident: int) -> None:
-        """The thread stopped: its step is over."""
+        """The thread stopped: its step is over (and any stop ends the entry
+        stop, so a later step reports ``step``)."""
         self.active.pop(ident, None)
         self._reasons.pop(ident, None)
+        self._entry.discard(ident)
         self.request(ident, None)
 
     def forget(self, ident: int) -> None:
@@ -126,15 +154,20 @@ class ThreadSteps:
         self._reasons.clear()
         self._entry.clear()
 
+    def take_reason(self, ident: int) -> tuple[str, list[int]]:
+        """The reason the thread's step ends with (``step`` unless it was started
+        with another, or is the entry stop)."""
+        reason, ids = self._reasons.pop(ident, ("step", []))
+        if ident in self._entry:
+            self._entry.discard(ident)
+            reason = "entry"
+        return reason, ids
+
     def stop_reason(self, ident: int, frame: FrameType) -> tuple[str | None, list[int]]:
         """Whether this line ends the thread's step: (reason, breakpoint ids)."""
         step = self.active.get(ident)
         if step is not None and step.should_stop_at_line(frame):
-            reason, ids = self._reasons.pop(ident, ("step", []))
-            if ident in self._entry:
-                self._entry.discard(ident)
-                reason = "entry"
-            return reason, ids
+            return self.take_reason(ident)
         return None, []
 
 

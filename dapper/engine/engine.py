@@ -63,6 +63,8 @@ class Engine:
         #: called on the engine thread after a session ended (attach by pid: undo all)
         self.on_session_end: Callable[[], None] | None = None
         self.stop_on_entry = False
+        #: ``noDebug``: the program runs with no backend; breakpoints are not set
+        self.no_debug = False
         self._listener: socket.socket | None = None
         self._terminating = False
         self._finishing = False
@@ -186,6 +188,7 @@ class Engine:
         if just_my_code is not None:
             self.debugger.set_just_my_code(bool(just_my_code))
         self.stop_on_entry = bool(arguments.get("stopOnEntry", False))
+        self.no_debug = bool(arguments.get("noDebug", False))
         frame_eval = arguments.get("frameEval")
         if frame_eval is not None:
             try:

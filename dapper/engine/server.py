@@ -161,6 +161,8 @@ class EngineServer:
             isinstance(s, dict) and isinstance(s.get("line"), int) for s in specs
         ):
             raise RequestError("'breakpoints' must be an array of objects with an integer 'line'")
+        if self.engine.no_debug:
+            return {"breakpoints": _not_debugging(specs)}
         return {"breakpoints": dap_breakpoints(self.debugger.set_breakpoints(source, specs))}
 
     @handles("setFunctionBreakpoints")
@@ -170,10 +172,14 @@ class EngineServer:
             isinstance(s, dict) and isinstance(s.get("name"), str) for s in specs
         ):
             raise RequestError("'breakpoints' must be an array of objects with a string 'name'")
+        if self.engine.no_debug:
+            return {"breakpoints": _not_debugging(specs)}
         return {"breakpoints": dap_breakpoints(self.debugger.set_function_breakpoints(specs))}
 
     @handles("setExceptionBreakpoints")
     def on_set_exception_breakpoints(self, request: dict) -> dict:
+        if self.engine.no_debug:
+            return {"breakpoints": []}
         accepted = self.debugger.set_exception_breakpoints(arguments_of(request))
         return {"breakpoints": [{"verified": True} for _ in accepted]}
 
@@ -392,3 +398,9 @@ class EngineServer:
 
 def _core_error(exc: Exception) -> RequestError | None:
     return request_error(exc) if isinstance(exc, DebuggerError) else None
+
+
+def _not_debugging(specs: list) -> list[dict]:
+    """Breakpoints of a ``noDebug`` run: answered, never set."""
+    message = "not debugging: the program runs without the debugger (noDebug)"
+    return [{"verified": False, "message": message} for _ in specs]
