@@ -330,7 +330,7 @@ def _run_to_end(args: argparse.Namespace, uncaught: Callable[[BaseException], No
     return exit_code
 
 
-def _run_without_debugging(engine, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+def _run_without_debugging(engine: Engine, args: argparse.Namespace) -> int:
     """``noDebug``: the program runs with no backend, no hooks and no stops;
     the engine only reports how it ended."""
     from dapper.engine.engine import flush_standard_streams
