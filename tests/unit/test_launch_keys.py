@@ -96,8 +96,9 @@ def test_every_attach_key_read_is_listed() -> None:
         recorded = RecordingDict(variant)
         parse_attach_target(recorded)
         read |= recorded.read
-        # stopOnEntry is read by the engine's shared configure() but means nothing on attach.
-        read |= _engine_reads(variant) - {"stopOnEntry"}
+        # stopOnEntry and noDebug are read by the engine's shared configure() but are
+        # launch-only: they mean nothing on attach.
+        read |= _engine_reads(variant) - {"stopOnEntry", "noDebug"}
     assert read - set(ATTACH_KEYS) == set(), "add these keys to ATTACH_KEYS"
     # The access token is read by the engine's request gate, before any handler.
     assert set(ATTACH_KEYS) - read == {access_token.ATTACH_KEY}
