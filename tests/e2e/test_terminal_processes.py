@@ -4,11 +4,22 @@
 from __future__ import annotations
 
 import re
+import sys
 import time
+
+import pytest
 
 from tests.e2e.conftest import FIXTURES
 from tests.e2e.helpers import line, process_gone
 from tests.e2e.terminal_runner import TIMEOUT
+
+#: Child sessions were built and tested on 3.11-3.13 only; on 3.14/3.15 they time
+#: out (found by the lead's last CI run, not yet diagnosed; open in issue 10).
+pytestmark = pytest.mark.xfail(
+    sys.version_info >= (3, 14),
+    reason="child sessions not yet working on CPython 3.14+ (open in issue 10)",
+    run=False,
+)
 
 POOL = str(FIXTURES / "children" / "spawn_pool.py")
 SLEEPING = str(FIXTURES / "children" / "sleeping_children.py")
