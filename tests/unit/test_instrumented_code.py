@@ -17,6 +17,13 @@ from dapper._frame_eval.instrumentation.builder import CannotInstrumentError, bu
 from tests.unit import instrumentation_corpus as corpus
 from tests.unit.instrumentation_support import compare_line, instrumented_run, outcome
 
+#: Instrumented code is switched off on CPython 3.14+ until it is made correct there
+#: (its builder still differs on 3.14's loops; open in issue 19).
+pytestmark = pytest.mark.skipif(
+    sys.version_info >= (3, 14),
+    reason="instrumented code is switched off on CPython 3.14+ (issue 19)",
+)
+
 pytestmark = pytest.mark.skipif(sys.version_info < (3, 11), reason="3.11+ only")
 
 METHODS = {
