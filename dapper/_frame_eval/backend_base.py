@@ -65,6 +65,10 @@ class BackendBase(ABC):
         self._last_info: tuple[Any, int, Any] = (None, -1, None)
         #: idents of threads currently inside a callback (no re-entry)
         self._busy: set[int] = set()
+        #: thread -> (id(frame), line) of a twin's line that core has just seen
+        #: through a line event: the twin's own check on that line, which runs
+        #: next, must not report it again (see ``take_seen_line``)
+        self._seen_lines: dict[int, tuple[int, int]] = {}
         self.stats: dict[str, int] = dict.fromkeys(STAT_NAMES, 0)
         #: builds and swaps breakpoint-instrumented twins (None: switched off)
         self.instrumenter: Any = None
@@ -153,6 +157,7 @@ class BackendBase(ABC):
         with self.state.lock:
             if step is None:
                 self.state.stepping.pop(thread_id, None)
+                self._seen_lines.pop(thread_id, None)
             else:
                 self.state.stepping[thread_id] = step
             self.state.bump()
@@ -254,7 +259,44 @@ class BackendBase(ABC):
         except Exception:
             log.exception("debugger callback %s failed", "on_line")
         finally:
-            busy.discard(tid)
+            try:
+                if self.state.instrumented_twins or self._seen_lines:
+                    self._note_seen_line(tid, frame)
+            finally:
+                busy.discard(tid)
+
+    def _note_seen_line(self, tid: int, frame: FrameType) -> None:
+        """After core saw ``frame``'s line: remember it when the twin's check on
+        that line is about to call the hook (so the hook does not report it twice)."""
+        self._seen_lines.pop(tid, None)
+        instrumenter = self.instrumenter
+        twin = self.state.instrumented_twins.get(id(frame.f_code))
+        if twin is None or instrumenter is None:
+            return
+        line = frame.f_lineno  # read after core returns: a stop may have jumped
+        if line not in twin.conditions:
+            return
+        if tid in self.state.stepping or instrumenter.check_calls_hook(twin, frame, line):
+            # Stepping: the next line event replaces this (or the step ends and
+            # ``set_stepping`` forgets it). Not stepping: the thread stopped here
+            # and runs on untraced, so remember it only if the hook surely comes.
+            self._seen_lines[tid] = (id(frame), line)
+
+    def take_seen_line(self, tid: int, frame: FrameType) -> bool:
+        """Whether core already saw ``frame``'s current line through a line event
+        (a twin's check runs right after that event on the same line).
+
+        Any later line event of the thread that core does not get forgets it
+        (``forget_seen_line``), so only the check that follows the event matches:
+        a line event can be delivered, or not, on every run of a line, depending
+        on whether the thread steps just then.
+        """
+        seen = self._seen_lines.pop(tid, None)
+        return seen is not None and seen == (id(frame), frame.f_lineno)
+
+    def forget_seen_line(self, tid: int) -> None:
+        """A line event of ``tid`` went past core: no check may match the last one."""
+        self._seen_lines.pop(tid, None)
 
     def deliver_instrumented(
         self, tid: int, frame: FrameType, condition: bool | BaseException | None

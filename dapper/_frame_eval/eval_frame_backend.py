@@ -336,7 +336,10 @@ class TraceFunctionEvalFrameBackend(EvalFrameBackend):
             bp_lines = self.code_info(frame.f_code)[1]
             if step is not None or frame.f_lineno in bp_lines:
                 self.deliver_line(tid, frame)
-            elif not state.stepping:
+                return
+            if self._seen_lines:
+                self.forget_seen_line(tid)
+            if not state.stepping:
                 # The hook did not know this code's lines yet: from now on it does.
                 _hook.set_line_map(frame.f_code, bp_lines)
         elif event == _hook.EVENT_CALL:

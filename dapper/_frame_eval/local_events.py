@@ -186,12 +186,16 @@ class LocalEventsTracer:
         stepping = state.stepping
         bp_lines = host.code_info(code)[1]
         if not stepping and line not in bp_lines:
+            if host._seen_lines:
+                host.forget_seen_line(_get_ident())
             return self.DISABLE  # nobody steps: only breakpoint lines matter
         tid = _get_ident()
         if tid in host._busy or tid in state.ignored_threads:
             return None
         if tid in stepping or line in bp_lines:
             host.deliver_line(tid, _getframe(1))
+        elif host._seen_lines:
+            host.forget_seen_line(tid)
         return None
 
     def _on_return(self, code: CodeType, offset: int, value: Any) -> Any:

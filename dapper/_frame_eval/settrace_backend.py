@@ -143,6 +143,8 @@ class SettraceBackend(BackendBase):
             state = self.state
             if tid in state.stepping or frame.f_lineno in self.code_info(frame.f_code)[1]:
                 self.deliver_line(tid, frame)
+            elif self._seen_lines:
+                self.forget_seen_line(tid)
         elif event == "return":
             self._on_return(frame, arg, tid)
         elif event == "exception":

@@ -154,3 +154,61 @@ def test_breakpoint_removed_while_another_thread_runs_the_function(dap, frame_ev
     # The program checks that ``hot`` got its own code object back.
     wait_output(dap, "identity True count True")
     assert dap.wait_exit() == 0
+
+
+STEPS = "twin_steps.py"
+
+
+def _stop_in_the_twin_then_step_onto(dap, frame_eval, bp_condition: str) -> dict:
+    """Stop at ``@before`` with i == 1 in the call that runs the twin, then step
+    onto ``@bp`` (whose breakpoint has ``bp_condition``); the step's stop."""
+    dap.launch(
+        program=path(STEPS),
+        frameEval=frame_eval,
+        exception_filters=[],
+        breakpoints={
+            path(STEPS): [
+                {"line": line(STEPS, "before"), "condition": "n == 5 and i == 1"},
+                {"line": line(STEPS, "bp"), "condition": bp_condition},
+            ]
+        },
+    )
+    stop = dap.wait_stopped("breakpoint")
+    tid = stop["body"]["threadId"]
+    assert (stop_line(dap, stop), evaluate(dap, tid, "i")) == (line(STEPS, "before"), "1")
+    assert _stats(dap)["instrumented_functions"] == 1, "the second call runs the twin"
+    dap.request("next", {"threadId": tid})
+    return dap.wait_stopped()
+
+
+def test_a_step_onto_a_breakpoint_line_of_a_twin_stops_there_once(dap, frame_eval):
+    # The step lands on a breakpoint line whose condition holds: one stop, for
+    # the breakpoint; continuing must not stop on that same line again (the
+    # twin's own check runs right after the line event the step stopped on).
+    stop = _stop_in_the_twin_then_step_onto(dap, frame_eval, "n == 5 and i == 1")
+    tid = stop["body"]["threadId"]
+    assert stop["body"]["reason"] == "breakpoint"
+    assert (stop_line(dap, stop), evaluate(dap, tid, "i")) == (line(STEPS, "bp"), "1")
+    cont(dap, stop)
+    wait_output(dap, "result 30")
+    assert dap.wait_exit() == 0
+    assert len(dap.events("stopped")) == 2
+
+
+def test_a_conditional_breakpoint_in_a_twin_stops_later_after_a_step_stopped_on_its_line(
+    dap, frame_eval
+):
+    # The step stops on the breakpoint line while its condition is false; the
+    # loop then runs untraced and the condition holds on a later round: that
+    # round must stop (nothing may be remembered from the step's stop).
+    stop = _stop_in_the_twin_then_step_onto(dap, frame_eval, "n == 5 and i == 3")
+    tid = stop["body"]["threadId"]
+    assert stop["body"]["reason"] == "step"
+    assert (stop_line(dap, stop), evaluate(dap, tid, "i")) == (line(STEPS, "bp"), "1")
+    cont(dap, stop)
+    stop = dap.wait_stopped("breakpoint")
+    tid = stop["body"]["threadId"]
+    assert (stop_line(dap, stop), evaluate(dap, tid, "i")) == (line(STEPS, "bp"), "3")
+    cont(dap, stop)
+    wait_output(dap, "result 30")
+    assert dap.wait_exit() == 0

@@ -37,12 +37,6 @@ def cpu_load():
         burner.wait()
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known intermittent bug (open in issue 15): the last breakpoint hit held back "
-    "behind another thread's stop is sometimes never reported (seen once at stop 199 of 200, "
-    "3.11 eval_frame); the same loss as test_terminal.py::test_program_with_threads",
-)
 def test_fifty_threads_on_one_breakpoint_round_after_round(dap: DapClient, frame_eval, cpu_load):
     bp = {"line": line(PROGRAM, "bp"), "hitCondition": f"%{EVERY}"}
     dap.launch(

@@ -158,12 +158,6 @@ def test_exit_code_of_a_program_that_exits_is_dapper_debugs_exit_code(run):
     assert terminal.output.endswith("The program exited with code 3.\n")
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known intermittent bug (open in issue 15): the second worker's breakpoint hit, "
-    "held back behind the first worker's stop, is sometimes not reported after 'c' "
-    "(about 1 run in 8; suspected in how held-back stops meet instrumented code, issue 19)",
-)
 def test_program_with_threads(run):
     terminal = run(THREADS)
     terminal.prompt()

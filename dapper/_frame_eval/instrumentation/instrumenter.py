@@ -19,7 +19,7 @@ from collections.abc import Callable
 from types import CodeType, FrameType, FunctionType
 from typing import Any
 
-from dapper._frame_eval.decision import FrameDecision, code_lines, decide_frame, instrumentable
+from dapper._frame_eval.decision import code_lines, instrumentable
 from dapper._frame_eval.instrumentation.builder import CannotInstrumentError, build_twin
 from dapper._frame_eval.instrumentation.owners import functions_owning, restore_code, swap_code
 from dapper.paths import canonical_path
@@ -47,6 +47,8 @@ class Twin:
         self.host: Any = host
         self.original = original
         self.conditions = conditions
+        #: line -> compiled inline condition (built on first use, off the hot path)
+        self.compiled_conditions: dict[int, CodeType] = {}
         self.code: CodeType | None = None
         self.owners: list[weakref.ref[FunctionType]] = []
         self.canonical = canonical_path(original.co_filename)
@@ -172,12 +174,31 @@ class Instrumenter:
 
     # -- the hook the twin calls ----------------------------------------------------
     @staticmethod
+    def check_calls_hook(twin: Twin, frame: FrameType, line: int) -> bool:
+        """Whether the twin's check on ``line``, about to run in ``frame``, will
+        call the hook: always for a line whose condition core evaluates, else
+        when its inline condition holds or raises (evaluated here the same way)."""
+        condition = twin.conditions.get(line)
+        if condition is None:
+            return True
+        compiled = twin.compiled_conditions.get(line)
+        if compiled is None:
+            try:
+                compiled = compile(condition, "<breakpoint condition>", "eval")
+            except SyntaxError:
+                return True
+            twin.compiled_conditions[line] = compiled
+        try:
+            # The user's own condition, in their frame, as the twin evaluates it.
+            return bool(eval(compiled, frame.f_globals, frame.f_locals))  # noqa: S307
+        except Exception:  # noqa: BLE001 - a raising condition calls the hook too
+            return True
+
+    @staticmethod
     def _make_hook(twin: Twin) -> Callable[[bool | None], None]:
         getframe = sys._getframe
         get_ident = threading.get_ident
         exc_info = sys.exc_info
-        trace = FrameDecision.TRACE
-        skip = FrameDecision.SKIP
 
         def hook(condition: bool | None) -> None:
             """Called by the twin at a breakpoint line whose condition held
@@ -190,9 +211,8 @@ class Instrumenter:
             if tid in state.ignored_threads or host.in_callback(tid):
                 return
             frame: FrameType = getframe(1)
-            if state.stepping and tid in state.stepping:
-                if decide_frame(frame.f_code, state, tid, skip) == trace:
-                    return  # the frame is traced while its thread steps: its line event stops
+            if host.take_seen_line(tid, frame):
+                return  # this line's event reached core already (the thread steps)
             if condition is False:
                 host.deliver_instrumented(tid, frame, exc_info()[1])
             else:
