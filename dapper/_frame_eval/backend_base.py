@@ -65,10 +65,12 @@ class BackendBase(ABC):
         self._last_info: tuple[Any, int, Any] = (None, -1, None)
         #: idents of threads currently inside a callback (no re-entry)
         self._busy: set[int] = set()
-        #: thread -> (id(frame), line) of a twin's line that core has just seen
-        #: through a line event: the twin's own check on that line, which runs
-        #: next, must not report it again (see ``take_seen_line``)
-        self._seen_lines: dict[int, tuple[int, int]] = {}
+        #: thread -> (id(frame), line, by the hook) of a twin's line core has just
+        #: seen: through a line event, so the twin's check that runs next on that
+        #: line must not report it again (``take_seen_line``); or through the check
+        #: while the thread goes on stepping, so the line event 3.11 sends for that
+        #: same line once the frame is traced must not either (``deliver_line``)
+        self._seen_lines: dict[int, tuple[int, int, bool]] = {}
         self.stats: dict[str, int] = dict.fromkeys(STAT_NAMES, 0)
         #: builds and swaps breakpoint-instrumented twins (None: switched off)
         self.instrumenter: Any = None
@@ -252,6 +254,9 @@ class BackendBase(ABC):
         """``deliver(callbacks.on_line, frame)`` for thread ``tid``, which the
         caller found outside any callback (the hot path: no second check)."""
         self.stats["line_events"] += 1
+        seen_lines = self._seen_lines
+        if seen_lines and seen_lines.pop(tid, None) == (id(frame), frame.f_lineno, True):
+            return  # the twin's check reported this run of the line already
         busy = self._busy
         busy.add(tid)
         try:
@@ -280,7 +285,7 @@ class BackendBase(ABC):
             # Stepping: the next line event replaces this (or the step ends and
             # ``set_stepping`` forgets it). Not stepping: the thread stopped here
             # and runs on untraced, so remember it only if the hook surely comes.
-            self._seen_lines[tid] = (id(frame), line)
+            self._seen_lines[tid] = (id(frame), line, False)
 
     def take_seen_line(self, tid: int, frame: FrameType) -> bool:
         """Whether core already saw ``frame``'s current line through a line event
@@ -291,8 +296,7 @@ class BackendBase(ABC):
         a line event can be delivered, or not, on every run of a line, depending
         on whether the thread steps just then.
         """
-        seen = self._seen_lines.pop(tid, None)
-        return seen is not None and seen == (id(frame), frame.f_lineno)
+        return self._seen_lines.pop(tid, None) == (id(frame), frame.f_lineno, False)
 
     def forget_seen_line(self, tid: int) -> None:
         """A line event of ``tid`` went past core: no check may match the last one."""
@@ -315,6 +319,10 @@ class BackendBase(ABC):
             log.exception("debugger callback %s failed", "on_line")
         finally:
             busy.discard(tid)
+            if tid in self.state.stepping:
+                # The frame is traced from now on; on 3.11 its next instruction,
+                # still on this line, may raise a line event for it.
+                self._seen_lines[tid] = (id(frame), frame.f_lineno, True)
 
     def in_callback(self, thread_id: int) -> bool:
         return thread_id in self._busy
