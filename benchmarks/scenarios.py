@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from benchmarks.session import Breakpoint, Plan
-from benchmarks.workloads import OVERHEAD_WORKLOADS, marker_line, script
+from benchmarks.workloads import OVERHEAD_WORKLOADS, marker_line, script, template_script
 
 #: A condition that is always false on each workload's hottest line, reading a
 #: local so the debugger has to evaluate it for real.
@@ -82,9 +83,31 @@ RAISED = Scenario(
     "raised", "'raised' filter on, 100k exceptions raised and caught", lambda w: [], raised=True
 )
 
+TEMPLATE_ELSEWHERE = Scenario(
+    "template_elsewhere",
+    "breakpoint in a template file that is never rendered",
+    lambda w: [Breakpoint(template_script("unrendered.html"), 1)],
+)
+
 SCENARIOS = {
-    s.name: s for s in (ATTACHED, BP_NEVER, BP_AFTER, COND_FALSE, HIT_COUNT, LOGPOINT, RAISED)
+    s.name: s
+    for s in (
+        ATTACHED,
+        BP_NEVER,
+        BP_AFTER,
+        COND_FALSE,
+        HIT_COUNT,
+        LOGPOINT,
+        RAISED,
+        TEMPLATE_ELSEWHERE,
+    )
 }
+
+#: Template-rendering workloads (Django, Jinja2), measured when the framework
+#: is installed: the cost of template debugging with no template breakpoint
+#: (``attached``, ``bp_never``) and with one in another template.
+TEMPLATE_WORKLOADS = {"django_render": "django", "jinja_render": "jinja2"}
+TEMPLATE_SCENARIO_NAMES = ("attached", "bp_never", "template_elsewhere")
 
 
 #: The audit-hook workload (``copy.deepcopy``, ``id()`` per object): only ``bp_never``.
@@ -121,6 +144,10 @@ def matrix(scenario_names: list[str] | None = None) -> list[tuple[str, Scenario]
     ]
     if "bp_never" in wanted:
         pairs.append((ID_HEAVY, BP_NEVER))
+    for workload, module in TEMPLATE_WORKLOADS.items():
+        if importlib.util.find_spec(module) is None:
+            continue
+        pairs += [(workload, SCENARIOS[name]) for name in TEMPLATE_SCENARIO_NAMES if name in wanted]
     if "raised" in wanted:
         pairs.append(("raising", RAISED))
     return pairs

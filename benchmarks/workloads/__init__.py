@@ -13,7 +13,14 @@ import os
 
 from benchmarks.workloads._report import DONE_MARKER, RESULT_ENV
 
-__all__ = ["DONE_MARKER", "OVERHEAD_WORKLOADS", "RESULT_ENV", "marker_line", "script"]
+__all__ = [
+    "DONE_MARKER",
+    "OVERHEAD_WORKLOADS",
+    "RESULT_ENV",
+    "marker_line",
+    "script",
+    "template_script",
+]
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -28,6 +35,11 @@ def script(name: str) -> str:
     if not os.path.isfile(path):
         raise ValueError(f"no benchmark program named {name!r}")
     return path
+
+
+def template_script(name: str) -> str:
+    """Absolute path of template ``name`` of the template workloads."""
+    return os.path.join(HERE, "templates", name)
 
 
 @functools.cache

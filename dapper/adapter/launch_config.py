@@ -37,6 +37,8 @@ LAUNCH_KEYS = (
     "pathMappings",
     "subProcess",
     "subProcessWait",
+    "django",
+    "jinja",
 )
 #: Every ``attach`` key, likewise.
 ATTACH_KEYS = (
@@ -50,6 +52,8 @@ ATTACH_KEYS = (
     "pathMappings",
     "accessToken",
     "subProcessId",
+    "django",
+    "jinja",
 )
 
 
@@ -128,7 +132,7 @@ def parse_launch(arguments: dict[str, Any]) -> LaunchConfig:
         raise RequestError(
             f"launch argument 'console' must be one of {', '.join(CONSOLES)}, got {console!r}"
         )
-    for key in ("stopOnEntry", "justMyCode", "noDebug", "subProcess"):
+    for key in ("stopOnEntry", "justMyCode", "noDebug", "subProcess", "django", "jinja"):
         _typed(arguments, key, bool, "a boolean")
     wait = _typed(arguments, "subProcessWait", (int, float), "a number of seconds")
     if wait is not None and (isinstance(wait, bool) or not 0 <= wait <= 3600):

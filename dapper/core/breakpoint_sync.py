@@ -89,7 +89,9 @@ class BreakpointSync:
             for canonical in list(self.state.line_breakpoints):
                 backend.set_line_breakpoints(canonical, ())
             backend.set_function_breakpoints(())
+        suffixes = self.registry.text_suffixes
         self.registry = BreakpointRegistry()
+        self.registry.text_suffixes = suffixes
         self.exceptions.enabled = {"uncaught": ()}
         if backend is not None:
             backend.set_exception_mode(self.exceptions.mode)

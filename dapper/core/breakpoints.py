@@ -23,7 +23,8 @@ from typing import Any, NamedTuple
 from dapper.core.hit_condition import HitCondition, InvalidHitConditionError, parse_hit_condition
 from dapper.core.loaded_files import LoadedFiles
 from dapper.core.log_message import InvalidLogMessageError, LogMessage, parse_log_message
-from dapper.core.source_lines import SourceUnavailableError, get_source_lines
+from dapper.core.source_lines import SourceLines, SourceUnavailableError, get_source_lines
+from dapper.core.text_lines import TextLines, is_text_file
 from dapper.paths import canonical_path
 
 __all__ = ["BreakpointRegistry", "HitDecision", "NOT_LOADED_MESSAGE"]
@@ -245,6 +246,9 @@ class BreakpointRegistry:
         #: co_qualname -> (breakpoint, module the name requires or None) (snapshot)
         self._function_index: dict[str, tuple[tuple[_Breakpoint, str | None], ...]] = {}
         self._function_names: frozenset[str] = frozenset()
+        #: suffixes of files whose breakpoints land on their lines as they are
+        #: (templates, ``text_lines``) instead of on compiled Python code
+        self.text_suffixes: tuple[str, ...] = ()
 
     # -- loading ---------------------------------------------------------------
 
@@ -300,7 +304,11 @@ class BreakpointRegistry:
             return [self._unsourced_error(source, spec) for spec in specs]
         canonical = canonical_path(path)
         try:
-            lines = get_source_lines(path)
+            lines: SourceLines | TextLines | None = (
+                TextLines(path)
+                if is_text_file(path, self.text_suffixes)
+                else get_source_lines(path)
+            )
             source_error = None
         except SourceUnavailableError as exc:
             lines = None

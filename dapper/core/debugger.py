@@ -66,6 +66,10 @@ class Debugger:
         self.lifecycle = ThreadLifecycle(self.threads, self.steps, self.stops.lock, report)
         self._exceptions: dict[int, tuple[BaseException, str]] = {}
         self._return_values: dict[int, tuple[str, Any]] = {}
+        #: show some frames as others (a template's line for the engine code
+        #: rendering it): each takes a frame and returns the frame-like objects
+        #: shown in its place, or None to leave it alone (``present_frames``)
+        self.presenters: list[Callable[[Any], list[Any] | None]] = []
 
     @property
     def breakpoints(self) -> BreakpointRegistry:
@@ -127,6 +131,16 @@ class Debugger:
         for bp in self.sync.file_loaded(canonical):
             self.report(BreakpointChanged(bp))
 
+    def file_loaded(self, canonical: str) -> None:
+        """A file with no Python code of its own (a template) was loaded by the
+        program: verify its pending breakpoints."""
+        if canonical in self.breakpoints.pending_files():
+            self._file_loaded(canonical)
+
+    def has_breakpoints_in(self, canonical: str) -> bool:
+        """Whether line breakpoints wait in ``canonical`` (cheap: read on hot paths)."""
+        return canonical in self.state.line_breakpoints
+
     def on_thread_event(self, reason: str, ident: int) -> None:
         """A user thread started or exited (from ``thread_events``)."""
         self.lifecycle.on_thread_event(reason, ident)
@@ -162,9 +176,10 @@ class Debugger:
         if lines:
             line = frame.f_lineno
             if line in lines:
-                decision = self.sync.registry.check_line_at(frame, canonical, line, condition)
+                shown = self._shown(frame) if self.presenters else frame
+                decision = self.sync.registry.check_line_at(shown, canonical, line, condition)
                 if decision.stop or decision.log_messages or decision.condition_errors:
-                    reason, ids = self._report_hit(decision, frame)
+                    reason, ids = self._report_hit(decision, shown)
         if reason is None and ident in self.steps.active:
             reason, ids = self.steps.stop_reason(ident, frame)
         if self.stops.suspending:
@@ -179,6 +194,54 @@ class Debugger:
                 reason = "pause"
         if reason is not None:
             self._stop(ident, frame, reason, hit_ids=ids, at_line=True)
+
+    def line_reached(self, frame: FrameType, shown: Any, canonical: str, line: int) -> None:
+        """A line of a file with no code of its own runs (a template line
+        rendering, seen by a framework hook running in ``frame``); ``shown`` is
+        the frame-like object that stands for it (``f_locals`` are the
+        template's variables). Stops like a line breakpoint in ``shown``."""
+        ident = _get_ident()
+        if ident in self.threads.ignored:
+            return
+        lines = self.state.line_breakpoints.get(canonical)
+        if not lines or line not in lines:
+            return
+        decision = self.sync.registry.check_line_at(shown, canonical, line, None)
+        for bp in decision.verified_now:
+            self.report(BreakpointChanged(bp))
+        if not (decision.stop or decision.log_messages or decision.condition_errors):
+            return
+        reason, ids = self._report_hit(decision, shown)
+        if reason is not None:
+            frames = [shown, *self.present_frames(visible_frames(frame))]
+            self._stop(ident, frame, reason, hit_ids=ids, frames=frames)
+
+    def _shown(self, frame: FrameType) -> Any:
+        """The frame-like object shown for ``frame`` (itself unless presented)."""
+        for present in self.presenters:
+            shown = present(frame)
+            if shown:
+                return shown[0]
+        return frame
+
+    def present_frames(self, frames: list[Any]) -> list[Any]:
+        """``frames`` as the user sees them: each presenter may show a frame as
+        others (a template frame above the engine's rendering frame). A
+        presenter that fails leaves the frame as it is."""
+        if not self.presenters:
+            return frames
+        shown: list[Any] = []
+        for frame in frames:
+            replaced = None
+            for present in self.presenters:
+                try:
+                    replaced = present(frame)
+                except Exception:  # noqa: BLE001 - a stack must still be shown
+                    replaced = None
+                if replaced:
+                    break
+            shown.extend(replaced or (frame,))
+        return shown
 
     def _still_due(self, ident: int, frame: FrameType, reason: str, *, at_line: bool) -> bool:
         """Whether a stop held back while another thread's stop was shown
@@ -290,7 +353,8 @@ class Debugger:
         if not frames:
             return
         self._exceptions[ident] = (exc, "unhandled")
-        self._stop(ident, frames[0], "exception", text=_describe(exc), frames=frames, lines=lines)
+        shown = self.present_frames(frames)
+        self._stop(ident, frames[0], "exception", text=_describe(exc), frames=shown, lines=lines)
 
     # ------------------------------------------------------------ stopping
 
@@ -311,7 +375,9 @@ class Debugger:
         another thread's is reported after the resume, if still due."""
         while True:
             suspension = Suspension(
-                ident, frame, frames if frames is not None else visible_frames(frame)
+                ident,
+                frame,
+                frames if frames is not None else self.present_frames(visible_frames(frame)),
             )
             suspension.lines = lines or {}
             suspension.at_line = at_line

@@ -21,7 +21,13 @@ if not _WRITE_THROUGH:
 
 
 def write_local(frame: FrameType, name: str, value: Any) -> None:
-    """Bind ``name`` to ``value`` in ``frame``'s locals, visible to the running code."""
+    """Bind ``name`` to ``value`` in ``frame``'s locals, visible to the running code.
+
+    A frame presented in place of a real one (a template's, ``Debugger.presenters``)
+    has a plain mapping as ``f_locals``: it is written as it is."""
+    if not isinstance(frame, FrameType):
+        frame.f_locals[name] = value
+        return
     frame_locals = frame.f_locals  # 3.11/3.12: refreshed from the fast locals first
     frame_locals[name] = value
     if not _WRITE_THROUGH:

@@ -23,6 +23,7 @@ from dapper.engine.events import dap_event
 from dapper.engine.inspection import Inspector
 from dapper.engine.path_mapping import parse_path_mappings
 from dapper.engine.server import EngineServer
+from dapper.frameworks.templates import TemplateSupport
 from dapper.protocol.connection import Connection, socket_connection
 from dapper.protocol.messages import RequestError
 
@@ -51,6 +52,8 @@ class Engine:
         self.launched_by_adapter = launched_by_adapter
         self.debugger = Debugger(self._report)
         self.inspector = Inspector(self.debugger)
+        #: Django and Jinja2 template breakpoints (``django``/``jinja`` keys)
+        self.templates = TemplateSupport(self.debugger)
         self.manager: FrameEvalManager | None = None
         self.session: EngineServer | None = None
         self.configured = threading.Event()
@@ -196,6 +199,14 @@ class Engine:
             except ValueError as exc:
                 raise RequestError(f"invalid frameEval: {exc}") from None
         self.debugger.set_exception_breakpoints({"filters": ["uncaught"]})
+        keys = {}
+        for key in ("django", "jinja"):
+            value = arguments.get(key)
+            if value is not None and not isinstance(value, bool):
+                raise RequestError(f"'{key}' must be true or false")
+            keys[key] = value
+        if not self.no_debug:
+            self.templates.configure(keys["django"], keys["jinja"])
 
     def configuration_done(self) -> None:
         self.configured.set()
@@ -267,6 +278,7 @@ class Engine:
         self.debugger.attach_backend(backend)
 
     def shutdown(self) -> None:
+        self.templates.shutdown()
         if self.manager is not None:
             self.manager.shutdown()
             self.manager = None

@@ -163,7 +163,9 @@ class EngineServer:
             raise RequestError("'breakpoints' must be an array of objects with an integer 'line'")
         if self.engine.no_debug:
             return {"breakpoints": _not_debugging(specs)}
-        return {"breakpoints": dap_breakpoints(self.debugger.set_breakpoints(source, specs))}
+        statuses = self.debugger.set_breakpoints(source, specs)
+        self.engine.templates.breakpoints_changed()
+        return {"breakpoints": dap_breakpoints(statuses)}
 
     @handles("setFunctionBreakpoints")
     def on_set_function_breakpoints(self, request: dict) -> dict:

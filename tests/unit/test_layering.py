@@ -22,7 +22,10 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     # dapper.interpreters: which interpreters are supported (a leaf, like paths)
     "dapper._frame_eval": ("dapper.paths", "dapper.interpreters"),
     "dapper.core": ("dapper._frame_eval", "dapper.paths", "dapper._audit_filter"),
+    # framework support (templates): shown and stopped through core
+    "dapper.frameworks": ("dapper.core", "dapper.paths"),
     "dapper.engine": (
+        "dapper.frameworks",
         "dapper.core",
         "dapper._frame_eval",
         "dapper.protocol",
