@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Callable
+from typing import Any
 from dataclasses import dataclass, field
 
 from benchmarks.session import Breakpoint, Plan
@@ -34,6 +35,8 @@ class Scenario:
     #: Per-workload size scale, for scenarios that trace every line of the hot
     #: loop: keeps a run to seconds while leaving ~100k evaluations to measure.
     scale: dict[str, float] = field(default_factory=dict)
+    #: more launch arguments for Dapper
+    launch: dict[str, Any] = field(default_factory=dict)
 
     def size(self, workload: str, size: float) -> float:
         """The size this scenario runs ``workload`` at (plain pairs use it too)."""
@@ -45,6 +48,7 @@ class Scenario:
             [repr(self.size(workload, size))],
             self.breakpoints(workload),
             self.raised,
+            launch=dict(self.launch),
         )
 
 
@@ -88,6 +92,12 @@ TEMPLATE_ELSEWHERE = Scenario(
     "breakpoint in a template file that is never rendered",
     lambda w: [Breakpoint(template_script("unrendered.html"), 1)],
 )
+TEMPLATES_OFF = Scenario(
+    "templates_off",
+    "attached with template support off (django/jinja false): the reference for attached",
+    lambda w: [],
+    launch={"django": False, "jinja": False},
+)
 
 SCENARIOS = {
     s.name: s
@@ -100,6 +110,7 @@ SCENARIOS = {
         LOGPOINT,
         RAISED,
         TEMPLATE_ELSEWHERE,
+        TEMPLATES_OFF,
     )
 }
 
@@ -107,7 +118,7 @@ SCENARIOS = {
 #: is installed: the cost of template debugging with no template breakpoint
 #: (``attached``, ``bp_never``) and with one in another template.
 TEMPLATE_WORKLOADS = {"django_render": "django", "jinja_render": "jinja2"}
-TEMPLATE_SCENARIO_NAMES = ("attached", "bp_never", "template_elsewhere")
+TEMPLATE_SCENARIO_NAMES = ("templates_off", "attached", "bp_never", "template_elsewhere")
 
 
 #: The audit-hook workload (``copy.deepcopy``, ``id()`` per object): only ``bp_never``.

@@ -59,6 +59,8 @@ class Plan:
     breakpoints: list[Breakpoint] = field(default_factory=list)
     raised: bool = False
     env: dict[str, str] = field(default_factory=dict)
+    #: more launch arguments (Dapper only: ``django``/``jinja`` false)
+    launch: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -180,6 +182,7 @@ class DebugSession:
                 "justMyCode": True,
                 "stopOnEntry": False,
                 **self.debugger.launch_extras(),
+                **(self.plan.launch if self.debugger.name.startswith("dapper") else {}),
             },
         )
         client.event("initialized")
