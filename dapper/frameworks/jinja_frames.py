@@ -12,7 +12,8 @@ from __future__ import annotations
 from types import FrameType
 from typing import Any
 
-from dapper.frameworks.template_frame import TemplateFrame
+from dapper.core.frame_locals import write_local
+from dapper.frameworks.template_frame import TemplateFrame, TemplateVariables
 
 
 def _template_variables(frame: FrameType) -> dict[str, Any]:
@@ -24,6 +25,23 @@ def _template_variables(frame: FrameType) -> dict[str, Any]:
         return dict(get_template_locals(frame.f_locals))
     get_all = getattr(frame.f_locals.get("context"), "get_all", None)
     return dict(get_all()) if get_all is not None else {}
+
+
+def _writer(frame: FrameType) -> Any:
+    """Writes a changed variable into the template code's own local
+    (``l_<depth>_<name>``, the deepest one), so rendering goes on with it."""
+
+    def write(name: str, value: Any) -> None:
+        depths = []
+        for local in frame.f_locals:
+            prefix, _, rest = local.partition("_")
+            depth, _, bare = rest.partition("_")
+            if prefix == "l" and bare == name and depth.isdigit():
+                depths.append((int(depth), local))
+        if depths:
+            write_local(frame, max(depths)[1], value)
+
+    return write
 
 
 def _label(template: Any, function: str) -> str:
@@ -49,7 +67,7 @@ def present_jinja_frame(frame: Any) -> list[Any] | None:
             code.co_filename,
             frame.f_lineno or code.co_firstlineno,
             _label(template, code.co_name),
-            _template_variables(frame),
+            TemplateVariables(_template_variables(frame), _writer(frame)),
             frame.f_back,
         )
     ]

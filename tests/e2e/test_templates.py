@@ -45,6 +45,15 @@ def local_values(dap, frame: dict) -> dict[str, str]:
     return {v["name"]: v["value"] for v in variables["body"]["variables"]}
 
 
+def set_local(dap, frame: dict, name: str, value: str) -> None:
+    scopes = dap.request("scopes", {"frameId": frame["id"]})["body"]["scopes"]
+    locals_ref = next(s for s in scopes if s["presentationHint"] == "locals")
+    dap.request(
+        "setVariable",
+        {"variablesReference": locals_ref["variablesReference"], "name": name, "value": value},
+    )
+
+
 def evaluate(dap, frame: dict, expression: str) -> str:
     body = dap.request(
         "evaluate", {"expression": expression, "frameId": frame["id"], "context": "watch"}
@@ -99,10 +108,25 @@ def test_jinja_template_breakpoint(dap, frame_eval):
         assert variables["items"] == "['apple', 'pear']"
         assert not any(name.startswith("l_") for name in variables)
         assert evaluate(dap, top, "item.upper() + title") == repr(expected.upper() + "Fruit")
-        cont(dap, stop)
+        if expected == "apple":
+            # setVariable in the template frame: the rendering goes on with it
+            set_local(dap, top, "item", "'kiwi'")
+            cont(dap, stop)
+    # next steps through the template: the loop's line, then the line after it
+    dap.request("next", {"threadId": stop["body"]["threadId"]})
+    stop = dap.wait_stopped("step")
+    assert (stack(dap, stop)[0]["line"], stack(dap, stop)[0]["name"]) == (3, "page.html")
+    dap.request("next", {"threadId": stop["body"]["threadId"]})
+    stop = dap.wait_stopped("step")
+    top = stack(dap, stop)[0]
+    assert same_file(top["source"], template)
+    assert top["line"] == marker_line(template, "count")
+    cont(dap, stop)
     assert dap.wait_exit() == 0
     assert "rendered page.html" in dap.output("stdout")
+    assert "<li>KIWI of Fruit</li>" in dap.output("stdout")
     assert "<li>PEAR of Fruit</li>" in dap.output("stdout")
+    assert "APPLE" not in dap.output("stdout")
 
 
 @needs_jinja
@@ -157,6 +181,8 @@ def test_django_template_breakpoint_over_http(dap, frame_eval):
         assert variables["who"] == "'Ada'"
         assert "True" not in variables
         assert evaluate(dap, top, "who + '/' + item") == repr(f"Ada/{expected}")
+        if expected == "apple":
+            set_local(dap, top, "item", "'kiwi'")
         cont(dap, stop)
     stop = dap.wait_stopped("breakpoint")
     top = stack(dap, stop)[0]
@@ -164,7 +190,7 @@ def test_django_template_breakpoint_over_http(dap, frame_eval):
     cont(dap, stop)
     assert dap.wait_exit() == 0
     assert "200 <h1>Hello Ada</h1>" in dap.output("stdout")
-    assert "<li>PEAR</li>" in dap.output("stdout")
+    assert "<li>KIWI</li> <li>PEAR</li>" in dap.output("stdout")
 
 
 @needs_django
