@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Callable
-from typing import Any
 from dataclasses import dataclass, field
+from typing import Any
 
 from benchmarks.session import Breakpoint, Plan
 from benchmarks.workloads import OVERHEAD_WORKLOADS, marker_line, script, template_script
