@@ -7,11 +7,13 @@ import os
 import socket
 import sys
 
-SUPPORTED = ((3, 11), (3, 12), (3, 13))
+#: The oldest version the debugger runs on (as ``dapper.interpreters``, which is
+#: not imported here: it is newer syntax than an old child may parse).
+FIRST_SUPPORTED = (3, 11)
 
 
 def main():
-    if sys.version_info[:2] in SUPPORTED and sys.implementation.name == "cpython":
+    if sys.version_info[:2] >= FIRST_SUPPORTED and sys.implementation.name == "cpython":
         from dapper.launcher import main as launch
 
         sys.exit(launch(["--listen", "127.0.0.1:0", "--child", *sys.argv[1:]]))
@@ -32,7 +34,7 @@ def run_unsupported():
     version = "{}.{}".format(*sys.version_info[:2])
     reason = (
         f"Python {version} ({sys.implementation.name}) is not supported;"
-        " Dapper debugs CPython 3.11 to 3.13"
+        " Dapper needs CPython 3.11 or newer"
     )
     try:
         sock = socket.create_connection((children["host"], children["port"]), timeout=2)

@@ -25,7 +25,6 @@ class Breakpoint:
     commands: list[str] = field(default_factory=list)
     verified: bool = False
     message: str | None = None
-    dap_id: int | None = None
 
     def where(self) -> str:
         return f"{self.file}:{self.line}" if self.file else str(self.function)
@@ -70,12 +69,6 @@ class BreakpointTable:
 
     def function_specs(self) -> list[dict[str, Any]]:
         return [_spec(bp, {"name": bp.function}) for bp in self.functions()]
-
-    def by_dap_id(self, dap_id: int) -> Breakpoint | None:
-        for bp in self.items.values():
-            if bp.dap_id == dap_id and bp.enabled:
-                return bp
-        return None
 
 
 def _spec(bp: Breakpoint, base: dict[str, Any]) -> dict[str, Any]:

@@ -56,6 +56,9 @@ class TerminalDriver:
         self.client = AdapterClient(self._on_event, on_start_debugging=on_start_debugging)
         self.capabilities: dict[str, Any] = {}
         self.breakpoints = BreakpointTable()
+        #: this session's engine breakpoint id -> table number (each process's
+        #: engine numbers the breakpoints it was sent in its own way)
+        self._breakpoint_numbers: dict[int, int] = {}
         self.exception_filters: dict[str, str] = {"uncaught": ""}
         self.displays: dict[str, str | None] = {}
         self.sources = SourceCache(self._fetch_source)
@@ -220,7 +223,7 @@ class TerminalDriver:
         self.last_reason = body.get("reason")
         self.refresh_stack()
         for dap_id in body.get("hitBreakpointIds") or []:
-            bp = self.breakpoints.by_dap_id(dap_id)
+            bp = self._breakpoint_hit(dap_id)
             if bp is None:
                 continue
             bp.hits += 1
@@ -369,15 +372,32 @@ class TerminalDriver:
             _record(bp, result)
 
     def _send_file(self, file: str) -> dict[str, Any]:
-        return self.client.request(
+        kept = self.breakpoints.in_file(file)
+        body = self.client.request(
             "setBreakpoints",
             {"source": {"path": file}, "breakpoints": self.breakpoints.specs_for_file(file)},
         )
+        self._remember_ids(kept, body)
+        return body
 
     def _send_functions(self) -> dict[str, Any]:
-        return self.client.request(
+        kept = self.breakpoints.functions()
+        body = self.client.request(
             "setFunctionBreakpoints", {"breakpoints": self.breakpoints.function_specs()}
         )
+        self._remember_ids(kept, body)
+        return body
+
+    def _remember_ids(self, kept: list[Breakpoint], body: dict[str, Any]) -> None:
+        for bp, result in zip(kept, body.get("breakpoints", []), strict=False):
+            if isinstance(result.get("id"), int):
+                self._breakpoint_numbers[result["id"]] = bp.number
+
+    def _breakpoint_hit(self, dap_id: int) -> Breakpoint | None:
+        """The table's breakpoint this session's engine reported as hit."""
+        number = self._breakpoint_numbers.get(dap_id)
+        bp = self.breakpoints.items.get(number) if number is not None else None
+        return bp if bp is not None and bp.enabled else None
 
     def _live_peers(self) -> list[TerminalDriver]:
         return [peer for peer in self.peers() if peer is not self and not peer.ended]
@@ -424,7 +444,6 @@ class TerminalDriver:
 
 
 def _record(bp: Breakpoint, result: dict[str, Any]) -> None:
-    bp.dap_id = result.get("id")
     bp.verified = bool(result.get("verified"))
     bp.message = result.get("message")
     if bp.file and isinstance(result.get("line"), int):

@@ -14,14 +14,6 @@ from tests.e2e.dap_client import TIMEOUT, DapClient, DapError, adapter_env
 from tests.e2e.helpers import evaluate, line, path, process_gone, wait_output
 from tests.e2e.session_tree import SessionTree
 
-#: Child sessions were built and tested on 3.11-3.13 only; on 3.14/3.15 they time
-#: out (found by the lead's last CI run, not yet diagnosed; open in issue 10).
-pytestmark = pytest.mark.xfail(
-    sys.version_info >= (3, 14),
-    reason="child sessions not yet working on CPython 3.14+ (open in issue 10)",
-    run=False,
-)
-
 CHILD = "children/child.py"
 
 
