@@ -20,11 +20,19 @@ import types
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from dapper import access_token, child_session, fork_session, orphan_guard, subprocess_patch
+from dapper import (
+    access_token,
+    child_exits,
+    child_session,
+    fork_session,
+    orphan_guard,
+    subprocess_patch,
+)
 from dapper._frame_eval.config import FrameEvalConfig
 from dapper.core import thread_events
 from dapper.engine import console_log
 from dapper.protocol import child_link
+from dapper.protocol.connection import bound_listener
 
 if TYPE_CHECKING:
     from dapper.engine.engine import Engine
@@ -223,6 +231,24 @@ def main(argv: list[str] | None = None) -> int:
         print(f"dapper: can't open file {args.target!r}: no such file", file=sys.stderr)
         return 2
 
+    name = child_session.child_name(args.kind, args.target)
+    early: child_session.EarlyAnnouncement | None = None
+    listener = None
+    if args.child and args.listen and inherited.children is not None:
+        # Announced before the engine is imported: the client starts this
+        # child's session meanwhile, and its connection waits in the backlog.
+        token = access_token.generate()
+        try:
+            listener = bound_listener(*address)
+        except OSError as exc:
+            print(f"dapper: cannot listen on {address[0]}:{address[1]}: {exc}", file=sys.stderr)
+            return 2
+        port = listener.getsockname()[1]
+        early = child_session.EarlyAnnouncement(inherited.children, name, port, token)
+        early.start()
+    elif args.child:
+        token = access_token.generate()
+
     from dapper.engine.engine import Engine, flush_standard_streams
 
     try:
@@ -236,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     engine = Engine(
         config,
         launched_by_adapter=args.adapter,
-        access_token=access_token.generate() if args.child else token,
+        access_token=token,
     )
     console_log.route_to_client(engine.send_to_client)
     os.register_at_fork(after_in_child=engine.forget_in_forked_child)
@@ -248,6 +274,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.connect:
             engine.connect(*address, proof=connect_secret)
+        elif listener is not None:
+            host, port = engine.serve_listener(listener)
         else:
             host, port = engine.listen(*address)
             if not args.child:
@@ -259,11 +287,13 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
 
-    name = child_session.child_name(args.kind, args.target)
     if inherited.children is not None:
         subprocess_patch.install(inherited.children)
+        child_exits.install(inherited.children)
         fork_session.install(engine, inherited.children, name)
-    if args.child and inherited.children is not None:
+    if early is not None:
+        early.wait(engine)
+    elif args.child and inherited.children is not None:
         child_session.wait_for_session(engine, inherited.children, name, port)
     elif args.connect or args.wait_for_client:
         engine.configured.wait()

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from dapper import access_token
-from dapper.protocol.child_link import ChildLink
+from dapper.protocol.child_link import EXIT_WAIT, ChildLink
 
 log = logging.getLogger("dapper.adapter")
 
@@ -47,6 +47,7 @@ _NOT_INHERITED = frozenset(
         "processId",
         "accessToken",
         "subProcessId",
+        "subProcessExit",
     }
 )
 
@@ -55,11 +56,14 @@ OnChild = Callable[[dict[str, Any]], dict[str, Any]]
 Console = Callable[[str], None]
 
 
-def attach_configuration(launch_arguments: dict[str, Any], hello: dict[str, Any]) -> dict[str, Any]:
+def attach_configuration(
+    launch_arguments: dict[str, Any], hello: dict[str, Any], exits: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The ``startDebugging`` configuration for one child: the parent's
-    debugging options plus where the child listens and its token."""
+    debugging options plus where the child listens and its token (and where
+    its session asks for an exit code the child could not report)."""
     inherited = {k: v for k, v in launch_arguments.items() if k not in _NOT_INHERITED}
-    return {
+    configuration = {
         **inherited,
         "type": launch_arguments.get("type", "dapper"),
         "request": "attach",
@@ -68,6 +72,9 @@ def attach_configuration(launch_arguments: dict[str, Any], hello: dict[str, Any]
         "accessToken": hello["accessToken"],
         "subProcessId": hello["pid"],
     }
+    if exits is not None:
+        configuration["subProcessExit"] = exits
+    return configuration
 
 
 class ChildListener:
@@ -84,7 +91,21 @@ class ChildListener:
         self.link = ChildLink(host, port, self.token, wait)
         self._unsupported_said: set[str] = set()
         self._names: dict[int, str] = {}
+        #: child pid -> token its session shows to ask for the child's exit code
+        self._exit_tokens: dict[int, str] = {}
+        #: child pid -> exit code its parent reported (a signal death)
+        self._exits: dict[int, int] = {}
+        self._exits_changed = threading.Condition()
         threading.Thread(target=self._accept, name="dapper.children", daemon=True).start()
+
+    def exit_query(self, pid: int) -> dict[str, Any]:
+        """``subProcessExit`` for child ``pid``: where and with which token its
+        session asks how it ended."""
+        token = access_token.generate()
+        with self._exits_changed:
+            self._exit_tokens[pid] = token
+        host, port = self.link.host, self.link.port
+        return {"host": host, "port": port, "token": token}
 
     def close(self) -> None:
         try:
@@ -107,7 +128,13 @@ class ChildListener:
             try:
                 lines = sock.makefile("rb")
                 hello = _read_json(lines)
+                if hello is not None and "exitOf" in hello:
+                    self._answer_exit_query(sock, hello)
+                    return
                 if hello is None or not access_token.matches(self.token, hello.get("token")):
+                    return
+                if "exited" in hello:
+                    self._record_exit(hello)
                     return
                 if "unsupported" in hello:
                     self._say_unsupported(hello)
@@ -124,6 +151,29 @@ class ChildListener:
                     )
             except (OSError, ValueError, KeyError, TypeError):
                 log.exception("child announcement")
+
+    def _record_exit(self, report: dict[str, Any]) -> None:
+        pid, code = report.get("exited"), report.get("exitCode")
+        if isinstance(pid, int) and isinstance(code, int):
+            with self._exits_changed:
+                self._exits[pid] = code
+                self._exits_changed.notify_all()
+
+    def _answer_exit_query(self, sock: socket.socket, query: dict[str, Any]) -> None:
+        """A child session whose engine vanished asks how the child ended; its
+        parent may reap it a moment later, so wait for that (bounded)."""
+        pid = query.get("exitOf")
+        if not isinstance(pid, int):
+            return
+        with self._exits_changed:
+            expected = self._exit_tokens.get(pid)
+            if expected is None or not access_token.matches(expected, query.get("token")):
+                return
+            wait = query.get("wait")
+            wait = min(float(wait), EXIT_WAIT) if isinstance(wait, (int, float)) else EXIT_WAIT
+            self._exits_changed.wait_for(lambda: pid in self._exits, timeout=max(0.0, wait))
+            code = self._exits.get(pid)
+        sock.sendall(json.dumps({} if code is None else {"exitCode": code}).encode() + b"\n")
 
     def _say_unsupported(self, hello: dict[str, Any]) -> None:
         reason = str(hello["unsupported"])

@@ -54,6 +54,7 @@ ATTACH_KEYS = (
     "subProcessId",
     "django",
     "jinja",
+    "subProcessExit",
 )
 
 
@@ -187,4 +188,9 @@ def parse_attach(arguments: dict[str, Any]) -> tuple[str, int]:
     child = arguments.get("subProcessId")
     if child is not None and (not isinstance(child, int) or isinstance(child, bool)):
         raise RequestError("attach argument 'subProcessId' must be a process id")
+    exits = arguments.get("subProcessExit")
+    if exits is not None and not isinstance(exits, dict):
+        raise RequestError(
+            "attach argument 'subProcessExit' must be an object (from startDebugging)"
+        )
     return host, port

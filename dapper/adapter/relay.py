@@ -65,6 +65,9 @@ class AdapterRelay:
         self.children: ChildListener | None = None
         #: this session debugs a child process announced by another session
         self.child_process = False
+        #: (pid, ``subProcessExit``): where to ask how that child ended if it cannot say
+        self._exit_query: tuple[int, Any] = (0, None)
+        self._exit_relayed = False
         self._said_no_children = False
         self._lock = threading.Lock()
         self._done = threading.Event()
@@ -128,7 +131,9 @@ class AdapterRelay:
         self._greeted()
         sock = self._attach_socket(target)
         self.mode = "attach"
-        self.child_process = isinstance((request.get("arguments") or {}).get("subProcessId"), int)
+        self.child_process = isinstance(arguments.get("subProcessId"), int)
+        if self.child_process:
+            self._exit_query = (arguments["subProcessId"], arguments.get("subProcessExit"))
         self._connect_engine(socket_connection(sock, name="engine", trace=self.client.trace))
         if target.how == "processId":
             body = {"name": f"process {target.pid}", "systemProcessId": target.pid}
@@ -347,7 +352,9 @@ class AdapterRelay:
                 )
             return {"attach": False}
         assert self.children is not None
-        configuration = attach_configuration(self.launch_arguments, hello)
+        configuration = attach_configuration(
+            self.launch_arguments, hello, self.children.exit_query(hello["pid"])
+        )
         result = self._ask_client(
             "startDebugging",
             {"request": "attach", "configuration": configuration},
@@ -561,6 +568,7 @@ class AdapterRelay:
                 if message.get("event") == "terminated":
                     self._send_terminated()
                 else:
+                    self._exit_relayed |= message.get("event") == "exited"
                     self.client.send(message)
         # The engine is gone: fail whatever still waits on it.
         with self._pending_lock:
@@ -573,7 +581,18 @@ class AdapterRelay:
                 )
             )
         if self.process is None and self.engine is engine:
+            self._report_vanished_child()
             self._send_terminated()
+
+    def _report_vanished_child(self) -> None:
+        """A child killed by a signal sent no ``exited``: its parent saw the
+        code when it reaped it and told the root adapter; ask there."""
+        if not self.child_process or self._exit_relayed or self._done.is_set():
+            return
+        pid, query = self._exit_query
+        code = child_link.ask_exit_code(query, pid)
+        if code is not None:
+            self.client.send(messages.event("exited", {"exitCode": code}))
 
     def _send_terminated(self) -> None:
         with self._lock:

@@ -128,3 +128,43 @@ class Announcement:
                 sock.close()
             except OSError:
                 pass
+
+
+def _one_exchange(host: str, port: int, message: dict[str, Any], timeout: float) -> dict[str, Any]:
+    """Send one line to the adapter's child listener; its one-line answer, or {}."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as sock:
+            sock.settimeout(timeout)
+            sock.sendall(json.dumps(message).encode() + b"\n")
+            reply = sock.makefile("rb").readline(65536)
+        answer = json.loads(reply) if reply else {}
+        return answer if isinstance(answer, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def report_exit(link: ChildLink, pid: int, exit_code: int) -> None:
+    """Tell the adapter how a child this process reaped ended (it could not)."""
+    _one_exchange(
+        link.host, link.port, {"token": link.token, "exited": pid, "exitCode": exit_code}, 2.0
+    )
+
+
+#: Seconds a child session waits for the parent to reap a child that vanished.
+EXIT_WAIT = 3.0
+
+
+def ask_exit_code(query: Any, pid: int) -> int | None:
+    """The exit code the parent saw for child ``pid`` (``subProcessExit`` of its
+    attach configuration), waiting a bounded time; None when unknown."""
+    if not isinstance(query, dict):
+        return None
+    try:
+        host, port, token = str(query["host"]), int(query["port"]), str(query["token"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    answer = _one_exchange(
+        host, port, {"exitOf": pid, "token": token, "wait": EXIT_WAIT}, EXIT_WAIT + 2.0
+    )
+    code = answer.get("exitCode")
+    return code if isinstance(code, int) and not isinstance(code, bool) else None

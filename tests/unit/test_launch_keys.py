@@ -92,6 +92,7 @@ def test_every_attach_key_read_is_listed() -> None:
         {"listen": {"port": 0}, "pathMappings": [{"localRoot": "/l", "remoteRoot": "/r"}]},
         {"processId": 1234},
         {"connect": {"port": 5678}, "accessToken": "t0k3n", "subProcessId": 4242},
+        {"connect": {"port": 5678}, "subProcessId": 4242, "subProcessExit": {"port": 1}},
     ):
         recorded = RecordingDict(variant)
         parse_attach_target(recorded)
