@@ -81,12 +81,30 @@ def _start_engine() -> Engine:
 
     engine = Engine(FrameEvalConfig.resolve(None, os.environ))
     engine.program_settings = dict(_settings)
+    engine.on_child_link = _debug_children
     console_log.route_to_client(engine.send_to_client)
     os.register_at_fork(after_in_child=engine.forget_in_forked_child)
     engine.start_backend()
     thread_events.install(engine.debugger.on_thread_event)
     _engine = engine
     return engine
+
+
+def _debug_children(link: Any) -> None:
+    """An adapter attached and gave its child link: this program's Python
+    children become sessions of its client (unless ``subProcess=False``);
+    ``None`` when that session ended."""
+    from dapper import child_exits, fork_session, subprocess_patch
+
+    if link is None or _settings.get("subProcess") is False:
+        subprocess_patch.uninstall()
+        child_exits.uninstall()
+        fork_session.uninstall()
+        return
+    name = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "program"
+    subprocess_patch.install(link)
+    child_exits.install(link)
+    fork_session.install(_engine, link, name)
 
 
 def listen(address: Any, *, access_token: str | None = None) -> tuple[str, int]:

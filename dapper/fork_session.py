@@ -25,16 +25,23 @@ _current: Any = None
 #: thread that is forking only to exec right away
 _exec_follows: int | None = None
 _real_exit: Callable[[int], Any] | None = None
+_hooked = False
 
 
 def install(engine: Any, link: ChildLink, name: str) -> None:
     """Make forked children of this process sessions of their own."""
-    global _link, _name, _current
-    first = _link is None
+    global _link, _name, _current, _hooked
     _link, _name, _current = link, name, engine
-    if first:
+    if not _hooked:
+        _hooked = True
         os.register_at_fork(after_in_child=_after_fork_in_child)
         _wrap_spawn()
+
+
+def uninstall() -> None:
+    """Forks run undebugged again (the session that debugged children ended)."""
+    global _link
+    _link = None
 
 
 def current_engine(engine: Any) -> Any:

@@ -37,6 +37,8 @@ def parse_attach_target(arguments: Any) -> AttachTarget:
     """Which attach this is; ``RequestError`` naming the key when it is malformed."""
     if not isinstance(arguments, dict):
         raise RequestError("attach arguments must be an object")
+    if not isinstance(arguments.get("subProcess", True), bool):
+        raise RequestError("attach argument 'subProcess' must be true or false")
     if arguments.get("processId") is not None:
         pid = arguments["processId"]
         if isinstance(pid, str) and pid.strip().isdigit():

@@ -42,6 +42,7 @@ _NOT_INHERITED = frozenset(
         "preLaunchTask",
         "postDebugTask",
         "connect",
+        "listen",
         "host",
         "port",
         "processId",

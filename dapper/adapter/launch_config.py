@@ -51,6 +51,7 @@ ATTACH_KEYS = (
     "frameEval",
     "pathMappings",
     "accessToken",
+    "subProcess",
     "subProcessId",
     "django",
     "jinja",

@@ -50,6 +50,8 @@ class AdapterRelay:
         self.process: DebuggeeProcess | None = None
         self.launch_config: LaunchConfig | None = None
         self.launch_arguments: dict[str, Any] = {}
+        #: an attach's arguments (its children inherit the debugging options)
+        self.session_arguments: dict[str, Any] = {}
         self.initialize_arguments: dict[str, Any] = {}
         self.mode: str | None = None  # "launch" | "attach"
         #: seq -> (request, callback); negative seqs are requests sent to the client
@@ -134,6 +136,12 @@ class AdapterRelay:
         self.child_process = isinstance(arguments.get("subProcessId"), int)
         if self.child_process:
             self._exit_query = (arguments["subProcessId"], arguments.get("subProcessExit"))
+        elif target.how != "processId" and arguments.get("subProcess") is not False:
+            # A program that called dapper.listen()/connect(): its children
+            # report here, as a launched program's do.
+            self.session_arguments = dict(arguments)
+            self.children = ChildListener(self._on_child, self._console, child_link.DEFAULT_WAIT)
+            arguments[messages.CHILD_LINK] = self.children.link.to_json()
         self._connect_engine(socket_connection(sock, name="engine", trace=self.client.trace))
         if target.how == "processId":
             body = {"name": f"process {target.pid}", "systemProcessId": target.pid}
@@ -353,7 +361,9 @@ class AdapterRelay:
             return {"attach": False}
         assert self.children is not None
         configuration = attach_configuration(
-            self.launch_arguments, hello, self.children.exit_query(hello["pid"])
+            self.launch_arguments or self.session_arguments,
+            hello,
+            self.children.exit_query(hello["pid"]),
         )
         result = self._ask_client(
             "startDebugging",

@@ -24,6 +24,7 @@ from dapper.engine.inspection import Inspector
 from dapper.engine.path_mapping import parse_path_mappings
 from dapper.engine.server import EngineServer
 from dapper.frameworks.templates import TemplateSupport
+from dapper.protocol.child_link import ChildLink
 from dapper.protocol.connection import Connection, bound_listener, socket_connection
 from dapper.protocol.messages import RequestError
 
@@ -65,6 +66,9 @@ class Engine:
         self.path_mappings: list[tuple[str, str]] = []
         #: called on the engine thread after a session ended (attach by pid: undo all)
         self.on_session_end: Callable[[], None] | None = None
+        #: set by ``dapper.api``: debug this program's children through the
+        #: attaching adapter's link (None: the session ended)
+        self.on_child_link: Callable[[ChildLink | None], None] | None = None
         self.stop_on_entry = False
         #: ``noDebug``: the program runs with no backend; breakpoints are not set
         self.no_debug = False
@@ -161,6 +165,8 @@ class Engine:
                 self.terminate_soon()
             if self.on_session_end is not None:
                 self.on_session_end()
+            if self.on_child_link is not None:
+                self.on_child_link(None)
 
     def report_refusal(self, connection: Connection, what: str) -> None:
         """Log a refused client on the program's stderr (fd 2 directly: a

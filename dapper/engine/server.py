@@ -19,9 +19,10 @@ from dapper.engine.errors import request_error
 from dapper.engine.path_mapping import MessageTranslator, PathMapper
 from dapper.protocol import messages
 from dapper.protocol.arguments import arguments_of, int_arg
+from dapper.protocol.child_link import ChildLink
 from dapper.protocol.connection import Connection
 from dapper.protocol.dispatcher import RequestDispatcher, after, handles
-from dapper.protocol.messages import RELEASE_OUTPUT, RequestError
+from dapper.protocol.messages import CHILD_LINK, RELEASE_OUTPUT, RequestError
 
 if TYPE_CHECKING:
     from dapper.engine.engine import Engine
@@ -124,6 +125,9 @@ class EngineServer:
         self._configure(request)
         # A child announced by Dapper ends with its session (as a launch does).
         self.ends_process = isinstance(arguments_of(request).get("subProcessId"), int)
+        link = ChildLink.from_json(arguments_of(request).get(CHILD_LINK))
+        if link is not None and self.engine.on_child_link is not None:
+            self.engine.on_child_link(link)
 
     @handles("configurationDone")
     def on_configuration_done(self, request: dict) -> None:

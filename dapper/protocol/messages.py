@@ -16,6 +16,9 @@ ERR_ACCESS_DENIED = 1006
 #: Private ``disconnect`` argument from the adapter to the engine: the adapter
 #: stops reading the program's output pipes, so the engine points them elsewhere.
 RELEASE_OUTPUT = "dapperReleaseOutput"
+#: Internal attach argument (adapter -> engine of a program that called
+#: ``dapper.listen``/``connect``): where that program's Python children report.
+CHILD_LINK = "dapperChildLink"
 
 
 class RequestError(Exception):

@@ -29,6 +29,12 @@ class SessionTree:
         initialize = {"supportsStartDebuggingRequest": True} if self._serve_children else {}
         return self.root.launch(initialize=initialize, **self.configuration, **arguments)
 
+    def attach(self, **arguments: Any) -> dict[str, Any]:
+        initialize = {"supportsStartDebuggingRequest": True} if self._serve_children else {}
+        return self.root.start_session(
+            "attach", arguments, initialize=initialize, **self.configuration
+        )
+
     def _on_request(self, client: DapClient, request: dict[str, Any]) -> None:
         if request["command"] != "startDebugging":
             return

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from tests.e2e.dap_client import TIMEOUT, DapClient, DapError, adapter_env
+from tests.e2e.dap_client import REPO_ROOT, TIMEOUT, DapClient, DapError, adapter_env
 from tests.e2e.helpers import evaluate, line, path, process_gone, wait_output
 from tests.e2e.session_tree import SessionTree
 
@@ -293,3 +293,37 @@ def test_a_child_on_another_python_is_debugged_even_without_the_parents_backend(
         subProcessWait=60,
     )
     _two_children_stop_and_exit(tree, "words", "['other']", 3)
+
+
+@pytest.mark.parametrize("setting", ["default", "off"])
+def test_children_of_a_program_that_called_dapper_listen(tree_factory, frame_eval, setting):
+    """``dapper.listen()`` + an attach: the program's children are sessions too,
+    unless it called ``dapper.configure(subProcess=False)``."""
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
+    env["DAPPER_BACKEND"] = frame_eval.get("tracing_backend") or frame_eval["backend"]
+    program = subprocess.Popen(
+        [sys.executable, path("children/api_parent.py"), *(["off"] if setting == "off" else [])],
+        stdout=subprocess.PIPE,
+        env=env,
+        text=True,
+    )
+    try:
+        port = int(program.stdout.readline().split()[1])
+        tree = tree_factory(breakpoints={path(CHILD): [{"line": line(CHILD, "child")}]})
+        tree.attach(connect={"host": "127.0.0.1", "port": port}, frameEval=frame_eval)
+        if setting == "off":
+            out, _ = program.communicate(timeout=TIMEOUT)
+            assert "child got ['api']" in out and "parent: child exited with 3" in out
+            assert tree.children == []
+            return
+        [child] = tree.wait_children(1)
+        stop = child.wait_stopped("breakpoint")
+        assert evaluate(child, stop["body"]["threadId"], "words") == "['api']"
+        child.request("continue", {"threadId": stop["body"]["threadId"]})
+        assert child.wait_exit() == 3
+        out, _ = program.communicate(timeout=TIMEOUT)
+        assert "parent: child exited with 3" in out
+    finally:
+        if program.poll() is None:
+            program.kill()
+            program.wait()
