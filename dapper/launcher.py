@@ -157,6 +157,29 @@ def run_program(kind: str, target: str, program_args: list[str]) -> None:
     exec(code, main.__dict__)  # noqa: S102 - running the user's -c program
 
 
+def plain_orig_argv(
+    kind: str, target: str, program_args: list[str], orig_argv: list[str], original: list[Any]
+) -> list[str] | None:
+    """``sys.orig_argv`` as a plain run of the program has it, or None to leave
+    it. Reloaders (werkzeug's, Django's autoreload) re-run the program from it;
+    with the launcher's own command they would start a second launcher.
+
+    A child gets the command its parent asked for (``original``); the launched
+    program keeps the interpreter's options from ``python [options] -m dapper``.
+    """
+    if len(original) == 2 and isinstance(original[1], list):
+        argv = original[1]
+        return list(argv) if all(isinstance(a, str) for a in argv) else None
+    for i in range(1, len(orig_argv) - 1):
+        if orig_argv[i] == "-m" and orig_argv[i + 1] in ("dapper", "dapper.launcher"):
+            options = orig_argv[1:i]
+            break
+    else:
+        return None
+    program = [target] if kind == "file" else [kind, target]
+    return [orig_argv[0], *options, *program, *program_args]
+
+
 def _set_script_path(entry: str) -> None:
     """sys.path[0] as a plain run of the program would have it (the launcher's
     own entry is replaced, not pushed down)."""
@@ -231,6 +254,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"dapper: can't open file {args.target!r}: no such file", file=sys.stderr)
         return 2
 
+    plain = plain_orig_argv(
+        args.kind, args.target, args.program_args, list(sys.orig_argv), inherited.original
+    )
+    if plain is not None:
+        sys.orig_argv = plain
     name = child_session.child_name(args.kind, args.target)
     early: child_session.EarlyAnnouncement | None = None
     listener = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dapper.core.breakpoints import BreakpointStatus
+from dapper.core.breakpoints import NOT_LOADED_MESSAGE, BreakpointStatus
 
 
 def dap_breakpoint(status: BreakpointStatus) -> dict[str, Any]:
@@ -16,6 +16,9 @@ def dap_breakpoint(status: BreakpointStatus) -> dict[str, Any]:
         result["line"] = status.line
     if status.message:
         result["message"] = status.message
+    if status.message == NOT_LOADED_MESSAGE and not status.verified:
+        # verified once its module loads (DAP's machine-readable reason)
+        result["reason"] = "pending"
     return result
 
 

@@ -24,6 +24,8 @@ class Breakpoint:
     hits: int = 0
     commands: list[str] = field(default_factory=list)
     verified: bool = False
+    #: not verified yet, but will be once its module loads
+    pending: bool = False
     message: str | None = None
 
     def where(self) -> str:

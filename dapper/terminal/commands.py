@@ -91,7 +91,7 @@ class Commands:
         except TerminalRequestError:
             session.breakpoints.remove(bp.number)
             raise
-        if bp.file and not bp.verified:
+        if bp.file and not bp.verified and not bp.pending:
             session.delete_breakpoint(bp)
             raise CommandError(
                 f"cannot set a breakpoint at {arg.split(',')[0].strip()}: {bp.message or 'not a line with code'}"

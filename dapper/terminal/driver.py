@@ -445,6 +445,7 @@ class TerminalDriver:
 
 def _record(bp: Breakpoint, result: dict[str, Any]) -> None:
     bp.verified = bool(result.get("verified"))
+    bp.pending = not bp.verified and result.get("reason") == "pending"
     bp.message = result.get("message")
     if bp.file and isinstance(result.get("line"), int):
         bp.line = result["line"]

@@ -151,6 +151,9 @@ def test_a_child_sees_the_environment_and_sys_path_of_a_plain_run(tree_factory, 
     seen = json.loads(debugged.split("CHILD ", 1)[1])
     assert seen["environ"] == expected["environ"]
     assert seen["path"] == expected["path"]
+    assert seen["orig_argv"] == expected["orig_argv"]
+    root = debugged.split("ROOT ", 1)[1].splitlines()[0]
+    assert json.loads(root) == json.loads(plain.split("ROOT ", 1)[1].splitlines()[0])
     # The non-Python grandchild (env) started by the debugged child sees nothing of Dapper.
     assert seen["shell"] == expected["shell"]
     # Only the Python child became a session; /usr/bin/env ran untouched.

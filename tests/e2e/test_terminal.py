@@ -12,6 +12,7 @@ import sys
 
 import pytest
 
+from tests.e2e import helpers
 from tests.e2e.conftest import FIXTURES
 from tests.e2e.terminal_runner import REPO_ROOT
 
@@ -38,6 +39,17 @@ def test_readme_command_prints_stop_value_and_stack(run):
     assert re.search(r"  .*fib\.py\(13\)<module>\(\)\n-> print", where)
     assert re.search(r"> .*fib\.py\(7\)fib\(\)\n-> return n", where)
     assert "\x1b[" not in out, "no colours when stdout is not a terminal"
+
+
+def test_a_breakpoint_in_a_module_not_imported_yet_is_kept_and_stops(run):
+    lazy = str(FIXTURES / "lazy_mod.py")
+    body = helpers.line("lazy_mod.py", "lazy_body")
+    target = str(FIXTURES / "bp_target.py")
+    terminal = run("-c", f"b {lazy}:{body}", "-c", "c", "-c", "p result", "-c", "q", target)
+    terminal.wait()
+    out = terminal.output
+    assert re.search(rf"Breakpoint 1 at .*lazy_mod\.py:{body} \(pending: .+\)\n", out)
+    assert re.search(rf"> .*lazy_mod\.py\({body}\)work\(\)\n", out)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
