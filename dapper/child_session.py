@@ -9,7 +9,6 @@ start sessions, or nobody attaches within the link's wait, the program runs on
 from __future__ import annotations
 
 import os
-import threading
 import time
 from typing import Any
 
@@ -32,50 +31,23 @@ def child_name(kind: str, target: str) -> str:
 def wait_for_session(engine: Any, link: ChildLink, name: str, port: int) -> bool:
     """Announce this process and wait until its session is configured (bounded);
     whether it was."""
-    session = EarlyAnnouncement(link, name, port, engine.access_token)
-    session.send()
-    return session.wait(engine)
-
-
-class EarlyAnnouncement:
-    """The announcement sent from a thread while the engine is still being
-    imported: the client starts this child's session (often a new adapter
-    process) meanwhile, and the engine answers its connection, held in the
-    listener's backlog, once it is up."""
-
-    def __init__(self, link: ChildLink, name: str, port: int, token: str | None) -> None:
-        self._link = link
-        self._announcement = Announcement(link)
-        self._hello = {
+    deadline = time.monotonic() + link.wait
+    announcement = Announcement(link)
+    answer = announcement.send_hello(
+        {
             "pid": os.getpid(),
             "ppid": os.getppid(),
             "name": name,
             "port": port,
-            "accessToken": token,
+            "accessToken": engine.access_token,
         }
-        self._answer: dict[str, Any] = {}
-        self._deadline = time.monotonic() + link.wait
-        self._thread: threading.Thread | None = None
-
-    def send(self) -> None:
-        self._answer = self._announcement.send_hello(self._hello)
-
-    def start(self) -> None:
-        """``send`` on a thread of its own."""
-        self._thread = threading.Thread(target=self.send, name="dapper.announce", daemon=True)
-        self._thread.start()
-
-    def wait(self, engine: Any) -> bool:
-        """Until the session is configured (at most the link's wait from the
-        announcement on); whether it was."""
-        try:
-            if self._thread is not None:
-                self._thread.join(max(0.0, self._deadline - time.monotonic()))
-            if not self._answer.get("attach"):
-                return False
-            if not engine.configured.wait(max(0.0, self._deadline - time.monotonic())):
-                self._announcement.send({"timeout": self._link.wait})
-                return False
-            return True
-        finally:
-            self._announcement.close()
+    )
+    try:
+        if not answer.get("attach"):
+            return False
+        if not engine.configured.wait(max(0.0, deadline - time.monotonic())):
+            announcement.send({"timeout": link.wait})
+            return False
+        return True
+    finally:
+        announcement.close()

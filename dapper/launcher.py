@@ -32,7 +32,6 @@ from dapper._frame_eval.config import FrameEvalConfig
 from dapper.core import thread_events
 from dapper.engine import console_log
 from dapper.protocol import child_link
-from dapper.protocol.connection import bound_listener
 
 if TYPE_CHECKING:
     from dapper.engine.engine import Engine
@@ -260,22 +259,6 @@ def main(argv: list[str] | None = None) -> int:
     if plain is not None:
         sys.orig_argv = plain
     name = child_session.child_name(args.kind, args.target)
-    early: child_session.EarlyAnnouncement | None = None
-    listener = None
-    if args.child and args.listen and inherited.children is not None:
-        # Announced before the engine is imported: the client starts this
-        # child's session meanwhile, and its connection waits in the backlog.
-        token = access_token.generate()
-        try:
-            listener = bound_listener(*address)
-        except OSError as exc:
-            print(f"dapper: cannot listen on {address[0]}:{address[1]}: {exc}", file=sys.stderr)
-            return 2
-        port = listener.getsockname()[1]
-        early = child_session.EarlyAnnouncement(inherited.children, name, port, token)
-        early.start()
-    elif args.child:
-        token = access_token.generate()
 
     from dapper.engine.engine import Engine, flush_standard_streams
 
@@ -290,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     engine = Engine(
         config,
         launched_by_adapter=args.adapter,
-        access_token=token,
+        access_token=access_token.generate() if args.child else token,
     )
     console_log.route_to_client(engine.send_to_client)
     os.register_at_fork(after_in_child=engine.forget_in_forked_child)
@@ -302,8 +285,6 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.connect:
             engine.connect(*address, proof=connect_secret)
-        elif listener is not None:
-            host, port = engine.serve_listener(listener)
         else:
             host, port = engine.listen(*address)
             if not args.child:
@@ -319,9 +300,7 @@ def main(argv: list[str] | None = None) -> int:
         subprocess_patch.install(inherited.children)
         child_exits.install(inherited.children)
         fork_session.install(engine, inherited.children, name)
-    if early is not None:
-        early.wait(engine)
-    elif args.child and inherited.children is not None:
+    if args.child and inherited.children is not None:
         child_session.wait_for_session(engine, inherited.children, name, port)
     elif args.connect or args.wait_for_client:
         engine.configured.wait()

@@ -25,7 +25,7 @@ from dapper.engine.path_mapping import parse_path_mappings
 from dapper.engine.server import EngineServer
 from dapper.frameworks.templates import TemplateSupport
 from dapper.protocol.child_link import ChildLink
-from dapper.protocol.connection import Connection, bound_listener, socket_connection
+from dapper.protocol.connection import Connection, socket_connection
 from dapper.protocol.messages import RequestError
 
 if TYPE_CHECKING:
@@ -103,10 +103,12 @@ class Engine:
 
     def listen(self, host: str, port: int) -> tuple[str, int]:
         """Bind now (so a taken port fails at once), then accept clients one at a time."""
-        return self.serve_listener(bound_listener(host, port))
-
-    def serve_listener(self, listener: socket.socket) -> tuple[str, int]:
-        """Accept clients on a socket already bound and listening."""
+        listener = socket.socket(
+            socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM
+        )
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+        listener.listen(1)
         self._listener = listener
         self._start_thread(self._accept_loop, listener)
         return listener.getsockname()[:2]

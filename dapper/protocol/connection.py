@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import socket
 import threading
 from collections.abc import Callable
 from typing import IO, Any
@@ -130,15 +129,17 @@ def _encode_or_error(message: dict[str, Any]) -> bytes | None:
 
 def socket_connection(sock: Any, *, name: str, trace: TraceHook | None = None) -> Connection:
     """A ``Connection`` over a connected socket; closing it shuts the socket down."""
+    import socket as _socket
+
     # Small request/response messages: without this, delayed ACKs add ~40 ms a step.
     try:
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
     except (OSError, AttributeError):
         pass
 
     def closer() -> None:
         try:
-            sock.shutdown(socket.SHUT_RDWR)
+            sock.shutdown(_socket.SHUT_RDWR)
         except OSError:
             pass
         sock.close()
@@ -148,12 +149,3 @@ def socket_connection(sock: Any, *, name: str, trace: TraceHook | None = None) -
     )
     connection.socket = sock
     return connection
-
-
-def bound_listener(host: str, port: int, backlog: int = 1) -> socket.socket:
-    """A TCP socket bound to (host, port) and listening (a taken port fails here)."""
-    listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind((host, port))
-    listener.listen(backlog)
-    return listener
