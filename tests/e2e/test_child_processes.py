@@ -211,7 +211,10 @@ def test_a_child_serves_only_a_client_with_its_access_token(tree_factory, frame_
 
     tree.root.on_request = intrude_first
     try:
-        tree.launch(program=path("children/run_child.py"), frameEval=frame_eval)
+        # This client answers startDebugging only after two intruder sessions
+        # (two adapter starts); the child waits for that answer at most
+        # subProcessWait, so it is set above what two starts take on a loaded machine.
+        tree.launch(program=path("children/run_child.py"), frameEval=frame_eval, subProcessWait=120)
         [child] = tree.wait_children(1)
         stopped = child.wait_stopped("breakpoint")
         child.request("continue", {"threadId": stopped["body"]["threadId"]})
