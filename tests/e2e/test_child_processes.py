@@ -215,7 +215,8 @@ def test_a_child_serves_only_a_client_with_its_access_token(tree_factory, frame_
         # (two adapter starts); the child waits for that answer at most
         # subProcessWait, so it is set above what two starts take on a loaded machine.
         tree.launch(program=path("children/run_child.py"), frameEval=frame_eval, subProcessWait=120)
-        [child] = tree.wait_children(1)
+        # Three adapter starts (two intruders, then the child's session) come first.
+        [child] = tree.wait_children(1, timeout=3 * TIMEOUT)
         stopped = child.wait_stopped("breakpoint")
         child.request("continue", {"threadId": stopped["body"]["threadId"]})
         assert child.wait_exit() == 3
