@@ -91,35 +91,47 @@ def process_alive(pid: int) -> bool:
         return False
 
 
-def listening_program(code: str, *options: str, env: dict | None = None):
-    """``python -m dapper --listen 127.0.0.1:0 --wait-for-client OPTIONS -c CODE``:
-    (process, port, stderr lines up to the 'listening on' one)."""
+def backend_name(frame_eval: dict) -> str:
+    """The ``--backend`` / ``DAPPER_BACKEND`` name of a ``frame_eval`` parameter."""
+    return frame_eval.get("tracing_backend") or frame_eval["backend"]
+
+
+def listening(
+    *launcher_args: str,
+    host: str = "127.0.0.1",
+    env: dict | None = None,
+    cwd: str | None = None,
+    text: bool = False,
+) -> tuple[subprocess.Popen, int, list]:
+    """``python -m dapper --listen HOST:0 ARGS...``: (process, port, its stderr
+    lines up to the 'listening on' one, a printed token among them)."""
     full_env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), **(env or {}))
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "dapper",
-            "--listen",
-            "127.0.0.1:0",
-            "--wait-for-client",
-            *options,
-            "-c",
-            code,
-        ],
+        [sys.executable, "-m", "dapper", "--listen", f"{host}:0", *launcher_args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=full_env,
-        text=True,
+        cwd=cwd,
+        text=text,
     )
-    lines = []
+    lines: list = []
     while True:
-        text = proc.stderr.readline()
-        assert text, "".join(lines)
-        lines.append(text)
-        match = re.search(r"listening on .*:(\d+)$", text.strip())
+        said = proc.stderr.readline()
+        if not said:
+            stop_process(proc)
+            raise AssertionError(f"the launcher said {lines!r} and no 'listening on'")
+        lines.append(said)
+        match = re.search(
+            r"listening on .*:(\d+)$", said.strip() if text else said.decode().strip()
+        )
         if match:
             return proc, int(match.group(1)), lines
+
+
+def listening_program(code: str, *options: str, env: dict | None = None):
+    """``python -m dapper --listen 127.0.0.1:0 --wait-for-client OPTIONS -c CODE``:
+    (process, port, stderr lines up to the 'listening on' one)."""
+    return listening("--wait-for-client", *options, "-c", code, env=env, text=True)
 
 
 def attach_until_exit(port: int, **arguments) -> int:
@@ -145,21 +157,8 @@ def start_listening(
     *launcher_args: str, cwd: str | None = None, env_extra: dict | None = None
 ) -> tuple[subprocess.Popen, int]:
     """``python -m dapper --listen 127.0.0.1:0 ARGS...``: the process and its port."""
-    repo_root = Path(__file__).resolve().parents[2]
-    env = dict(os.environ, PYTHONPATH=str(repo_root), **(env_extra or {}))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "dapper", "--listen", "127.0.0.1:0", *launcher_args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-        cwd=cwd,
-    )
-    said = proc.stderr.readline().decode()
-    match = re.search(r"listening on [\d.]+:(\d+)", said)
-    if match is None:
-        stop_process(proc)
-        raise AssertionError(f"launcher said {said!r}")
-    return proc, int(match.group(1))
+    proc, port, _ = listening(*launcher_args, env=env_extra, cwd=cwd)
+    return proc, port
 
 
 def stop_process(proc: subprocess.Popen) -> None:

@@ -12,15 +12,11 @@ from contextlib import contextmanager
 
 from tests.e2e.conftest import fixture_path
 from tests.e2e.dap_client import REPO_ROOT, TIMEOUT, DapClient
-from tests.e2e.helpers import line, stop_process
-
-
-def _backend_flag(frame_eval: dict) -> str:
-    return frame_eval.get("tracing_backend") or frame_eval["backend"]
+from tests.e2e.helpers import backend_name, line, stop_process
 
 
 def _start(name: str, *args: str, frame_eval: dict) -> subprocess.Popen:
-    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), DAPPER_BACKEND=_backend_flag(frame_eval))
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), DAPPER_BACKEND=backend_name(frame_eval))
     return subprocess.Popen(
         [sys.executable, fixture_path(name), *args],
         stdout=subprocess.PIPE,
@@ -212,7 +208,7 @@ def test_listen_takes_an_access_token(frame_eval):
         "dapper.breakpoint()\n"
         "print('stopped and resumed', flush=True)\n"
     )
-    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), DAPPER_BACKEND=_backend_flag(frame_eval))
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), DAPPER_BACKEND=backend_name(frame_eval))
     proc = subprocess.Popen(
         [sys.executable, "-c", code],
         stdout=subprocess.PIPE,

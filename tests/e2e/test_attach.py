@@ -2,43 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import re
-import subprocess
-import sys
-
 from tests.e2e.conftest import fixture_path
-from tests.e2e.dap_client import REPO_ROOT, TIMEOUT, DapClient
+from tests.e2e.dap_client import TIMEOUT, DapClient
+from tests.e2e.helpers import backend_name, start_listening, stop_process
 
 PROGRAM = fixture_path("attach_threads.py")
 
 
-def _backend_flag(frame_eval: dict) -> str:
-    if frame_eval["backend"] == "tracing":
-        return frame_eval["tracing_backend"]
-    return frame_eval["backend"]
-
-
 def test_breakpoints_in_threads_started_before_and_after_attach(frame_eval):
-    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "dapper",
-            "--listen",
-            "127.0.0.1:0",
-            "--backend",
-            _backend_flag(frame_eval),
-            PROGRAM,
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-    )
+    proc, port = start_listening("--backend", backend_name(frame_eval), PROGRAM)
     dap = DapClient()
     try:
-        port = int(re.search(r":(\d+)$", proc.stderr.readline().decode().strip()).group(1))
         assert proc.stdout.readline() == b"early thread running\n"  # running before anyone attached
         dap.initialize()
         seq = dap.send_request("attach", {"connect": {"host": "127.0.0.1", "port": port}})
@@ -94,8 +68,4 @@ def test_breakpoints_in_threads_started_before_and_after_attach(frame_eval):
         assert dap.invalid == []
     finally:
         dap.close()
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
-        proc.stdout.close()
-        proc.stderr.close()
+        stop_process(proc)

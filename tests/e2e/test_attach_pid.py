@@ -17,16 +17,12 @@ import time
 import pytest
 
 from tests.e2e.dap_client import REPO_ROOT, TIMEOUT, DapClient
-from tests.e2e.helpers import line, path, stop_process
+from tests.e2e.helpers import backend_name, line, path, stop_process
 from tests.e2e.terminal_runner import TerminalRun
 
 TARGET = path("pid_target.py")
 HAS_REMOTE_EXEC = sys.version_info >= (3, 14)
 needs_remote_exec = pytest.mark.skipif(not HAS_REMOTE_EXEC, reason="sys.remote_exec is 3.14+")
-
-
-def _backend_flag(frame_eval: dict) -> str:
-    return frame_eval.get("tracing_backend") or frame_eval["backend"]
 
 
 class Target:
@@ -107,7 +103,7 @@ def _session(target: Target, marker: str) -> None:
 
 @needs_remote_exec
 def test_attach_detach_and_attach_again_leaves_the_program_as_it_was(frame_eval):
-    target = Target(env={"DAPPER_BACKEND": _backend_flag(frame_eval)})
+    target = Target(env={"DAPPER_BACKEND": backend_name(frame_eval)})
     try:
         before = target.state()
         _session(target, "worker")

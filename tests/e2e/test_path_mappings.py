@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from tests.e2e.dap_client import TIMEOUT, DapClient
-from tests.e2e.helpers import start_listening, stop_process
+from tests.e2e.helpers import backend_name, start_listening, stop_process
 
 MAIN = """\
 import sys
@@ -103,16 +103,12 @@ def _session(dap: DapClient, local: Path, remote: Path, elsewhere: Path) -> None
     )
 
 
-def _backend_flag(frame_eval: dict) -> str:
-    return frame_eval.get("tracing_backend") or frame_eval["backend"]
-
-
 def test_attach_with_path_mappings(tmp_path, frame_eval):
     local, remote, elsewhere = _trees(tmp_path)
     proc, port = start_listening(
         "--wait-for-client",
         "--backend",
-        _backend_flag(frame_eval),
+        backend_name(frame_eval),
         str(remote / "main.py"),
         str(elsewhere),
         cwd=str(remote),
