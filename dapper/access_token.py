@@ -9,6 +9,11 @@ every port Dapper opens is guarded by a secret:
   user code runs). The program's first bytes on the socket are
   :func:`connect_proof`; the adapter's :class:`ProvenAcceptor` checks them
   before it sends anything, and drops every connection that fails.
+- **listen attach** (``attach {"listen": ...}``, ``python -m dapper --connect``,
+  ``dapper.connect()``): the adapter waits and the program connects in. When the
+  client's ``attach`` carries a token (required beyond loopback), the program
+  must send :func:`connect_proof` of that same token first (from ``--token-file``
+  or :data:`TOKEN_ENV`), checked by :class:`ProvenAcceptor` as above.
 - **listen** (``python -m dapper --listen``, attach): the debuggee serves DAP and
   the client puts the token in the ``attach`` (or ``launch``) arguments under
   :data:`ATTACH_KEY`. Until that check passes only ``initialize`` and
@@ -28,7 +33,7 @@ import secrets
 import select
 import socket
 import time
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 
 #: Environment variable holding the token a ``--listen`` debuggee requires.
 TOKEN_ENV = "DAPPER_ACCESS_TOKEN"
@@ -89,7 +94,7 @@ def is_loopback(host: str) -> bool:
 
 def connect_proof(secret: str) -> bytes:
     """What a launched debuggee sends first on its connect-back socket."""
-    return _PROOF_MAGIC + secret.encode("ascii") + b"\n"
+    return _PROOF_MAGIC + secret.encode("utf-8", "surrogatepass") + b"\n"
 
 
 def send_connect_proof(sock: socket.socket, secret: str) -> None:
@@ -113,13 +118,17 @@ class ProvenAcceptor:
         *,
         proof_timeout: float = 5.0,
         max_pending: int = 16,
+        on_refused: Callable[[str], None] | None = None,
     ) -> None:
+        """``on_refused(peer)`` hears of each connection dropped (``HOST:PORT``)."""
         self._listener = listener
+        self._on_refused = on_refused
         self._expected = connect_proof(secret)
         self._proof_timeout = proof_timeout
         self._max_pending = max_pending
         #: socket -> (bytes so far, deadline)
         self._pending: dict[socket.socket, tuple[bytes, float]] = {}
+        self._peers: dict[socket.socket, str] = {}
         #: connections refused so far (for logs and tests)
         self.refused = 0
 
@@ -148,9 +157,10 @@ class ProvenAcceptor:
 
     def _accept_one(self) -> None:
         try:
-            sock, _ = self._listener.accept()
+            sock, peer = self._listener.accept()
         except OSError:
             return
+        self._peers[sock] = f"{peer[0]}:{peer[1]}"
         if len(self._pending) >= self._max_pending:
             self._drop(next(iter(self._pending)))
         sock.setblocking(False)
@@ -173,16 +183,22 @@ class ProvenAcceptor:
             return None
         del self._pending[sock]
         if not hmac.compare_digest(received, self._expected):
-            self.refused += 1
-            sock.close()
+            self._refuse(sock)
             return None
+        self._peers.pop(sock, None)
         sock.setblocking(True)
         return sock
 
     def _drop(self, sock: socket.socket) -> None:
         self._pending.pop(sock, None)
+        self._refuse(sock)
+
+    def _refuse(self, sock: socket.socket) -> None:
         self.refused += 1
+        peer = self._peers.pop(sock, "?")
         sock.close()
+        if self._on_refused is not None:
+            self._on_refused(peer)
 
     def close(self) -> None:
         """Close every connection still waiting to prove itself."""

@@ -134,13 +134,21 @@ def listen(address: Any, *, access_token: str | None = None) -> tuple[str, int]:
     return bound[0], bound[1]
 
 
-def connect(address: Any) -> None:
+def connect(address: Any, *, access_token: str | None = None) -> None:
     """Connect to an adapter that waits for this program (``attach`` with
-    ``listen: {host, port}``): for networks that only allow outbound connections."""
+    ``listen: {host, port}``): for networks that only allow outbound connections.
+
+    When the client's ``attach`` sets ``accessToken`` (required when the adapter
+    waits beyond loopback), pass the same token (``access_token``, else the
+    ``DAPPER_ACCESS_TOKEN`` environment variable): it is sent first, as proof.
+    """
+    from dapper import access_token as tokens
+
     host, port = _address(address)
+    token = access_token or os.environ.get(tokens.TOKEN_ENV) or None
     with _lock:
         engine = _start_engine()
-        engine.connect(host, port)
+        engine.connect(host, port, proof=token)
 
 
 def wait_for_client() -> None:

@@ -81,7 +81,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--token-file",
         metavar="PATH",
-        help="with --listen: clients must send this file's content as 'accessToken' in attach "
+        help="with --listen: clients must send this file's content as 'accessToken' in attach; "
+        "with --connect: the adapter's 'accessToken', sent to prove who we are "
         f"(or set ${access_token.TOKEN_ENV})",
     )
     parser.add_argument(
@@ -231,6 +232,19 @@ def listen_token(args: argparse.Namespace, host: str, env_token: str | None) -> 
     return token
 
 
+def connect_token(args: argparse.Namespace, env_token: str | None) -> str | None:
+    """The token ``--connect`` proves to an adapter that asked for one
+    (``attach`` with ``listen`` and ``accessToken``)."""
+    if args.no_token:
+        raise UsageError("--no-token only applies to --listen")
+    if args.token_file:
+        try:
+            return access_token.load_file(args.token_file)
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"cannot read the token file: {exc}") from None
+    return env_token
+
+
 def main(argv: list[str] | None = None) -> int:
     orphan_guard.die_with_parent()  # before anything else: the adapter may die any time
     # Secrets meant for us only: the program and its children never see them.
@@ -240,7 +254,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = parse_args(sys.argv[1:] if argv is None else argv)
         address = parse_address(args.listen or args.connect)
-        token = listen_token(args, address[0], env_token) if args.listen else None
+        if args.listen:
+            token = listen_token(args, address[0], env_token)
+        else:
+            token = connect_token(args, env_token)
     except UsageError as exc:
         print(f"dapper: {exc}", file=sys.stderr)
         return 2
@@ -273,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     engine = Engine(
         config,
         launched_by_adapter=args.adapter,
-        access_token=access_token.generate() if args.child else token,
+        access_token=access_token.generate() if args.child else (token if args.listen else None),
     )
     console_log.route_to_client(engine.send_to_client)
     os.register_at_fork(after_in_child=engine.forget_in_forked_child)
@@ -284,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
         engine.debugger.breakpoints.set_main_file(os.path.abspath(args.target))
     try:
         if args.connect:
-            engine.connect(*address, proof=connect_secret)
+            engine.connect(*address, proof=connect_secret or token)
         else:
             host, port = engine.listen(*address)
             if not args.child:

@@ -4,7 +4,8 @@
   DAP (``python -m dapper --listen``, ``dapper.listen()``); the adapter connects.
 - ``listen: {host, port}``: the adapter waits and the program connects in
   (``python -m dapper --connect``, ``dapper.connect()``), for networks that only
-  let the program's side open connections.
+  let the program's side open connections. With ``accessToken`` (required
+  beyond loopback) only a program that proves it knows the token is taken.
 - ``processId``: a running Python program that never imported Dapper; the
   adapter listens on loopback and has the program start an engine that
   connects back (``dapper.adapter.attach_pid``).
@@ -31,6 +32,8 @@ class AttachTarget:
     host: str = "127.0.0.1"
     port: int = 0
     pid: int = 0
+    #: ``listen``: the token the program must prove it knows (``accessToken``)
+    token: str | None = None
 
 
 def parse_attach_target(arguments: Any) -> AttachTarget:
@@ -57,12 +60,21 @@ def parse_attach_target(arguments: Any) -> AttachTarget:
             port = int(port)
         if not isinstance(port, int) or isinstance(port, bool) or not 0 <= port < 65536:
             raise RequestError("attach needs 'listen.port': an integer from 0 to 65535")
-        if not access_token.is_loopback(host):
+        token = arguments.get(access_token.ATTACH_KEY)
+        if token is not None and (not isinstance(token, str) or not token):
             raise RequestError(
-                f"attach 'listen' on {host!r}: the adapter only waits on a loopback address; "
-                "reach it from the program's host through an SSH tunnel (ssh -R) or a port-forward"
+                f"attach argument '{access_token.ATTACH_KEY}' must be a non-empty string"
             )
-        return AttachTarget("listen", host, port)
+        if token is None and not access_token.is_loopback(host):
+            raise RequestError(
+                f"attach 'listen' on {host!r}: whoever connects to it would be taken for the "
+                f"program, so beyond loopback it needs an access token: set "
+                f"'{access_token.ATTACH_KEY}' here, and give the program the same token "
+                f"(python -m dapper --connect ... --token-file PATH, ${access_token.TOKEN_ENV}, "
+                "or dapper.connect(..., access_token=...)); or wait on 127.0.0.1 behind an SSH "
+                "tunnel (ssh -R)"
+            )
+        return AttachTarget("listen", host, port, token=token)
     host, port = parse_attach(arguments)
     return AttachTarget("connect", host, port)
 
@@ -102,11 +114,14 @@ def accept(
     timeout: float | None = None,
     gave_up: Callable[[], str | None] = lambda: None,
     late: str = "the program did not connect in time",
+    on_refused: Callable[[str], None] | None = None,
 ) -> socket.socket:
     """Wait for the program to connect, until the client goes away, ``timeout``
     passes or ``gave_up()`` names a reason (all a clear error, never a hang).
     With ``secret``, only a connection that proves it knows it is taken."""
-    acceptor = access_token.ProvenAcceptor(listener, secret) if secret else None
+    acceptor = (
+        access_token.ProvenAcceptor(listener, secret, on_refused=on_refused) if secret else None
+    )
     listener.settimeout(0.2)
     deadline = None if timeout is None else time.monotonic() + timeout
     try:

@@ -230,7 +230,9 @@ def start_from_command_line(
     """``python -m dapper (--listen|--connect) ADDRESS --pid PID``: start the
     engine in the program and say where it is; the exit code tells how it went."""
     try:
-        injection = PidAttach(pid, how=how, host=host, port=port, token=token)
+        # Listening, clients send the token; connecting, the engine proves it.
+        keys = {"token": token} if how == "listen" else {"secret": token}
+        injection = PidAttach(pid, how=how, host=host, port=port, **keys)
     except AttachError as exc:
         print(f"dapper: {exc}", file=sys.stderr)
         return 1

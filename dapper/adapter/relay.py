@@ -155,10 +155,20 @@ class AdapterRelay:
         if target.how == "listen":
             listener = attach.bind(target.host, target.port)
             host, port = listener.getsockname()[:2]
+            guarded = " (it must send the access token)" if target.token else ""
             self._send_output(
-                "console", f"Dapper: waiting for the program to connect to {host}:{port}\n"
+                "console",
+                f"Dapper: waiting for the program to connect to {host}:{port}{guarded}\n",
             )
-            return attach.accept(listener, self._done)
+            return attach.accept(
+                listener,
+                self._done,
+                secret=target.token,
+                on_refused=lambda peer: self._send_output(
+                    "console",
+                    f"Dapper: refused a connection from {peer}: it did not send the access token\n",
+                ),
+            )
         from dapper.adapter import attach_pid
 
         listener = attach.bind("127.0.0.1", 0)

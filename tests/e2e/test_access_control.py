@@ -153,3 +153,44 @@ def test_listen_beyond_loopback_generates_a_token_or_warns_with_no_token(frame_e
     assert "WARNING: --no-token" in no_token["stderr"]
     assert no_token["attach"]["success"] is True
     assert no_token["exit_code"] == 5
+
+
+def test_debugging_a_program_on_another_host_needs_the_token_both_ways(frame_eval, tmp_path):
+    """Host A and host B are network namespaces joined by veth (tests/e2e/netns/two_hosts.py)."""
+    outcome = run_in_netns("tests.e2e.netns.remote_scenario", json.dumps(frame_eval), str(tmp_path))
+    program = str(tmp_path / "remote_program.py")
+
+    # The program on B serves DAP on 0.0.0.0 with a generated token, printed once.
+    listen = outcome["listen"]
+    token = listen["token"]
+    assert re.fullmatch(r"[0-9a-f]{64}", token), listen["stderr"]
+    assert listen["stderr"].count(token) == 1
+    # From A, no token and a wrong token are refused with the reason, and logged on B
+    # with A's address; the program still waits for a client.
+    refusal = "this debuggee requires an access token: send it as 'accessToken'"
+    assert [message.startswith(refusal) for message in listen["refusals"]] == [True, True]
+    assert re.search(r"refused 10\.77\.0\.1:\d+: 'attach' with no access token", listen["stderr"])
+    assert re.search(
+        r"refused 10\.77\.0\.1:\d+: 'attach' with a wrong access token", listen["stderr"]
+    )
+    assert listen["waiting_after_refusals"]
+    # The right token debugs it: a breakpoint, a value, the exit code.
+    assert listen["attached"] and listen["invalid"] == []
+    assert listen["frame"] == [program, 3] and listen["i"] == "1"
+    assert listen["exit_code"] == 5 and listen["returncode"] == 5
+    assert listen["program_stdout"] == "total 3\n"
+
+    # The adapter on A waits on its own address for the program on B.
+    reverse = outcome["reverse"]
+    assert "(it must send the access token)" in reverse["waiting"]
+    # An impostor on B with a wrong proof gets nothing, and the client is told.
+    assert reverse["impostor_received"] == "b''"
+    assert re.match(r"Dapper: refused a connection from 10\.77\.0\.2:\d+", reverse["refused"])
+    # The program proving the token is debugged.
+    assert reverse["attached"] and reverse["invalid"] == []
+    assert reverse["frame"] == [program, 3] and reverse["i"] == "1"
+    assert reverse["exit_code"] == 5 and reverse["returncode"] == 5
+    assert reverse["program_stdout"] == "total 3\n"
+    # Waiting beyond loopback without a token is refused, saying what to do.
+    assert "beyond loopback it needs an access token" in reverse["without_token"]
+    assert "--token-file" in reverse["without_token"]

@@ -10,15 +10,24 @@ import subprocess
 import sys
 from contextlib import contextmanager
 
+import pytest
+
 from tests.e2e.conftest import fixture_path
 from tests.e2e.dap_client import REPO_ROOT, TIMEOUT, DapClient
 from tests.e2e.helpers import backend_name, line, stop_process
 
 
-def _start(name: str, *args: str, frame_eval: dict) -> subprocess.Popen:
-    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), DAPPER_BACKEND=backend_name(frame_eval))
+def _start(name: str, *args: str, frame_eval: dict, env: dict | None = None) -> subprocess.Popen:
+    """Run the fixture ``name`` (or ``-c`` code) with this checkout importable."""
+    env = dict(
+        os.environ,
+        PYTHONPATH=str(REPO_ROOT),
+        DAPPER_BACKEND=backend_name(frame_eval),
+        **(env or {}),
+    )
+    command = [name] if name == "-c" else [fixture_path(name)]
     return subprocess.Popen(
-        [sys.executable, fixture_path(name), *args],
+        [sys.executable, *command, *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=env,
@@ -98,20 +107,38 @@ def test_listen_from_the_main_thread(frame_eval):
         stop_process(proc)
 
 
-def test_connect_to_an_adapter_that_listens(frame_eval):
+@pytest.mark.parametrize("token", [None, "s3cret"], ids=["no-token", "token"])
+def test_connect_to_an_adapter_that_listens(frame_eval, token):
     name = "api_main_thread.py"
     dap = DapClient()
     proc = None
+    guard = {} if token is None else {"accessToken": token}
     try:
-        seq = _attach(dap, {"listen": {"host": "127.0.0.1", "port": 0}})
+        seq = _attach(dap, {"listen": {"host": "127.0.0.1", "port": 0}, **guard})
         waiting = dap.wait_for(
             lambda m: (
                 m.get("event") == "output" and "waiting for the program" in m["body"]["output"]
             ),
             what="the adapter's listening address",
         )
-        port = int(re.search(r":(\d+)\n", waiting["body"]["output"]).group(1))
-        proc = _start(name, "connect", str(port), frame_eval=frame_eval)
+        port = int(re.search(r"127\.0\.0\.1:(\d+)", waiting["body"]["output"]).group(1))
+        if token is not None:
+            # A program without the token is refused; the client hears of it.
+            unproven = _start(name, "connect", str(port), frame_eval=frame_eval)
+            refused = dap.wait_for(
+                lambda m: m.get("event") == "output" and "refused" in m["body"]["output"],
+                what="the refusal of a program without the token",
+            )
+            assert "did not send the access token" in refused["body"]["output"]
+            stop_process(unproven)
+        # dapper.connect() sends the token from DAPPER_ACCESS_TOKEN.
+        proc = _start(
+            name,
+            "connect",
+            str(port),
+            frame_eval=frame_eval,
+            env={"DAPPER_ACCESS_TOKEN": token or ""},
+        )
         assert proc.stdout.readline() == "connected before: False\n"
         dap.wait_event("initialized")
         dap.configure()
@@ -208,14 +235,7 @@ def test_listen_takes_an_access_token(frame_eval):
         "dapper.breakpoint()\n"
         "print('stopped and resumed', flush=True)\n"
     )
-    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), DAPPER_BACKEND=backend_name(frame_eval))
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-        text=True,
-    )
+    proc = _start("-c", code, frame_eval=frame_eval)
     try:
         port = _port(proc)
         wrong = DapClient()
