@@ -73,7 +73,10 @@ def _connect(listener: socket.socket) -> socket.socket:
 
 def test_acceptor_passes_over_silent_and_wrong_connections(listener):
     secret = access_token.generate()
-    acceptor = access_token.ProvenAcceptor(listener, secret, proof_timeout=30)
+    refused: list[str] = []
+    acceptor = access_token.ProvenAcceptor(
+        listener, secret, proof_timeout=30, on_refused=refused.append
+    )
     silent = _connect(listener)
     wrong = _connect(listener)
     wrong.sendall(access_token.connect_proof(access_token.generate()))
@@ -89,6 +92,9 @@ def test_acceptor_passes_over_silent_and_wrong_connections(listener):
         wrong.settimeout(10)
         assert wrong.recv(100) == b""
         assert acceptor.refused == 1
+        # The refusal names the peer it came from.
+        host, port = wrong.getsockname()[:2]
+        assert refused == [f"{host}:{port}"]
         acceptor.close()
         silent.settimeout(10)
         assert silent.recv(100) == b""

@@ -6,8 +6,9 @@ import sys
 
 import pytest
 
+from dapper.adapter.attach import parse_attach_target
 from dapper.adapter.launch_config import parse_attach, parse_launch
-from dapper.launcher import UsageError, parse_address, parse_args
+from dapper.launcher import UsageError, connect_token, parse_address, parse_args
 from dapper.protocol.messages import RequestError
 
 
@@ -129,3 +130,24 @@ def test_launcher_usage_errors(argv):
     with pytest.raises(SystemExit) as info:
         parse_args(argv)
     assert info.value.code == 2
+
+
+def test_listen_attach_beyond_loopback_needs_a_token():
+    with pytest.raises(RequestError, match="beyond loopback it needs an access token"):
+        parse_attach_target({"listen": {"host": "0.0.0.0", "port": 0}})
+    with pytest.raises(RequestError, match="'accessToken' must be a non-empty string"):
+        parse_attach_target({"listen": {"port": 0}, "accessToken": ""})
+    target = parse_attach_target({"listen": {"host": "10.0.0.5", "port": 7}, "accessToken": "t"})
+    assert (target.how, target.host, target.port, target.token) == ("listen", "10.0.0.5", 7, "t")
+    # On loopback the token is optional.
+    assert parse_attach_target({"listen": {"port": 0}}).token is None
+
+
+def test_connect_takes_its_token_from_the_file_or_the_environment(tmp_path):
+    token_file = tmp_path / "token"
+    token_file.write_text(" from-file\n", encoding="utf-8")
+    args = parse_args(["--connect", "h:1", "--token-file", str(token_file), "app.py"])
+    assert connect_token(args, "from-env") == "from-file"
+    assert connect_token(parse_args(["--connect", "h:1", "app.py"]), "from-env") == "from-env"
+    with pytest.raises(UsageError, match="--no-token only applies to --listen"):
+        connect_token(parse_args(["--connect", "h:1", "--no-token", "app.py"]), None)
