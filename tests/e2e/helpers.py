@@ -102,12 +102,14 @@ def listening(
     env: dict | None = None,
     cwd: str | None = None,
     text: bool = False,
+    wrapper: tuple[str, ...] = (),
 ) -> tuple[subprocess.Popen, int, list]:
-    """``python -m dapper --listen HOST:0 ARGS...``: (process, port, its stderr
-    lines up to the 'listening on' one, a printed token among them)."""
+    """``python -m dapper --listen HOST:0 ARGS...`` (run by ``wrapper`` if
+    given): (process, port, its stderr lines up to the 'listening on' one, a
+    printed token among them)."""
     full_env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), **(env or {}))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "dapper", "--listen", f"{host}:0", *launcher_args],
+        [*wrapper, sys.executable, "-m", "dapper", "--listen", f"{host}:0", *launcher_args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=full_env,
@@ -154,10 +156,13 @@ def attach_until_exit(port: int, **arguments) -> int:
 
 
 def start_listening(
-    *launcher_args: str, cwd: str | None = None, env_extra: dict | None = None
+    *launcher_args: str,
+    cwd: str | None = None,
+    env_extra: dict | None = None,
+    wrapper: tuple[str, ...] = (),
 ) -> tuple[subprocess.Popen, int]:
     """``python -m dapper --listen 127.0.0.1:0 ARGS...``: the process and its port."""
-    proc, port, _ = listening(*launcher_args, env=env_extra, cwd=cwd)
+    proc, port, _ = listening(*launcher_args, env=env_extra, cwd=cwd, wrapper=wrapper)
     return proc, port
 
 

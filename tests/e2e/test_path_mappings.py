@@ -4,7 +4,11 @@ a copy in another ("local"), as with a container or another host."""
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 from pathlib import Path
+
+import pytest
 
 from tests.e2e.dap_client import TIMEOUT, DapClient
 from tests.e2e.helpers import backend_name, start_listening, stop_process
@@ -167,3 +171,187 @@ def test_bad_path_mappings_are_a_clear_error(dap, tmp_path):
     )
     assert not response["success"]
     assert "pathMappings[0]" in response["message"]
+
+
+# ------------------------------------------------ justMyCode by the remote path
+
+APP = """\
+import sys
+sys.path.insert(0, sys.argv[1])
+import vendorlib
+
+
+def on_item(item):
+    return item * 10  # @callback
+
+
+def main():
+    result = vendorlib.apply(on_item, 4)  # @apply
+    print("result", result)  # @after
+    try:
+        raise LookupError("in user code")  # @userraise
+    except LookupError:
+        pass
+
+
+main()
+"""
+LIBRARY = """\
+def apply(function, value):
+    try:
+        raise KeyError("raised and caught inside the library")
+    except KeyError:
+        pass
+    return function(value + 1)  # @lib
+"""
+
+
+def test_just_my_code_classifies_by_the_remote_path(tmp_path, frame_eval):
+    """The library is in a remote site-packages, its local copy in a plain folder;
+    the app is in a plain remote folder, its local copy under 'site-packages-work'.
+    Classifying by the local path would get both wrong."""
+    local_app, local_lib = tmp_path / "local/site-packages-work/app", tmp_path / "local/vendored"
+    remote_app, remote_lib = tmp_path / "srv/app", tmp_path / "srv/venv/lib/site-packages"
+    for folder, name, text in (
+        (local_app, "main.py", APP),
+        (remote_app, "main.py", APP),
+        (local_lib, "vendorlib.py", LIBRARY),
+        (remote_lib, "vendorlib.py", LIBRARY),
+    ):
+        folder.mkdir(parents=True)
+        (folder / name).write_text(text)
+    main_local, lib_local = str(local_app / "main.py"), str(local_lib / "vendorlib.py")
+    proc, port = start_listening(
+        "--wait-for-client",
+        "--backend",
+        backend_name(frame_eval),
+        str(remote_app / "main.py"),
+        str(remote_lib),
+        cwd=str(remote_app),
+    )
+    dap = DapClient()
+    try:
+        dap.initialize()
+        seq = dap.send_request(
+            "attach",
+            {
+                "connect": {"host": "127.0.0.1", "port": port},
+                "justMyCode": True,
+                "pathMappings": [
+                    {"localRoot": str(local_app), "remoteRoot": str(remote_app)},
+                    {"localRoot": str(local_lib), "remoteRoot": str(remote_lib)},
+                ],
+            },
+        )
+        dap.wait_event("initialized")
+        dap.configure(
+            breakpoints={main_local: [{"line": _line(APP, "apply")}]}, exception_filters=["raised"]
+        )
+        assert dap.wait_response(seq)["success"]
+
+        def where(thread_id: int) -> list[tuple]:
+            frames = dap.request("stackTrace", {"threadId": thread_id})["body"]["stackFrames"]
+            return [(f["source"]["path"], f["line"], f.get("presentationHint")) for f in frames]
+
+        # The first stop is the breakpoint: the library's own caught KeyError
+        # (raised before it) was not the user's, so "raised" skipped it.
+        thread_id = dap.wait_stopped("breakpoint")["body"]["threadId"]
+        assert where(thread_id)[0] == (main_local, _line(APP, "apply"), None)
+        # Step in: over the library, into the user's callback it calls.
+        dap.request("stepIn", {"threadId": thread_id})
+        assert dap.wait_stopped("step")["body"]["threadId"] == thread_id
+        assert where(thread_id)[:3] == [
+            (main_local, _line(APP, "callback"), None),
+            (lib_local, _line(LIBRARY, "lib"), "subtle"),  # library code, shown by its local path
+            (main_local, _line(APP, "apply"), None),
+        ]
+        # Step in again: back through the library, to the user's next line.
+        dap.request("stepIn", {"threadId": thread_id})
+        dap.wait_stopped("step")
+        assert where(thread_id)[0] == (main_local, _line(APP, "after"), None)
+        # "raised" is on: the user's own exception stops.
+        dap.request("continue", {"threadId": thread_id})
+        dap.wait_stopped("exception")
+        assert where(thread_id)[0] == (main_local, _line(APP, "userraise"), None)
+        dap.request("continue", {"threadId": thread_id})
+        assert dap.wait_event("exited")["body"]["exitCode"] == 0
+        assert proc.wait(timeout=TIMEOUT) == 0
+        assert b"result 50" in proc.stdout.read()
+        assert dap.invalid == []
+    finally:
+        dap.close()
+        stop_process(proc)
+
+
+# ------------------------------------------------ a remote path the client lacks
+
+CONTAINER_APP, CONTAINER_OTHER = "/mnt/dapper-app", "/mnt/dapper-elsewhere"
+
+
+def _in_a_container(source: Path) -> tuple[str, ...]:
+    """A wrapper that runs its command with ``source``'s files at CONTAINER_APP
+    and ``source/elsewhere``'s at CONTAINER_OTHER, in a mount namespace of its
+    own: like a container, those paths exist for the program only."""
+    if shutil.which("unshare") is None:
+        pytest.skip("unshare (util-linux) is not installed")
+    probe = subprocess.run(
+        ["unshare", "-rm", "mount", "-t", "tmpfs", "tmpfs", "/mnt"], capture_output=True
+    )
+    if probe.returncode != 0:
+        pytest.skip(f"unprivileged mount namespaces are not available: {probe.stderr!r}")
+    script = (
+        'mount -t tmpfs tmpfs /mnt && mkdir "$APP" "$OTHER" && '
+        'cp "$SRC"/main.py "$APP"/ && cp "$SRC"/elsewhere/shared.py "$OTHER"/ && '
+        'cd "$APP" && exec "$0" "$@"'
+    )
+    return (
+        "env",
+        f"SRC={source}",
+        f"APP={CONTAINER_APP}",
+        f"OTHER={CONTAINER_OTHER}",
+        "unshare",
+        "-rm",
+        "sh",
+        "-c",
+        script,
+    )
+
+
+def test_remote_root_that_does_not_exist_on_the_client(tmp_path, frame_eval):
+    """The Docker case: the program runs at /mnt/dapper-app, a path the client's
+    machine does not have; breakpoints, frames and sources still work."""
+    local = tmp_path / "local"
+    source = tmp_path / "image"
+    (source / "elsewhere").mkdir(parents=True)
+    local.mkdir()
+    (local / "main.py").write_text(MAIN)
+    (source / "main.py").write_text(MAIN + REMOTE_ONLY)
+    (source / "elsewhere" / "shared.py").write_text(SHARED)
+    assert not os.path.exists(CONTAINER_APP)
+    proc, port = start_listening(
+        "--wait-for-client",
+        "--backend",
+        backend_name(frame_eval),
+        f"{CONTAINER_APP}/main.py",
+        CONTAINER_OTHER,
+        wrapper=_in_a_container(source),
+    )
+    dap = DapClient()
+    try:
+        dap.initialize()
+        seq = dap.send_request(
+            "attach",
+            {
+                "connect": {"host": "127.0.0.1", "port": port},
+                "pathMappings": [{"localRoot": str(local), "remoteRoot": CONTAINER_APP}],
+            },
+        )
+        dap.wait_event("initialized")
+        _session(dap, local, Path(CONTAINER_APP), Path(CONTAINER_OTHER))
+        assert dap.wait_response(seq)["success"]
+        assert proc.wait(timeout=TIMEOUT) == 0
+        assert b"result 42" in proc.stdout.read()
+        assert dap.invalid == []
+    finally:
+        dap.close()
+        stop_process(proc)
