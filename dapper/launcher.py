@@ -201,16 +201,20 @@ def exit_code_of(exc: SystemExit) -> int:
     return 1
 
 
+def _token_file(path: str) -> str:
+    try:
+        return access_token.load_file(path)
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"cannot read the token file: {exc}") from None
+
+
 def listen_token(args: argparse.Namespace, host: str, env_token: str | None) -> str | None:
     """The token ``--listen`` requires: from ``--token-file`` or the environment;
     generated (and printed once) beyond loopback; None with ``--no-token``."""
     if args.token_file and args.no_token:
         raise UsageError("--token-file and --no-token exclude each other")
     if args.token_file:
-        try:
-            return access_token.load_file(args.token_file)
-        except (OSError, ValueError) as exc:
-            raise UsageError(f"cannot read the token file: {exc}") from None
+        return _token_file(args.token_file)
     if env_token:
         return env_token
     if access_token.is_loopback(host):
@@ -238,10 +242,7 @@ def connect_token(args: argparse.Namespace, env_token: str | None) -> str | None
     if args.no_token:
         raise UsageError("--no-token only applies to --listen")
     if args.token_file:
-        try:
-            return access_token.load_file(args.token_file)
-        except (OSError, ValueError) as exc:
-            raise UsageError(f"cannot read the token file: {exc}") from None
+        return _token_file(args.token_file)
     return env_token
 
 

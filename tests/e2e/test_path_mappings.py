@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -107,39 +108,54 @@ def _session(dap: DapClient, local: Path, remote: Path, elsewhere: Path) -> None
     )
 
 
-def test_attach_with_path_mappings(tmp_path, frame_eval):
-    local, remote, elsewhere = _trees(tmp_path)
+@contextmanager
+def _attached(
+    frame_eval: dict,
+    program_args: tuple[str, ...],
+    attach: dict,
+    *,
+    prints: bytes,
+    cwd: str | None = None,
+    wrapper: tuple[str, ...] = (),
+):
+    """The program under ``--listen``, a client attached with ``attach`` and
+    initialized (the attach response is checked after the block); yields
+    the client. The program must then exit 0 having printed ``prints``."""
     proc, port = start_listening(
         "--wait-for-client",
         "--backend",
         backend_name(frame_eval),
-        str(remote / "main.py"),
-        str(elsewhere),
-        cwd=str(remote),
+        *program_args,
+        cwd=cwd,
+        wrapper=wrapper,
     )
     dap = DapClient()
     try:
         dap.initialize()
-        seq = dap.send_request(
-            "attach",
-            {
-                "connect": {"host": "127.0.0.1", "port": port},
-                # Several mappings, with a trailing separator; the longest prefix wins.
-                "pathMappings": [
-                    {"localRoot": str(tmp_path / "nowhere"), "remoteRoot": str(tmp_path / "srv")},
-                    {"localRoot": str(local) + os.sep, "remoteRoot": str(remote)},
-                ],
-            },
-        )
+        seq = dap.send_request("attach", {"connect": {"host": "127.0.0.1", "port": port}, **attach})
         dap.wait_event("initialized")
-        _session(dap, local, remote, elsewhere)
+        yield dap
         assert dap.wait_response(seq)["success"]
         assert proc.wait(timeout=TIMEOUT) == 0
-        assert b"result 42" in proc.stdout.read()
+        assert prints in proc.stdout.read()
         assert dap.invalid == []
     finally:
         dap.close()
         stop_process(proc)
+
+
+def test_attach_with_path_mappings(tmp_path, frame_eval):
+    local, remote, elsewhere = _trees(tmp_path)
+    attach = {
+        # Several mappings, with a trailing separator; the longest prefix wins.
+        "pathMappings": [
+            {"localRoot": str(tmp_path / "nowhere"), "remoteRoot": str(tmp_path / "srv")},
+            {"localRoot": str(local) + os.sep, "remoteRoot": str(remote)},
+        ],
+    }
+    program = (str(remote / "main.py"), str(elsewhere))
+    with _attached(frame_eval, program, attach, prints=b"result 42", cwd=str(remote)) as dap:
+        _session(dap, local, remote, elsewhere)
 
 
 def test_launch_with_path_mappings(dap, tmp_path, frame_eval):
@@ -221,33 +237,18 @@ def test_just_my_code_classifies_by_the_remote_path(tmp_path, frame_eval):
         folder.mkdir(parents=True)
         (folder / name).write_text(text)
     main_local, lib_local = str(local_app / "main.py"), str(local_lib / "vendorlib.py")
-    proc, port = start_listening(
-        "--wait-for-client",
-        "--backend",
-        backend_name(frame_eval),
-        str(remote_app / "main.py"),
-        str(remote_lib),
-        cwd=str(remote_app),
-    )
-    dap = DapClient()
-    try:
-        dap.initialize()
-        seq = dap.send_request(
-            "attach",
-            {
-                "connect": {"host": "127.0.0.1", "port": port},
-                "justMyCode": True,
-                "pathMappings": [
-                    {"localRoot": str(local_app), "remoteRoot": str(remote_app)},
-                    {"localRoot": str(local_lib), "remoteRoot": str(remote_lib)},
-                ],
-            },
-        )
-        dap.wait_event("initialized")
+    attach = {
+        "justMyCode": True,
+        "pathMappings": [
+            {"localRoot": str(local_app), "remoteRoot": str(remote_app)},
+            {"localRoot": str(local_lib), "remoteRoot": str(remote_lib)},
+        ],
+    }
+    program = (str(remote_app / "main.py"), str(remote_lib))
+    with _attached(frame_eval, program, attach, prints=b"result 50", cwd=str(remote_app)) as dap:
         dap.configure(
             breakpoints={main_local: [{"line": _line(APP, "apply")}]}, exception_filters=["raised"]
         )
-        assert dap.wait_response(seq)["success"]
 
         def where(thread_id: int) -> list[tuple]:
             frames = dap.request("stackTrace", {"threadId": thread_id})["body"]["stackFrames"]
@@ -275,12 +276,6 @@ def test_just_my_code_classifies_by_the_remote_path(tmp_path, frame_eval):
         assert where(thread_id)[0] == (main_local, _line(APP, "userraise"), None)
         dap.request("continue", {"threadId": thread_id})
         assert dap.wait_event("exited")["body"]["exitCode"] == 0
-        assert proc.wait(timeout=TIMEOUT) == 0
-        assert b"result 50" in proc.stdout.read()
-        assert dap.invalid == []
-    finally:
-        dap.close()
-        stop_process(proc)
 
 
 # ------------------------------------------------ a remote path the client lacks
@@ -328,30 +323,8 @@ def test_remote_root_that_does_not_exist_on_the_client(tmp_path, frame_eval):
     (source / "main.py").write_text(MAIN + REMOTE_ONLY)
     (source / "elsewhere" / "shared.py").write_text(SHARED)
     assert not os.path.exists(CONTAINER_APP)
-    proc, port = start_listening(
-        "--wait-for-client",
-        "--backend",
-        backend_name(frame_eval),
-        f"{CONTAINER_APP}/main.py",
-        CONTAINER_OTHER,
-        wrapper=_in_a_container(source),
-    )
-    dap = DapClient()
-    try:
-        dap.initialize()
-        seq = dap.send_request(
-            "attach",
-            {
-                "connect": {"host": "127.0.0.1", "port": port},
-                "pathMappings": [{"localRoot": str(local), "remoteRoot": CONTAINER_APP}],
-            },
-        )
-        dap.wait_event("initialized")
+    attach = {"pathMappings": [{"localRoot": str(local), "remoteRoot": CONTAINER_APP}]}
+    program = (f"{CONTAINER_APP}/main.py", CONTAINER_OTHER)
+    wrapper = _in_a_container(source)
+    with _attached(frame_eval, program, attach, prints=b"result 42", wrapper=wrapper) as dap:
         _session(dap, local, Path(CONTAINER_APP), Path(CONTAINER_OTHER))
-        assert dap.wait_response(seq)["success"]
-        assert proc.wait(timeout=TIMEOUT) == 0
-        assert b"result 42" in proc.stdout.read()
-        assert dap.invalid == []
-    finally:
-        dap.close()
-        stop_process(proc)
