@@ -5,18 +5,7 @@ on the stack, or removed while another thread runs it; the escape hatch."""
 
 from __future__ import annotations
 
-import sys
-
-import pytest
-
 from tests.e2e.helpers import cont, evaluate, line, path, stop_line, wait_output
-
-#: Instrumented code is switched off on CPython 3.14+ until it is made correct there
-#: (its builder still differs on 3.14's loops; open in issue 19).
-pytestmark = pytest.mark.skipif(
-    sys.version_info >= (3, 14),
-    reason="instrumented code is switched off on CPython 3.14+ (issue 19)",
-)
 
 TARGET = "hot_target.py"
 

@@ -18,13 +18,6 @@ from hypothesis import strategies as st  # noqa: E402
 from dapper._frame_eval.decision import code_lines  # noqa: E402
 from tests.unit.instrumentation_support import compare_line  # noqa: E402
 
-#: Instrumented code is switched off on CPython 3.14+ until it is made correct there
-#: (its builder still differs on 3.14's loops; open in issue 19).
-pytestmark = pytest.mark.skipif(
-    sys.version_info >= (3, 14),
-    reason="instrumented code is switched off on CPython 3.14+ (issue 19)",
-)
-
 VARS = ("a", "b", "c")
 _modules = itertools.count()
 _loop_names = (f"w{n}" for n in itertools.count())

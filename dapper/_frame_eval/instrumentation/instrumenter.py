@@ -19,6 +19,7 @@ from collections.abc import Callable
 from types import CodeType, FrameType, FunctionType
 from typing import Any
 
+from dapper import interpreters
 from dapper._frame_eval.decision import code_lines, instrumentable
 from dapper._frame_eval.instrumentation.builder import CannotInstrumentError, build_twin
 from dapper._frame_eval.instrumentation.owners import functions_owning, restore_code, swap_code
@@ -29,7 +30,7 @@ __all__ = ["Instrumenter", "Twin", "SUPPORTED"]
 log = logging.getLogger("dapper.frame_eval")
 
 #: interpreters the builder's output was tested on (the corpus and property tests)
-SUPPORTED = (3, 11) <= sys.version_info[:2] < (3, 14)
+SUPPORTED = interpreters.FIRST_SUPPORTED <= sys.version_info[:2] <= interpreters.LAST_TESTED
 #: how many refusals are remembered (a code whose breakpoints did not change
 #: is not tried again on every decision)
 _FAILED_LIMIT = 4096

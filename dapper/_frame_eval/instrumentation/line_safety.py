@@ -19,6 +19,7 @@ __all__ = ["CannotInstrumentError", "Insertion", "find_function_node", "plan_ins
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_LOOPS = (ast.For, ast.AsyncFor, ast.While)
 _JUMPS = frozenset(dis.hasjrel) | frozenset(dis.hasjabs)
 
 
@@ -181,5 +182,10 @@ def plan_insertion(
         raise CannotInstrumentError(f"line {line} is the docstring")
     if isinstance(stmt, (ast.Global, ast.Nonlocal)):
         raise CannotInstrumentError(f"line {line} is a declaration")
+    if isinstance(stmt, _LOOPS):
+        # Its header runs once per iteration, a check before it once: 3.11-3.13
+        # split such a header in pieces, but 3.14 compiles one run that the loop
+        # jumps back to, which the bytecode check alone would not see.
+        raise CannotInstrumentError(f"line {line} starts a loop")
     _check_bytecode(code, line)
     return Insertion(line, body, index, stmt)
