@@ -1,13 +1,22 @@
 """Dapper: a Python debugger that speaks the Debug Adapter Protocol.
 
 The in-program API (``dapper.listen``, ``dapper.connect``, ``dapper.wait_for_client``,
-``dapper.is_client_connected``, ``dapper.breakpoint``, ``dapper.configure``) lives in
+``dapper.is_client_connected``, ``dapper.breakpoint``, ``dapper.configure``,
+``dapper.set_trace`` for ``PYTHONBREAKPOINT=dapper.set_trace``) lives in
 ``dapper.api`` and is imported on first use, so ``import dapper`` stays cheap.
 """
 
 __version__ = "0.1.0"
 
-_API = ("listen", "connect", "wait_for_client", "is_client_connected", "breakpoint", "configure")
+_API = (
+    "listen",
+    "connect",
+    "wait_for_client",
+    "is_client_connected",
+    "breakpoint",
+    "configure",
+    "set_trace",
+)
 __all__ = ["__version__", *_API]
 
 

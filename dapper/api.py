@@ -27,6 +27,10 @@ SETTINGS: dict[str, type] = {"subProcess": bool, "justMyCode": bool}
 
 _lock = threading.Lock()
 _engine: Engine | None = None
+#: ``dapper debug --connect`` started by ``set_trace`` (None until then)
+_prompt_process: Any = None
+#: how long ``set_trace`` waits for its prompt to attach
+PROMPT_TIMEOUT = 60.0
 _settings: dict[str, Any] = {}
 
 
@@ -172,3 +176,56 @@ def breakpoint() -> None:
     if engine is None or not engine.client_ready.is_set():
         return
     engine.debugger.request_stop_in(threading.get_ident(), sys._getframe(1))
+
+
+def set_trace(*args: Any, **kwargs: Any) -> None:
+    """``pdb.set_trace()`` with Dapper: stop at the caller's next line with
+    ``dapper debug``'s prompt on this program's terminal, with no prior setup.
+
+    ``PYTHONBREAKPOINT=dapper.set_trace`` makes ``breakpoint()`` call it. The
+    first call starts the engine on a loopback port with a fresh access token
+    and runs ``dapper debug --connect`` on the program's own stdin/stdout; a
+    later call reuses that session (or starts a new prompt if it was closed).
+    While the prompt is attached, Ctrl-C pauses the program (as under pdb's
+    ``continue``) instead of raising ``KeyboardInterrupt``.
+    """
+    global _prompt_process
+    import signal
+    import subprocess
+
+    from dapper import access_token as tokens
+
+    caller = sys._getframe(1)
+    with _lock:
+        engine = _engine
+        running = _prompt_process is not None and _prompt_process.poll() is None
+    if engine is None or not running or not engine.client_connected():
+        token = tokens.generate()
+        if engine is None or not engine.listening():
+            host, port = listen(("127.0.0.1", 0), access_token=token)
+        else:
+            engine.access_token = token
+            host, port = engine._listener.getsockname()[:2]  # type: ignore[union-attr]
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
+        env[tokens.TOKEN_ENV] = token
+        env.pop("PYTHONBREAKPOINT", None)
+        with _lock:
+            _prompt_process = subprocess.Popen(
+                [sys.executable, "-m", "dapper.cli", "debug", "--connect", f"{host}:{port}"],
+                env=env,
+            )
+        if threading.current_thread() is threading.main_thread():
+            # The prompt's Ctrl-C pauses the program; it must not also interrupt it.
+            signal.signal(signal.SIGINT, _paused_by_the_prompt)
+        engine = _start_engine()
+        if not engine.client_ready.wait(PROMPT_TIMEOUT):
+            return  # the prompt could not attach: run on, as without a debugger
+    engine.debugger.request_stop_in(threading.get_ident(), caller)
+
+
+def _paused_by_the_prompt(signum: int, frame: Any) -> None:
+    """SIGINT while ``set_trace``'s prompt is attached: it pauses the program."""
+    if _prompt_process is None or _prompt_process.poll() is not None:
+        raise KeyboardInterrupt

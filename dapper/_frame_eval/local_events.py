@@ -27,8 +27,10 @@ API (``host`` is a ``BackendBase``: it supplies ``state``, ``callbacks``,
     tracer.active_codes              # code objects that currently have local events
 
 Filtering: a ``LINE`` event reaches ``on_line`` when the line holds a breakpoint
-of that code or the thread steps; otherwise the callback returns ``DISABLE``,
-but never while any thread steps or pauses (``DISABLE`` is process-wide).
+of that code or the thread steps (in, over or pause; a step out skips its own
+frame's lines and waits for its return); otherwise the callback returns
+``DISABLE``, but never while a thread's step needs that code's lines
+(``DISABLE`` is process-wide).
 ``PY_RETURN``/``PY_YIELD`` reach ``on_return`` only for a stepping thread, which
 also activates the caller's code so the step lands in the caller. ``RAISE``
 (``on_exception``) and ``PY_UNWIND`` (``on_unwind``) are global events, on only
@@ -55,6 +57,15 @@ _get_ident = threading.get_ident
 _getframe = sys._getframe
 _SKIP = FrameDecision.SKIP
 _TRACE = FrameDecision.TRACE
+
+
+def _lines_wanted(stepping: dict[int, Any], code: CodeType) -> bool:
+    """True when some thread's step needs ``code``'s line events: any step but
+    a step out of a frame of ``code`` (that one waits for the return)."""
+    for step in list(stepping.values()):
+        if step.kind != "out" or step.frame is None or step.frame.f_code is not code:
+            return True
+    return False
 
 
 class LocalEventsTracer:
@@ -185,16 +196,26 @@ class LocalEventsTracer:
         state = host.state
         stepping = state.stepping
         bp_lines = host.code_info(code)[1]
-        if not stepping and line not in bp_lines:
+        if line not in bp_lines and not _lines_wanted(stepping, code):
+            # Nobody steps, or every step is a step out of this code's frame
+            # (which waits for its return): only breakpoint lines matter here.
+            # The next step change restarts events.
             if host._seen_lines:
                 host.forget_seen_line(_get_ident())
-            return self.DISABLE  # nobody steps: only breakpoint lines matter
+            return self.DISABLE
         tid = _get_ident()
         if tid in host._busy or tid in state.ignored_threads:
             return None
-        if tid in stepping or line in bp_lines:
+        if line in bp_lines:
             host.deliver_line(tid, _getframe(1))
-        elif host._seen_lines:
+            return None
+        step = stepping.get(tid)
+        if step is not None:
+            frame = _getframe(1)
+            if step.kind != "out" or frame is not step.frame:
+                host.deliver_line(tid, frame)
+                return None
+        if host._seen_lines:
             host.forget_seen_line(tid)
         return None
 

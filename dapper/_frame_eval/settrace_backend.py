@@ -95,6 +95,15 @@ class SettraceBackend(BackendBase):
             decision = decide_frame(code, state, tid, self.code_info(code)[0])
             if decision == _TRACE:
                 self._trace_frame(frame)
+                step = state.stepping.get(tid)
+                if (
+                    step is not None
+                    and step.kind == "out"
+                    and frame is step.frame
+                    and not self.code_info(code)[1]
+                ):
+                    # Stepping out waits for the return: the frame's lines run untraced.
+                    frame.f_trace_lines = False
             elif decision == _TRACE_EXCEPTIONS and frame.f_trace is None:
                 frame.f_trace_lines = False
                 frame.f_trace = self._local_trace
@@ -140,8 +149,11 @@ class SettraceBackend(BackendBase):
         if event == "line":
             if self._pending_exc:
                 self._exception_handled(frame)
-            state = self.state
-            if tid in state.stepping or frame.f_lineno in self.code_info(frame.f_code)[1]:
+            step = self.state.stepping.get(tid)
+            if (
+                step is not None and (step.kind != "out" or frame is not step.frame)
+            ) or frame.f_lineno in self.code_info(frame.f_code)[1]:
+                # A step out waits for the return: its own frame's lines need nothing.
                 self.deliver_line(tid, frame)
             elif self._seen_lines:
                 self.forget_seen_line(tid)

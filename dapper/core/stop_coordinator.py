@@ -98,8 +98,11 @@ class StopCoordinator:
     def pause(self) -> None:
         """Ask every thread to stop at its next line; the first one reports."""
         with self._lock:
-            if self._suspended:
-                return
+            if self._suspended and self.suspending:
+                return  # already stopped
+            # Threads resumed a moment ago may not have left ``_suspended`` yet
+            # (each leaves when it wakes): a pause right after a resume must
+            # still stop them at their next line, not be dropped.
             self.suspending = True
             self._pause_requested = True
             for ident in self.threads.live_idents():

@@ -11,15 +11,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dapper.terminal.client import TerminalRequestError
-from dapper.terminal.commands import RESUMING, Commands, QuitRequested
+from dapper.terminal.commands import RESUMING, Commands, QuitRequested, RestartRequested
+from dapper.terminal.completion import DELIMITERS, Completer
 from dapper.terminal.console import Console
 from dapper.terminal.driver import TerminalDriver
 from dapper.terminal.parser import parse_command
 from dapper.terminal.processes import Processes
+from dapper.terminal.program_tty import ProgramTerminal
 
 PROMPT = "(dapper) "
 USAGE = (
-    "usage: dapper debug [--backend NAME] [-c COMMAND]... (FILE | -m MODULE | --pid PID) [ARGS...]"
+    "usage: dapper debug [--backend NAME] [--pm] [-c COMMAND]... "
+    "(FILE | -m MODULE | --pid PID | --connect HOST:PORT) [ARGS...]"
 )
 BACKENDS: dict[str, dict[str, Any]] = {
     "auto": {"backend": "auto"},
@@ -42,6 +45,13 @@ prompt). The program stops before its first line.
   -m MODULE        debug a module, as python -m does
   --pid PID        attach to a running Python program (CPython 3.14+); it stops
                    where it is, and quitting detaches and lets it run on
+  --pm             post-mortem: run the program without stopping at its first
+                   line; stop where an uncaught exception ends it
+                   (also: python -m dapper.pm FILE [ARGS...])
+  --connect HOST:PORT
+                   attach to a program serving DAP there (dapper.listen(),
+                   dapper.set_trace()); the access token comes from
+                   DAPPER_ACCESS_TOKEN
 """
 
 
@@ -56,6 +66,8 @@ class Options:
     program: str | None = None
     module: str | None = None
     pid: int | None = None
+    connect: str | None = None
+    post_mortem: bool = False
     args: list[str] = field(default_factory=list)
 
 
@@ -95,6 +107,16 @@ def parse_arguments(argv: list[str]) -> Options:
                 raise UsageError("--pid takes no program or arguments")
             options.pid = int(text)
             return options
+        elif arg == "--pm":
+            options.post_mortem = True
+        elif arg == "--connect":
+            options.connect = value(arg)
+            host, colon, port = options.connect.rpartition(":")
+            if not colon or not host or not port.isdigit():
+                raise UsageError(f"--connect needs HOST:PORT, got {options.connect!r}")
+            if index + 1 < len(argv):
+                raise UsageError("--connect takes no program or arguments")
+            return options
         elif arg == "--":
             index += 1
             break
@@ -112,16 +134,28 @@ def parse_arguments(argv: list[str]) -> Options:
     return options
 
 
-def launch_arguments(options: Options) -> dict[str, Any]:
-    """The ``launch`` arguments, or the ``attach`` ones (``processId``) for --pid."""
+def launch_arguments(options: Options, *, own_terminal: bool = False) -> dict[str, Any]:
+    """The ``launch`` arguments, or the ``attach`` ones (``processId``) for --pid.
+
+    ``own_terminal``: the program runs on a terminal of its own that this front
+    end relays (``runInTerminal``), not with pipes."""
     if options.pid is not None:
         return {"processId": options.pid}
+    if options.connect is not None:
+        host, _, port = options.connect.rpartition(":")
+        attach: dict[str, Any] = {"connect": {"host": host.strip("[]"), "port": int(port)}}
+        token = os.environ.get("DAPPER_ACCESS_TOKEN")
+        if token:
+            attach["accessToken"] = token
+        return attach
     arguments: dict[str, Any] = {
         "args": options.args,
         "cwd": os.getcwd(),
-        "stopOnEntry": True,
+        "stopOnEntry": not options.post_mortem,
         "frameEval": dict(BACKENDS[options.backend]),
     }
+    if own_terminal:
+        arguments["console"] = "integratedTerminal"
     if options.module:
         arguments["module"] = options.module
     else:
@@ -140,11 +174,37 @@ def main(argv: list[str] | None = None) -> int:
         print(HELP)
         return 0
     console = Console()
-    processes = Processes(console, launch_arguments(options))
+    launched = options.pid is None and options.connect is None
+    program_terminal = _program_terminal(console) if launched else None
+    processes = Processes(
+        console,
+        launch_arguments(options, own_terminal=program_terminal is not None),
+        program_terminal,
+    )
+    loop = PromptLoop(processes, options.commands)
     try:
-        return PromptLoop(processes, options.commands).run()
+        return loop.run()
+    except KeyboardInterrupt:
+        # A Ctrl-C that lands outside the prompt (while quitting): end quietly.
+        return loop.finish_quietly()
     finally:
+        if program_terminal is not None:
+            program_terminal.close()
         console.save_history()
+
+
+def _program_terminal(console: Console) -> ProgramTerminal | None:
+    """A terminal for the program when the user is on one, so the program
+    behaves as in a plain run (``isatty()``, ``input()``, size, ``TERM``)."""
+    if not console.interactive or console.stdin is not sys.stdin:
+        return None
+    try:
+        keyboard, screen = sys.stdin.fileno(), sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return None
+    if not (os.isatty(keyboard) and os.isatty(screen)):
+        return None
+    return ProgramTerminal(keyboard, screen, console.write)
 
 
 class PromptLoop:
@@ -155,7 +215,11 @@ class PromptLoop:
         self.console = processes.console
         self.startup = list(startup)
         self.commands = Commands(processes.root, self._read_more, processes)
+        completer = Completer(self.commands, self.console.line_buffer)
+        self.console.set_completer(completer.complete, DELIMITERS)
         self.last_line = ""
+        #: the rest of a line after ';;', run before anything else is read
+        self.chained: list[str] = []
         self._at_prompt = False
 
     def _read_more(self, prompt: str) -> str | None:
@@ -172,28 +236,23 @@ class PromptLoop:
         except TerminalRequestError as exc:
             self.console.error(f"cannot start the program: {exc}")
             return self._finish(default=2)
-        ctrl_c_armed = False
         previous = self._install_ctrl_c()
         try:
             while True:
                 # A stop in any process brings the prompt, switched to that process.
                 session = self.processes.wait_for_stop(self.session)
                 if session is None:
+                    if self._restart_at_end():
+                        continue
                     break
                 self.commands.session = session
-                if session.paused_by_user:
-                    session.paused_by_user = False
-                    ctrl_c_armed = True
+                session.paused_by_user = False
                 try:
                     line = self._next_line()
                 except KeyboardInterrupt:
-                    if ctrl_c_armed:
-                        self.console.write("\n")
-                        break
-                    self.console.write("\n(Ctrl-C again to quit)\n")
-                    ctrl_c_armed = True
+                    # As in pdb: Ctrl-C at the prompt drops the line, never quits.
+                    self.console.write("\n")
                     continue
-                ctrl_c_armed = False
                 if line is None:
                     break
                 if not line.strip():
@@ -202,15 +261,70 @@ class PromptLoop:
                     line = self.last_line
                 else:
                     self.last_line = line
-                self.commands.run(line)
+                line = self.commands.expand_alias(line)
+                if line.split()[:1] != ["alias"]:
+                    line, separator, rest = line.partition(";;")
+                    if separator and rest.strip():
+                        # pdb's ';;': the rest runs next, as if typed then.
+                        self.chained.insert(0, rest.strip())
+                try:
+                    self.commands.run(line)
+                except RestartRequested as request:
+                    if not self._restart(request.arguments):
+                        break
+                    continue
                 if parse_command(line).name in RESUMING:
                     session.pending_commands.clear()
         except QuitRequested:
             pass
         finally:
+            # Quitting is not interruptible: a Ctrl-C now must not tear it up.
+            if previous is not None:
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            return self._finish(default=0)
+        finally:
             if previous is not None:
                 signal.signal(signal.SIGINT, previous)
-        return self._finish(default=0)
+
+    def _restart_at_end(self) -> bool:
+        """pdb's way at the end of the program: say how it ended and start it
+        again, stopped at its first line (at a terminal; a script's run ends)."""
+        root = self.processes.root
+        if not self.console.interactive or not root.launched:
+            return False
+        if root.exit_code is None:
+            return False  # the adapter went away: nothing to restart
+        self._report_exit(root)
+        self.console.say("The program finished and will be restarted")
+        return self._restart(None)
+
+    def _restart(self, arguments: list[str] | None) -> bool:
+        """Start the program again; False when it cannot be (the session ends)."""
+        try:
+            self.commands.session = self.processes.restart(arguments)
+        except TerminalRequestError as exc:
+            self.console.error(f"cannot restart the program: {exc}")
+            return False
+        self.last_line = ""
+        return True
+
+    def _report_exit(self, session: TerminalDriver) -> None:
+        terminal = session.program_terminal
+        if terminal is not None:
+            terminal.close()  # its last output, before the exit line
+            real = terminal.exit_code(0)
+            if real is not None and session.exit_code is not None:
+                session.exit_code = real
+        self.console.say(f"The program exited with code {session.exit_code}.")
+
+    def finish_quietly(self) -> int:
+        """End everything after an interrupt outside the prompt, without a traceback."""
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            return self._finish(default=130)
+        except Exception:  # noqa: BLE001 - the session is over either way
+            return 130
 
     def _install_ctrl_c(self) -> Any:
         """Ctrl-C interrupts the prompt (KeyboardInterrupt); anywhere else it
@@ -234,6 +348,8 @@ class PromptLoop:
             self._at_prompt = False
 
     def _next_line(self) -> str | None:
+        if self.chained:
+            return self.chained.pop(0)
         if self.session.pending_commands:
             line = self.session.pending_commands.pop(0)
             self.console.echo_command(PROMPT, line)
@@ -259,7 +375,9 @@ class PromptLoop:
             if session.exit_code is None:
                 self.console.error("the debug adapter stopped unexpectedly")
                 return 1
-            self.console.say(f"The program exited with code {session.exit_code}.")
+            if "connect" not in session.launch_arguments:
+                # (set_trace's prompt: the program's own end says enough)
+                self._report_exit(session)
             return session.exit_code
         if session.exit_code is not None and default != 0:
             return session.exit_code

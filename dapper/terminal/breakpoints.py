@@ -51,6 +51,13 @@ class BreakpointTable:
             raise KeyError(f"there is no breakpoint number {number}")
         return bp
 
+    def discard(self, bp: Breakpoint) -> None:
+        """Take back a breakpoint that could not be set: its number is free
+        again, as pdb never numbers a failed ``break``."""
+        self.items.pop(bp.number, None)
+        if bp.number == self._next - 1:
+            self._next -= 1
+
     def remove(self, number: int) -> Breakpoint:
         bp = self.get(number)
         del self.items[number]

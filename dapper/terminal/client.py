@@ -29,6 +29,8 @@ _DAPPER_PARENT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath
 EventHandler = Callable[[dict[str, Any]], None]
 #: handles a ``startDebugging`` request: (client it came from, request)
 RequestHandler = Callable[["AdapterClient", dict[str, Any]], None]
+#: runs a ``runInTerminal`` request's program: (args, cwd, env) -> process id
+TerminalRunner = Callable[[list[str], "str | None", dict[str, Any]], int]
 
 
 class TerminalRequestError(Exception):
@@ -52,6 +54,7 @@ class AdapterClient:
         *,
         python: str = sys.executable,
         on_start_debugging: RequestHandler | None = None,
+        run_in_terminal: TerminalRunner | None = None,
     ) -> None:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [_DAPPER_PARENT, env.get("PYTHONPATH")]))
@@ -64,6 +67,7 @@ class AdapterClient:
         )
         self._on_event = on_event
         self._on_start_debugging = on_start_debugging
+        self._run_in_terminal = run_in_terminal
         assert self.process.stdout is not None and self.process.stdin is not None
         self.client = DapClient(
             Connection(self.process.stdout, self.process.stdin, name="adapter"),
@@ -87,7 +91,20 @@ class AdapterClient:
                 daemon=True,
             ).start()
             return True
-        # Other reverse requests (runInTerminal, …) are not offered in initialize.
+        if message.get("command") == "runInTerminal" and self._run_in_terminal:
+            arguments = message.get("arguments") or {}
+            try:
+                pid = self._run_in_terminal(
+                    list(arguments.get("args") or []),
+                    arguments.get("cwd"),
+                    dict(arguments.get("env") or {}),
+                )
+            except OSError as exc:
+                self.client.respond_error(message, f"cannot start the program: {exc}")
+                return True
+            self.respond(message, {"processId": pid})
+            return True
+        # Other reverse requests are not offered in initialize.
         self.client.respond_error(message, "not supported by dapper debug")
         return True
 

@@ -9,6 +9,8 @@ printed as one line by the caller.
 from __future__ import annotations
 
 import ast
+import codeop
+import shlex
 from collections.abc import Callable
 
 from dapper.terminal.client import TerminalRequestError
@@ -26,6 +28,13 @@ from dapper.terminal.render import frame_path, listing_line
 from dapper.terminal.source import enclosing_function, list_window
 
 _EXCEPTION_FILTERS = ("raised", "uncaught", "userUnhandled")
+#: what ``whatis`` prints, computed in the program (pdb's wording)
+_WHATIS = (
+    "(lambda v: 'Method ' + v.__func__.__name__ if hasattr(v, '__func__') "
+    "else 'Function ' + v.__name__ if type(v).__name__ == 'function' "
+    "else 'Class ' + v.__module__ + '.' + v.__qualname__ if isinstance(v, type) "
+    "else repr(type(v)))(({}))"
+)
 
 
 class CommandError(Exception):
@@ -34,6 +43,15 @@ class CommandError(Exception):
 
 class QuitRequested(Exception):  # noqa: N818 - a signal, not an error
     """``quit``: end the session now."""
+
+
+class RestartRequested(Exception):  # noqa: N818 - a signal, not an error
+    """``restart`` / ``run``: start the program again; ``arguments`` None keeps
+    the previous ones."""
+
+    def __init__(self, arguments: list[str] | None) -> None:
+        super().__init__(arguments)
+        self.arguments = arguments
 
 
 #: Reads the lines of a ``commands`` list (prompt in, line or None out).
@@ -53,6 +71,8 @@ class Commands:
         self.console = session.console
         self.read_line = read_line
         self.processes = processes
+        #: pdb's aliases: name -> command text with %1..%9 / %*
+        self.aliases: dict[str, str] = {}
 
     def run(self, line: str) -> None:
         command = parse_command(line)
@@ -89,16 +109,35 @@ class Commands:
         try:
             session.sync(bp)
         except TerminalRequestError:
-            session.breakpoints.remove(bp.number)
+            session.breakpoints.discard(bp)
             raise
         if bp.file and not bp.verified and not bp.pending:
             session.delete_breakpoint(bp)
+            session.breakpoints.discard(bp)
             raise CommandError(
                 f"cannot set a breakpoint at {arg.split(',')[0].strip()}: {bp.message or 'not a line with code'}"
             )
         kind = "Temporary breakpoint" if temporary else "Breakpoint"
         pending = "" if bp.verified else f" (pending: {bp.message})" if bp.message else " (pending)"
+        if bp.function and not pending and not self._names_something(bp.function):
+            # Unlike pdb, Dapper keeps it: it stops once a function of that name runs.
+            pending = " (pending: no function of that name exists yet)"
         self.console.say(f"{kind} {bp.number} at {bp.where()}{pending}")
+
+    def _names_something(self, name: str) -> bool:
+        """Whether ``name`` means something in the current frame (or as a
+        module path, ``pkg.mod.func``) of a stopped program."""
+        if not self.session.stopped:
+            return True  # nothing to ask: do not guess
+        head, _, rest = name.partition(".")
+        probe = name
+        if rest:  # pkg.mod.func: its module may just not be imported yet
+            probe = f"__import__('importlib').util.find_spec({head!r}) is not None or {head}"
+        try:
+            self.session.evaluate(probe, "watch")
+        except TerminalRequestError:
+            return False
+        return True
 
     def do_tbreak(self, arg: str) -> None:
         if not arg:
@@ -217,6 +256,8 @@ class Commands:
                 break
             if line.strip():
                 lines.append(line.strip())
+                if parse_command(line).name in RESUMING:
+                    break  # as in pdb: a command that resumes ends the list
         bp.commands = lines
 
     # ------------------------------------------------------------ execution
@@ -238,42 +279,37 @@ class Commands:
         self.session.resume("stepOut")
 
     def do_until(self, arg: str) -> None:
-        """Step over until a line greater than the current one (or ``arg``) is
-        reached in this frame, or the frame returns, or something else stops."""
-        frame = self._require_stopped()
-        target = (
-            parse_count(arg, default=(frame.get("line") or 0) + 1)
-            if arg
-            else (frame.get("line") or 0) + 1
-        )
-        if arg and target <= (frame.get("line") or 0):
-            raise CommandError(
-                f"until {target}: that line is not after the current line {frame.get('line')}"
-            )
-        session = self.session
-        depth = len(session.frames)
-        while True:
-            session.resume("next")
-            if not self._wait_quietly():
-                return
-            top = session.frames[0] if session.frames else None
-            if (
-                top is None
-                or len(session.frames) < depth
-                or (top.get("line") or 0) >= target
-                or session.last_reason != "step"
-            ):
-                break
-        session.show_location()
-        session.show_displays()
+        """Continue until a line greater than the current one (or ``arg``) is
+        reached in this function, or the frame returns, or something else stops.
 
-    def _wait_quietly(self) -> bool:
+        One resume, not a step per line: temporary breakpoints on the later
+        lines of the function, and a step out for the return. The code in
+        between runs as it does under ``continue``."""
+        frame = self._require_stopped()
+        current = frame.get("line") or 0
+        target = parse_count(arg) if arg else current + 1
+        if arg and target <= current:
+            raise CommandError(f"until {target}: that line is not after the current line {current}")
         session = self.session
-        session.quiet = True
+        path = frame_path(frame)
+        lines = session.sources.lines(frame.get("source") or {}) or []
+        span = enclosing_function(lines, current)
+        last = span.last if span else len(lines)
+        taken = {bp.line for bp in session.breakpoints.in_file(path)}
+        session.stop_lines[path] = [n for n in range(target, last + 1) if n not in taken]
         try:
-            return session.wait_for_stop()
+            session.sync_file(path)
+            session.quiet = True
+            session.resume("stepOut")
+            stopped = session.wait_for_stop()
         finally:
             session.quiet = False
+            session.stop_lines.pop(path, None)
+            if not session.ended:
+                session.quietly(session.sync_file, path)
+        if stopped:
+            session.show_location()
+            session.show_displays()
 
     def do_jump(self, arg: str) -> None:
         frame = self._require_stopped()
@@ -388,22 +424,106 @@ class Commands:
     def do_display(self, arg: str) -> None:
         session = self.session
         if not arg:
-            if not session.displays:
+            shown = session.frame_displays()
+            if not shown:
                 self.console.say("No expressions are displayed.")
-            for expression, value in session.displays.items():
+            for expression, value in shown.items():
                 self.console.say(f"display {expression}: {value}")
             return
         self._require_stopped()
-        value = session.evaluate(arg, "watch")
-        session.displays[arg] = value
+        value = session.display_value(arg)
+        session.frame_displays()[arg] = value  # kept even when it cannot be evaluated yet
         self.console.say(f"display {arg}: {value}")
 
     def do_undisplay(self, arg: str) -> None:
+        shown = self.session.frame_displays()
         if not arg:
-            self.session.displays.clear()
+            shown.clear()
             return
-        if self.session.displays.pop(arg, None) is None and arg not in self.session.displays:
+        if arg not in shown:
             raise CommandError(f"{arg!r} is not being displayed")
+        del shown[arg]
+
+    def do_whatis(self, arg: str) -> None:
+        if not arg:
+            raise CommandError("whatis needs an expression")
+        self._require_stopped()
+        self.console.say(self.session.evaluate(_WHATIS.format(arg), "clipboard").strip("'\""))
+
+    def do_source(self, arg: str) -> None:
+        if not arg:
+            raise CommandError("source needs an object: source EXPRESSION")
+        self._require_stopped()
+        text = self.session.evaluate(f"__import__('inspect').getsourcelines(({arg}))", "clipboard")
+        try:
+            lines, first = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            raise CommandError(f"no source for {arg}") from None
+        for number, line in enumerate(lines, first):
+            self.console.say(f"{number:>4}\t{line.rstrip()}")
+
+    def do_interact(self, arg: str) -> None:
+        """A Python prompt in the current frame until Ctrl-D (or ``exit()``):
+        statements, blocks over several lines, values echoed as the REPL does.
+        Unlike pdb's, assignments change the frame's variables."""
+        self._require_stopped()
+        self.console.say("*interactive*  (Ctrl-D to return to the debugger)")
+        lines: list[str] = []
+        while True:
+            line = self.read_line("... " if lines else ">>> ")
+            if line is None:
+                break
+            lines.append(line)
+            source = "\n".join(lines)
+            try:
+                complete = codeop.compile_command(source, "<interact>", "single")
+            except (SyntaxError, ValueError, OverflowError):
+                complete = True  # the program's evaluation reports it
+            if complete is None and line.strip():
+                continue
+            lines = []
+            if source.strip() in ("exit()", "quit()"):
+                break
+            if not source.strip():
+                continue
+            try:
+                result = self.session.evaluate(source, "repl")
+            except TerminalRequestError as exc:
+                self.console.error(str(exc))
+                continue
+            if result:
+                self.console.say(result)
+        self.console.say("now exiting InteractiveConsole...")
+
+    def do_alias(self, arg: str) -> None:
+        name, _, command = arg.strip().partition(" ")
+        if not name:
+            for alias, text in sorted(self.aliases.items()):
+                self.console.say(f"{alias} = {text}")
+            return
+        if not command.strip():
+            if name not in self.aliases:
+                raise CommandError(f"there is no alias named {name!r}")
+            self.console.say(f"{name} = {self.aliases[name]}")
+            return
+        self.aliases[name] = command.strip()
+
+    def do_unalias(self, arg: str) -> None:
+        if self.aliases.pop(arg.strip(), None) is None:
+            raise CommandError(f"there is no alias named {arg.strip()!r}")
+
+    def expand_alias(self, line: str) -> str:
+        """pdb's alias expansion: the first word, %1..%9 and %* (repeatedly,
+        so aliases may use aliases; a loop stops after a few rounds)."""
+        for _ in range(10):
+            words = line.split()
+            if not words or words[0] not in self.aliases:
+                return line
+            text = self.aliases[words[0]]
+            for index, word in enumerate(words[1:], 1):
+                text = text.replace(f"%{index}", word)
+            line = text.replace("%*", " ".join(words[1:]))
+        return line
 
     def do_args(self, arg: str) -> None:
         frame = self._require_stopped()
@@ -460,9 +580,20 @@ class Commands:
         known = {t["id"] for t in self.session.client.request("threads").get("threads", [])}
         if number not in known:
             raise CommandError(f"there is no thread {number} (see 'threads')")
-        self.session.thread_id = number
-        self.session.refresh_stack()
-        self.session.show_location()
+        session = self.session
+        session.thread_id = number
+        session.refresh_stack()
+        # A thread waiting in a library (join, a lock, a queue): its innermost
+        # frame of the program's own code is the one to look at, as in pdb.
+        session.frame_index = next(
+            (
+                index
+                for index, frame in enumerate(session.frames)
+                if frame.get("presentationHint") != "subtle"
+            ),
+            0,
+        )
+        session.show_location()
 
     # ------------------------------------------------------------ processes
 
@@ -551,6 +682,16 @@ class Commands:
     def do_quit(self, arg: str) -> None:
         raise QuitRequested
 
+    def do_run(self, arg: str) -> None:
+        try:
+            arguments = shlex.split(arg) if arg.strip() else None
+        except ValueError as exc:
+            raise CommandError(f"cannot read the arguments: {exc}") from None
+        raise RestartRequested(arguments)
+
+    def do_restart(self, arg: str) -> None:
+        self.do_run(arg)
+
     def _require_stopped(self) -> dict:
         return self.session.require_frame()
 
@@ -560,7 +701,7 @@ def _spellings(name: str) -> list[str]:
 
 
 #: Commands that let the program run; after one, the rest of a breakpoint's command list is dropped.
-RESUMING = {"continue", "next", "step", "return", "until", "jump", "quit"}
+RESUMING = {"continue", "next", "step", "return", "until", "jump", "quit", "restart", "run"}
 
 HELP: dict[str, str] = {
     "break": "[FILE:]LINE | FUNCTION [, CONDITION]   set a breakpoint; with no argument, list them",
@@ -595,5 +736,12 @@ HELP: dict[str, str] = {
     "catch": "raised|uncaught|userUnhandled [TYPE ...] | off [FILTER]   stop on exceptions",
     "help": "[COMMAND]   this help",
     "quit": "end the program and the debugger",
+    "whatis": "EXPRESSION   print its type",
+    "source": "EXPRESSION   print the source of a function, class or module",
+    "interact": "a Python prompt in the current frame until Ctrl-D",
+    "alias": "[NAME [COMMAND]]   define an alias (%1.. and %* are its arguments); list them",
+    "unalias": "NAME   delete an alias",
+    "restart": "[ARGS ...]   start the program again (with ARGS); breakpoints and displays stay",
+    "run": "[ARGS ...]   the same as restart",
     "backend": "show the active backend and its counters (dapper/status)",
 }

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from collections.abc import Callable
 from typing import Any, TextIO
 
 from dapper.terminal.render import Palette, error_line
@@ -69,6 +70,23 @@ class Console:
     def echo_command(self, prompt: str, line: str) -> None:
         """Show a command that came from ``-c`` or a breakpoint's command list."""
         self.write(prompt + line + "\n")
+
+    def set_completer(self, completer: Callable[[str, int], str | None], delimiters: str) -> None:
+        """Tab completion at the prompt (when reading a terminal with readline)."""
+        if self._readline is None:
+            return
+        self._readline.set_completer(completer)
+        self._readline.set_completer_delims(delimiters)
+        if "libedit" in (getattr(self._readline, "__doc__", "") or ""):
+            self._readline.parse_and_bind("bind ^I rl_complete")
+        else:
+            self._readline.parse_and_bind("tab: complete")
+
+    def line_buffer(self) -> tuple[str, int]:
+        """The line being edited and where the word to complete starts."""
+        if self._readline is None:
+            return "", 0
+        return self._readline.get_line_buffer(), self._readline.get_begidx()
 
     def save_history(self) -> None:
         if self._readline is not None:

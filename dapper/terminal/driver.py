@@ -4,8 +4,10 @@ state the commands share (selected thread and frame, breakpoints, displays)."""
 
 from __future__ import annotations
 
+import ast
 import os
 import queue
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -13,6 +15,7 @@ from typing import Any
 from dapper.terminal.breakpoints import Breakpoint, BreakpointTable
 from dapper.terminal.client import AdapterClient, RequestHandler, TerminalRequestError
 from dapper.terminal.console import Console
+from dapper.terminal.program_tty import ProgramTerminal
 from dapper.terminal.render import frame_path, location_line, source_line
 from dapper.terminal.source import SourceCache
 
@@ -38,8 +41,11 @@ class TerminalDriver:
         *,
         command: str = "launch",
         on_start_debugging: RequestHandler | None = None,
+        program_terminal: ProgramTerminal | None = None,
     ) -> None:
         self.console = console
+        #: the launched program's own terminal (None: its output comes as events)
+        self.program_terminal = program_terminal
         self.launch_arguments = launch
         #: "launch", or "attach" for a child process announced by another session
         self.command = command
@@ -53,14 +59,21 @@ class TerminalDriver:
         #: the other sessions of the run, which get the same breakpoints
         self.peers: Callable[[], list[TerminalDriver]] = list
         self._serves_children = on_start_debugging is not None
-        self.client = AdapterClient(self._on_event, on_start_debugging=on_start_debugging)
+        self.client = AdapterClient(
+            self._on_event,
+            on_start_debugging=on_start_debugging,
+            run_in_terminal=program_terminal.spawn if program_terminal else None,
+        )
         self.capabilities: dict[str, Any] = {}
         self.breakpoints = BreakpointTable()
         #: this session's engine breakpoint id -> table number (each process's
         #: engine numbers the breakpoints it was sent in its own way)
         self._breakpoint_numbers: dict[int, int] = {}
         self.exception_filters: dict[str, str] = {"uncaught": ""}
-        self.displays: dict[str, str | None] = {}
+        #: frame key -> {expression: last value shown}
+        self.displays: dict[str, dict[str, str | None]] = {}
+        #: file -> lines where ``until`` stops (sent after the user's breakpoints)
+        self.stop_lines: dict[str, list[int]] = {}
         self.sources = SourceCache(self._fetch_source)
         self.thread_id: int | None = None
         self.frames: list[dict[str, Any]] = []
@@ -111,11 +124,11 @@ class TerminalDriver:
                 "linesStartAt1": True,
                 "columnsStartAt1": True,
                 "pathFormat": "path",
-                "supportsRunInTerminalRequest": False,
+                "supportsRunInTerminalRequest": self.program_terminal is not None,
                 "supportsStartDebuggingRequest": self._serves_children,
             },
         )
-        attaching = "processId" in self.launch_arguments
+        attaching = not self.launched
         launch = self.client.send("attach" if attaching else self.command, self.launch_arguments)
         while True:
             try:
@@ -131,16 +144,24 @@ class TerminalDriver:
             if event.get("event") in ("terminated", "adapterClosed"):
                 self.client.wait(launch, self.command, timeout=5)
                 raise TerminalRequestError("the program ended before the debugger could start")
-        if self.breakpoints.items:  # a child gets the run's breakpoints first
+        if self.breakpoints.items:  # a child or a restart gets the run's breakpoints first
             for file in {bp.file for bp in self.breakpoints.items.values() if bp.file}:
-                self._send_file(file)
-            self._send_functions()
+                _record_all(self.breakpoints.in_file(file), self._send_file(file))
+            _record_all(self.breakpoints.functions(), self._send_functions())
         self.client.request("setExceptionBreakpoints", self.exception_arguments())
         self.client.request("configurationDone")
         self.client.wait(launch, "attach" if attaching else self.command)
-        if attaching:
+        if "processId" in self.launch_arguments:
             self.attached = True
             self.client.request("pause", {"threadId": 1})  # show where it is, as gdb -p does
+
+    @property
+    def launched(self) -> bool:
+        """True for a program this run started (it can be restarted); false
+        when attached to one by process id or address."""
+        return self.command == "launch" and not (
+            "processId" in self.launch_arguments or "connect" in self.launch_arguments
+        )
 
     # ------------------------------------------------------------ running
 
@@ -178,11 +199,21 @@ class TerminalDriver:
                 self.interrupt_requested.clear()
                 self.interrupt()
             try:
-                event = self.events.get(timeout=0.1)
+                event = self.events.get_nowait()
             except queue.Empty:
+                self.wake.clear()
+                if self.events.empty():
+                    self.idle(0.05)
                 continue
             self.handle_event(event)
         return self.stopped
+
+    def idle(self, timeout: float) -> None:
+        """Wait a little while the program runs (relaying its terminal)."""
+        if self.program_terminal is not None:
+            self.program_terminal.pump(timeout)
+        else:
+            self.wake.wait(timeout)
 
     def interrupt(self) -> None:
         """Ctrl-C while running: pause every thread."""
@@ -217,6 +248,8 @@ class TerminalDriver:
             self._note_lifecycle(event)
 
     def _on_stopped(self, body: dict[str, Any]) -> None:
+        if self.program_terminal is not None:
+            self.program_terminal.stopped()
         self.thread_id = body.get("threadId", self.thread_id)
         self.stopped = True
         self.silent_stop = False
@@ -309,18 +342,36 @@ class TerminalDriver:
         arguments: dict[str, Any] = {"expression": expression, "context": context}
         if self.frame is not None and self.stopped:
             arguments["frameId"] = self.frame["id"]
-        return self.client.request("evaluate", arguments).get("result", "")
+        try:
+            return self.client.request("evaluate", arguments).get("result", "")
+        finally:
+            if self.program_terminal is not None:
+                self.program_terminal.stopped()  # what the evaluation printed, first
+
+    def display_value(self, expression: str) -> str:
+        try:
+            return self.evaluate(expression, "watch")
+        except TerminalRequestError as exc:
+            return f"** raised {exc} **"
+
+    def frame_key(self) -> str:
+        """Which frame displays belong to, as pdb keeps them per frame: its
+        function and file (the same function's later stops share them)."""
+        frame = self.frame or {}
+        return f"{frame.get('name')}@{frame_path(frame) if frame else ''}"
+
+    def frame_displays(self) -> dict[str, str | None]:
+        """The current frame's displays: expression -> last value shown."""
+        return self.displays.setdefault(self.frame_key(), {})
 
     def show_displays(self) -> None:
-        for expression, old in list(self.displays.items()):
-            try:
-                value = self.evaluate(expression, "watch")
-            except TerminalRequestError as exc:
-                value = f"** raised {exc} **"
+        shown = self.displays.get(self.frame_key(), {})
+        for expression, old in list(shown.items()):
+            value = self.display_value(expression)
             if value != old:
                 suffix = f"  [old: {old}]" if old is not None else ""
                 self.console.say(f"display {expression}: {value}{suffix}")
-                self.displays[expression] = value
+                shown[expression] = value
 
     # ------------------------------------------------------------ breakpoints
 
@@ -337,6 +388,7 @@ class TerminalDriver:
             path = frame_path(self.frame)
             if os.path.isabs(path):
                 bases.append(os.path.dirname(path))
+        bases.extend(self._program_path())
         for base in bases:
             candidate = os.path.normpath(os.path.join(base, name))
             if os.path.isfile(candidate):
@@ -344,6 +396,19 @@ class TerminalDriver:
         if not name.endswith(".py"):
             return self.resolve_file(name + ".py")
         raise TerminalRequestError(f"no such file: {name}")
+
+    def _program_path(self) -> list[str]:
+        """The program's ``sys.path`` (pdb looks there for ``b json/decoder.py:330``);
+        this interpreter's when the program cannot be asked."""
+        if self.stopped and self.frame is not None:
+            try:
+                text = self.evaluate("__import__('sys').path", "clipboard")
+                value = ast.literal_eval(text)
+                if isinstance(value, list):
+                    return [p for p in value if isinstance(p, str) and p]
+            except (TerminalRequestError, ValueError, SyntaxError):
+                pass
+        return [p for p in sys.path if p]
 
     def current_file(self) -> str:
         if self.frame is not None and os.path.isabs(frame_path(self.frame)):
@@ -360,22 +425,26 @@ class TerminalDriver:
         body = self._send_file(file)
         for peer in self._live_peers():
             peer.quietly(peer._send_file, file)
-        for bp, result in zip(kept, body.get("breakpoints", []), strict=False):
-            _record(bp, result)
+        _record_all(kept, body)
 
     def sync_functions(self) -> None:
         kept = self.breakpoints.functions()
         body = self._send_functions()
         for peer in self._live_peers():
             peer.quietly(peer._send_functions)
-        for bp, result in zip(kept, body.get("breakpoints", []), strict=False):
-            _record(bp, result)
+        _record_all(kept, body)
 
     def _send_file(self, file: str) -> dict[str, Any]:
         kept = self.breakpoints.in_file(file)
         body = self.client.request(
             "setBreakpoints",
-            {"source": {"path": file}, "breakpoints": self.breakpoints.specs_for_file(file)},
+            {
+                "source": {"path": file},
+                "breakpoints": [
+                    *self.breakpoints.specs_for_file(file),
+                    *({"line": line} for line in self.stop_lines.get(file, ())),
+                ],
+            },
         )
         self._remember_ids(kept, body)
         return body
@@ -441,6 +510,13 @@ class TerminalDriver:
             except TerminalRequestError:
                 pass
         self.client.close()
+
+
+def _record_all(kept: list[Breakpoint], body: dict[str, Any]) -> None:
+    """What the engine made of each breakpoint sent (``until``'s extra lines,
+    sent after them, are not in ``kept``)."""
+    for bp, result in zip(kept, body.get("breakpoints", []), strict=False):
+        _record(bp, result)
 
 
 def _record(bp: Breakpoint, result: dict[str, Any]) -> None:

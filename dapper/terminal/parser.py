@@ -40,6 +40,13 @@ _SPELLINGS = {
     "catch": "catch",
     "help": "h help",
     "quit": "q quit exit",
+    "restart": "restart",
+    "run": "run",
+    "whatis": "whatis",
+    "source": "source",
+    "alias": "alias",
+    "unalias": "unalias",
+    "interact": "interact",
     "backend": "backend",
 }
 ALIASES: dict[str, str] = {

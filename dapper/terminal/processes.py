@@ -11,15 +11,28 @@ from typing import Any
 from dapper.terminal.client import AdapterClient, TerminalRequestError
 from dapper.terminal.console import Console
 from dapper.terminal.driver import TerminalDriver
+from dapper.terminal.program_tty import ProgramTerminal
 
 
 class Processes:
     """Numbers the sessions, starts child sessions, and waits for a stop in any."""
 
-    def __init__(self, console: Console, launch: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        console: Console,
+        launch: dict[str, Any],
+        program_terminal: ProgramTerminal | None = None,
+    ) -> None:
         self.console = console
         self._lock = threading.Lock()
-        self.root = TerminalDriver(console, launch, on_start_debugging=self._start_child)
+        self.root = TerminalDriver(
+            console,
+            launch,
+            on_start_debugging=self._start_child,
+            program_terminal=program_terminal,
+        )
+        if program_terminal is not None:
+            program_terminal.on_ctrl_c = self.root.interrupt_requested.set
         self.root.peers = self.sessions
         self._numbers: dict[int, TerminalDriver] = {1: self.root}
         self._names: dict[int, str] = {1: _program_name(launch)}
@@ -88,6 +101,15 @@ class Processes:
         """Until some process is stopped (``current`` preferred), or None once
         every process has ended. Ctrl-C meanwhile pauses them all."""
         wake = self.root.wake
+        try:
+            return self._wait_for_stop(current, wake)
+        finally:
+            if self.root.program_terminal is not None:
+                self.root.program_terminal.leave_raw()
+
+    def _wait_for_stop(
+        self, current: TerminalDriver, wake: threading.Event
+    ) -> TerminalDriver | None:
         while True:
             wake.clear()
             live = []
@@ -105,12 +127,42 @@ class Processes:
                 self.console.write("\n")
                 for session in live:
                     session.request_pause()
-            wake.wait(0.1)
+            self.root.idle(0.05)
 
     def quit(self) -> None:
         """End every child session, then the launched program."""
         for session in reversed(self.sessions()):
             session.quit()
+
+    def restart(self, args: list[str] | None = None) -> TerminalDriver:
+        """End every process of the run and start the program again (with
+        ``args`` when given), keeping breakpoints, displays and exception
+        filters, as pdb's ``restart`` / ``run`` does."""
+        old = self.root
+        if not old.launched:
+            raise TerminalRequestError("restart needs a launched program, not one attached to")
+        self.quit()
+        terminal = old.program_terminal
+        if terminal is not None:
+            terminal.close()
+        launch = dict(old.launch_arguments)
+        if args is not None:
+            launch["args"] = list(args)
+        root = TerminalDriver(
+            self.console, launch, on_start_debugging=self._start_child, program_terminal=terminal
+        )
+        root.breakpoints = old.breakpoints
+        root.exception_filters = old.exception_filters
+        root.displays = {key: dict.fromkeys(shown) for key, shown in old.displays.items()}
+        root.peers = self.sessions
+        if terminal is not None:
+            terminal.on_ctrl_c = root.interrupt_requested.set
+        with self._lock:
+            self.root = root
+            self._numbers = {1: root}
+            self._names = {1: self._names.get(1, "program")}
+        root.start()
+        return root
 
 
 def _program_name(launch: dict[str, Any]) -> str:

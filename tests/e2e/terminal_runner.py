@@ -125,3 +125,99 @@ class TerminalRun:
                 stream.close()
             except OSError:
                 pass
+
+
+class PtyRun(TerminalRun):
+    """``dapper debug`` on a pseudo-terminal, as a user in a terminal window
+    runs it: its stdin, stdout and stderr are the terminal, which is its
+    controlling terminal, so typed keys (Enter, Ctrl-C, Ctrl-D, Tab) act as
+    they do for a user. Output is read as the terminal shows it (``\\r\\n``
+    line ends are turned into ``\\n``)."""
+
+    ROWS, COLUMNS = 31, 97
+
+    def __init__(
+        self,
+        *args: str,
+        cwd: Path | str = REPO_ROOT,
+        env: dict | None = None,
+        argv: list[str] | None = None,
+    ) -> None:
+        """``dapper debug ARGS``, or any command line ``argv`` (a program that
+        calls ``breakpoint()``, ``python -m dapper.pm``)."""
+        import fcntl
+        import struct
+        import termios
+
+        master, slave = os.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", self.ROWS, self.COLUMNS, 0, 0))
+        environment = dict(os.environ)
+        environment["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [str(REPO_ROOT), environment.get("PYTHONPATH")])
+        )
+        environment.pop("FORCE_COLOR", None)
+        environment["NO_COLOR"] = "1"
+        environment["TERM"] = "xterm-dapper-test"
+        environment["HOME"] = environment.get("HOME", "/tmp")
+        environment.update(env or {})
+
+        def controlling_terminal() -> None:
+            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+        self.process = subprocess.Popen(
+            argv or [sys.executable, "-m", "dapper.cli", "debug", *args],
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            cwd=str(cwd),
+            env=environment,
+            start_new_session=True,
+            preexec_fn=controlling_terminal,
+        )
+        os.close(slave)
+        self.master = master
+        self._text = ""
+        self._raw = ""
+        self._cursor = 0
+        self._changed = threading.Condition()
+        self._eof = False
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self) -> None:
+        import codecs
+
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        while True:
+            try:
+                chunk = os.read(self.master, 65536)
+            except OSError:  # EIO: every holder of the terminal is gone
+                chunk = b""
+            text = decoder.decode(chunk, final=not chunk)
+            with self._changed:
+                if not chunk:
+                    self._eof = True
+                else:
+                    self._raw += text
+                    self._text = self._raw.replace("\r\r\n", "\n").replace("\r\n", "\n")
+                self._changed.notify_all()
+            if not chunk:
+                return
+
+    def type(self, keys: str) -> None:
+        """Keys as typed: ``\\r`` is Enter, ``\\x03`` Ctrl-C, ``\\x04`` Ctrl-D."""
+        os.write(self.master, keys.encode())
+
+    def send(self, line: str) -> None:
+        self.type(line + "\r")
+
+    def interrupt(self) -> None:
+        """Ctrl-C typed on the keyboard (the terminal turns it into SIGINT, or
+        hands it to whoever reads it raw)."""
+        self.type("\x03")
+
+    def close(self) -> None:
+        self.kill()
+        try:
+            os.close(self.master)
+        except OSError:
+            pass
