@@ -488,7 +488,13 @@ class Debugger:
         ident, frame = entry
         suspension = self.stops.get(ident)
         if suspension is None:
-            raise NotStoppedError("that frame's thread is running")
+            # A thread blocked outside Python (join, a lock, I/O) while the
+            # program is stopped cannot park, yet its frames do not move:
+            # they are inspected on a thread that is stopped.
+            stopped = self.stops.stopped_threads() if self.stops.suspending else []
+            if not stopped or not _waits_outside_python(ident, frame):
+                raise NotStoppedError("that frame's thread is running")
+            suspension = stopped[0]
         return suspension, frame
 
     def run_on(self, suspension: Suspension, fn: Callable[[], Any]) -> Any:
@@ -534,3 +540,14 @@ def _traceback_frames(tb: TracebackType | None) -> tuple[list[FrameType], dict[i
     while outermost_first and outermost_first[0].f_code.co_filename.endswith(HIDDEN_LIBRARY):
         outermost_first.pop(0)
     return outermost_first[::-1], lines
+
+
+def _waits_outside_python(ident: int, frame: FrameType) -> bool:
+    """Whether thread ``ident`` still has ``frame`` on its stack (it has not
+    moved on since the stack was read)."""
+    top = sys._current_frames().get(ident)
+    while top is not None:
+        if top is frame:
+            return True
+        top = top.f_back
+    return False
