@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from typing import Any
 
 from dapper.terminal.client import AdapterClient, TerminalRequestError
 from dapper.terminal.console import Console
 from dapper.terminal.driver import TerminalDriver
 from dapper.terminal.program_tty import ProgramTerminal
+
+#: seconds after which an unanswered Ctrl-C pause is asked again
+PAUSE_AGAIN_AFTER = 2.0
 
 
 class Processes:
@@ -110,6 +114,7 @@ class Processes:
     def _wait_for_stop(
         self, current: TerminalDriver, wake: threading.Event
     ) -> TerminalDriver | None:
+        asked_at: float | None = None
         while True:
             wake.clear()
             live = []
@@ -122,9 +127,14 @@ class Processes:
                 return current if current in stopped else stopped[0]
             if not live:
                 return None
-            if self.root.interrupt_requested.is_set():
+            again = asked_at is not None and time.monotonic() - asked_at > PAUSE_AGAIN_AFTER
+            if self.root.interrupt_requested.is_set() or again:
+                if not again:
+                    self.console.write("\n")
                 self.root.interrupt_requested.clear()
-                self.console.write("\n")
+                # A pause the engine dropped (known race in eval_frame when it
+                # lands just after a resume) is asked again until a stop comes.
+                asked_at = time.monotonic()
                 for session in live:
                     session.request_pause()
             self.root.idle(0.05)
