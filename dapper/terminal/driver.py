@@ -9,6 +9,7 @@ import os
 import queue
 import sys
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -194,9 +195,14 @@ class TerminalDriver:
 
         A Ctrl-C noted meanwhile (``interrupt_requested``) asks the program to pause.
         """
+        asked_at: float | None = None
         while not self.stopped and not self.ended:
+            if asked_at is not None and time.monotonic() - asked_at > 2.0:
+                asked_at = time.monotonic()  # a dropped pause is asked again
+                self.request_pause()
             if self.interrupt_requested.is_set():
                 self.interrupt_requested.clear()
+                asked_at = time.monotonic()
                 self.interrupt()
             try:
                 event = self.events.get_nowait()
