@@ -28,6 +28,8 @@ class Debugger:
     name: str
     kind: str  # "plain" | "dapper" | "debugpy"
     frame_eval: dict[str, Any] = field(default_factory=dict)
+    #: ``noDebug: true`` ("Run Without Debugging"): the debugger's launch path, no debugging
+    no_debug: bool = False
 
     @property
     def is_plain(self) -> bool:
@@ -40,9 +42,10 @@ class Debugger:
 
     def launch_extras(self) -> dict[str, Any]:
         """Debugger-specific ``launch`` arguments."""
-        if self.kind == "dapper":
-            return {"frameEval": dict(self.frame_eval)}
-        return {}
+        extras: dict[str, Any] = {"noDebug": True} if self.no_debug else {}
+        if self.kind == "dapper" and self.frame_eval:
+            extras["frameEval"] = dict(self.frame_eval)
+        return extras
 
     def exception_arguments(self, raised: bool) -> dict[str, Any]:
         """``setExceptionBreakpoints`` arguments: the editor default
@@ -94,8 +97,13 @@ def _debugpy_version() -> str | None:
         return None
 
 
+#: Rows only measured when asked for by name (``--debuggers dapper-noDebug``).
+NO_DEBUG = (Debugger("dapper-noDebug", "dapper", no_debug=True),)
+NO_DEBUG_DEBUGPY = Debugger("debugpy-noDebug", "debugpy", no_debug=True)
+
+
 def available_debuggers(
-    *, with_debugpy: bool = True, traced_too: bool = False
+    *, with_debugpy: bool = True, traced_too: bool = False, with_no_debug: bool = False
 ) -> tuple[list[Debugger], list[dict[str, str]]]:
     """Debuggers to measure here (plain first), and those skipped with why.
 
@@ -131,6 +139,10 @@ def available_debuggers(
         skipped.append({"debugger": "debugpy", "reason": "not installed (pip install .[bench])"})
     else:
         found.append(Debugger("debugpy", "debugpy"))
+    if with_no_debug:
+        found += NO_DEBUG
+        if with_debugpy and _debugpy_version() is not None:
+            found.append(NO_DEBUG_DEBUGPY)
     return found, skipped
 
 

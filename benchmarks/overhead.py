@@ -69,7 +69,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def _select(args: argparse.Namespace) -> tuple[list[Any], list[dict[str, str]]]:
     debuggers, skipped = available_debuggers(
-        with_debugpy=not args.no_debugpy, traced_too=args.traced_too
+        with_debugpy=not args.no_debugpy,
+        traced_too=args.traced_too,
+        with_no_debug="noDebug" in (args.debuggers or ""),
     )
     if args.debuggers:
         wanted = {name.strip() for name in args.debuggers.split(",") if name.strip()}

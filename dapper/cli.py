@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 
+from dapper import __version__
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="dapper", description="Dapper, a Python debugger that speaks DAP."
     )
+    parser.add_argument("--version", action="version", version=f"dapper {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     doctor = sub.add_parser(
         "doctor", help="show which backends work on this interpreter and what 'auto' picks"

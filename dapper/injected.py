@@ -19,7 +19,7 @@ import threading
 
 from dapper._frame_eval.config import FrameEvalConfig
 from dapper.core import thread_events
-from dapper.engine import console_log
+from dapper.engine import breakpoint_hook, console_log
 from dapper.engine.engine import Engine
 
 _lock = threading.Lock()
@@ -48,6 +48,7 @@ def start(
         engine.on_session_end = lambda: _undo(engine, handler, added_path)
         engine.start_backend()
         thread_events.install(engine.debugger.on_thread_event)
+        breakpoint_hook.install(lambda: engine.debugger)
         try:
             if how == "listen":
                 host, port = engine.listen(host, port)
@@ -64,6 +65,7 @@ def start(
 def _undo(engine: Engine, handler: logging.Handler, added_path: str | None) -> None:
     global _active
     thread_events.uninstall()
+    breakpoint_hook.uninstall()
     engine.shutdown()
     engine.stop_listening()  # one session only: the next attach injects again
     logger = logging.getLogger("dapper")

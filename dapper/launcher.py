@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import builtins
+import json
 import logging
 import os
 import runpy
@@ -21,6 +22,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from dapper import (
+    __version__,
     access_token,
     child_exits,
     child_session,
@@ -30,7 +32,7 @@ from dapper import (
 )
 from dapper._frame_eval.config import FrameEvalConfig
 from dapper.core import thread_events
-from dapper.engine import console_log
+from dapper.engine import breakpoint_hook, console_log
 from dapper.protocol import child_link
 
 if TYPE_CHECKING:
@@ -99,20 +101,45 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--adapter", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--version", action="version", version=f"dapper {__version__}")
+    parser.add_argument("--log-to", metavar="DIR", help="write the engine's protocol log in DIR")
+    parser.add_argument(
+        "--log-to-stderr", action="store_true", help="write the engine's protocol log to stderr"
+    )
+    parser.add_argument(
+        "--configure-KEY",
+        metavar="VALUE",
+        dest="_configure_help",
+        help=f"a default for a launch/attach key: {', '.join(CONFIGURABLE)}",
+    )
     # Split off the program: everything from FILE, -m or -c on belongs to it.
     own: list[str] = []
+    configure: dict[str, object] = {}
     rest = list(argv)
     while rest:
         arg = rest[0]
         if arg in ("-m", "-c"):
             break
+        if arg.startswith("--configure-"):
+            rest.pop(0)
+            key = arg[len("--configure-") :]
+            if key not in CONFIGURABLE:
+                parser.error(f"{arg}: not a key Dapper reads ({', '.join(CONFIGURABLE)})")
+            if not rest:
+                parser.error(f"{arg} needs a value")
+            configure[key] = configured_value(rest.pop(0))
+            continue
         if arg.startswith("-") and arg != "-":
             own.append(rest.pop(0))
-            if arg in ("--listen", "--connect", "--backend", "--token-file", "--pid") and rest:
+            if (
+                arg in ("--listen", "--connect", "--backend", "--token-file", "--pid", "--log-to")
+                and rest
+            ):
                 own.append(rest.pop(0))
             continue
         break
     args = parser.parse_args(own)
+    args.configure = configure
     if args.pid is not None:
         if rest:
             parser.error("--pid takes no program to run")
@@ -127,6 +154,21 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     else:
         args.kind, args.target, args.program_args = "file", rest[0], rest[1:]
     return args
+
+
+#: Keys ``--configure-<key> VALUE`` sets for the engine (debugpy's option).
+CONFIGURABLE = ("justMyCode", "showReturnValue", "breakOnSystemExitZero", "rules", "stopOnEntry")
+
+
+def configured_value(text: str) -> object:
+    """``true``/``false`` as booleans, JSON values as such, anything else as text."""
+    lowered = text.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
 
 
 def run_program(kind: str, target: str, program_args: list[str]) -> None:
@@ -293,6 +335,19 @@ def main(argv: list[str] | None = None) -> int:
         launched_by_adapter=args.adapter,
         access_token=access_token.generate() if args.child else (token if args.listen else None),
     )
+    engine.defaults = dict(args.configure)
+    if args.log_to or args.log_to_stderr:
+        from dapper.protocol.log_files import adapter_log_path, open_trace, stream_trace
+
+        try:
+            engine.trace = (
+                open_trace(adapter_log_path(args.log_to, "engine"))
+                if args.log_to
+                else stream_trace(sys.stderr)
+            )
+        except OSError as exc:
+            print(f"dapper: cannot write the log in {args.log_to}: {exc}", file=sys.stderr)
+            return 2
     console_log.route_to_client(engine.send_to_client)
     os.register_at_fork(after_in_child=engine.forget_in_forked_child)
     if args.kind == "file":
@@ -344,6 +399,7 @@ def main(argv: list[str] | None = None) -> int:
             engine.debugger.on_thread_event, reason, ident
         )
     )
+    breakpoint_hook.install(lambda: fork_session.current_engine(engine).debugger)
     threading.excepthook = _thread_excepthook(engine)
     if engine.stop_on_entry:
         engine.debugger.request_entry_stop(threading.get_ident())
@@ -351,7 +407,8 @@ def main(argv: list[str] | None = None) -> int:
     def uncaught(exc: BaseException) -> None:
         current = fork_session.current_engine(engine)  # a forked child has its own
         current.debugger.on_uncaught(exc)
-        current.debugger.quietly(_print_user_traceback, exc)
+        if not isinstance(exc, SystemExit):
+            current.debugger.quietly(_print_user_traceback, exc)
 
     exit_code = _run_to_end(args, uncaught)
     _wait_for_threads()
@@ -361,6 +418,7 @@ def main(argv: list[str] | None = None) -> int:
     flush_standard_streams()
     thread_events.uninstall()
     engine = fork_session.current_engine(engine)
+    breakpoint_hook.uninstall()
     engine.finish(exit_code)
     return exit_code
 
@@ -373,6 +431,7 @@ def _run_to_end(args: argparse.Namespace, uncaught: Callable[[BaseException], No
     try:
         run_program(args.kind, args.target, args.program_args)
     except SystemExit as exc:
+        uncaught(exc)  # the debugger decides whether this exit counts as uncaught
         exit_code = exit_code_of(exc)
     except KeyboardInterrupt:
         traceback.print_exc()
@@ -390,7 +449,11 @@ def _run_without_debugging(engine: Engine, args: argparse.Namespace) -> int:
     the engine only reports how it ended."""
     from dapper.engine.engine import flush_standard_streams
 
-    exit_code = _run_to_end(args, _print_user_traceback)
+    def uncaught(exc: BaseException) -> None:
+        if not isinstance(exc, SystemExit):
+            _print_user_traceback(exc)
+
+    exit_code = _run_to_end(args, uncaught)
     _wait_for_threads()
     atexit._run_exitfuncs()
     flush_standard_streams()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import sysconfig
+from collections.abc import Callable
 from functools import lru_cache
 
 _DAPPER_DIR = os.path.normcase(os.path.dirname(os.path.realpath(__file__))) + os.sep
@@ -62,6 +63,28 @@ def is_library_file(filename: str) -> bool:
     return path.startswith(_LIBRARY_ROOTS) and not path.startswith(_DAPPER_DIR)
 
 
+_rules: Callable[[str], bool | None] | None = None
+
+
+def set_user_code_rules(decide: Callable[[str], bool | None] | None) -> None:
+    """Install ``rules`` (``core.user_code_rules``): ``decide(canonical path)`` is
+    True/False where a rule overrides the library split, None elsewhere."""
+    global _rules
+    _rules = decide
+    _ruled.cache_clear()
+
+
+@lru_cache(maxsize=65536)
+def _ruled(filename: str) -> bool | None:
+    return _rules(canonical_path(filename)) if _rules is not None else None
+
+
 def is_user_file(filename: str) -> bool:
     """True for code ``justMyCode`` treats as the user's."""
-    return not is_debugger_file(filename) and not is_library_file(filename)
+    if is_debugger_file(filename):
+        return False
+    if _rules is not None and not filename.startswith("<"):
+        ruled = _ruled(filename)
+        if ruled is not None:
+            return ruled
+    return not is_library_file(filename)

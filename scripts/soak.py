@@ -35,6 +35,7 @@ def soak(config: dict, stops: int, cycles: int, threads: int) -> str:
             args=[str(stops), str(threads)],
             frameEval=config,
             breakpoints={program: [hit]},
+            exception_filters=[],  # it ends with sys.exit(5), uncaught as in debugpy
         )
         for _ in range(stops):
             thread_id = dap.wait_stopped("breakpoint")["body"]["threadId"]

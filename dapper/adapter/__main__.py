@@ -1,24 +1,38 @@
-"""``python -m dapper.adapter [--port N [--host H]] [--log-file PATH]``.
+"""``python -m dapper.adapter [--port N [--host H]] [--log-file PATH] [--log-dir DIR]``.
 
 Speaks DAP over stdio by default; with ``--port`` it serves TCP, one session
-per connection, and keeps serving.
+per connection, and keeps serving. ``python <site-packages>/dapper/adapter``
+works too: that is how the VS Code Python Debugger extension's
+``debugAdapterPath`` setting starts an adapter (adding ``--log-dir DIR``).
 """
 
 from __future__ import annotations
 
+import sys
+
+if not __package__:
+    # Run as a folder: make the package importable, and keep this folder's
+    # modules from shadowing top-level ones.
+    import os as _os
+
+    _here = _os.path.dirname(_os.path.abspath(__file__))
+    if sys.path and _os.path.abspath(sys.path[0] or ".") == _here:
+        sys.path.pop(0)
+    sys.path.insert(0, _os.path.dirname(_os.path.dirname(_here)))
+
 import argparse
 import json
-import logging
 import os
 import socket
-import sys
 import threading
 
+from dapper import __version__
 from dapper._frame_eval.config import FRAME_EVAL_KEYS
 from dapper.adapter.launch_config import ATTACH_KEYS, LAUNCH_KEYS
-from dapper.adapter.protocol_log import ProtocolTrace, open_log_file
 from dapper.adapter.relay import AdapterRelay
+from dapper.protocol import log_files
 from dapper.protocol.connection import Connection, socket_connection
+from dapper.protocol.log_files import ProtocolTrace, adapter_log_path, open_trace
 
 
 def serve_stdio(trace: ProtocolTrace | None) -> None:
@@ -77,16 +91,28 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="print the launch and attach keys this adapter accepts (JSON) and exit",
     )
+    parser.add_argument(
+        "--log-dir",
+        metavar="DIR",
+        help="write the protocol trace to a file in DIR (as debugpy's adapter does)",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     args = parser.parse_args(argv)
     if args.print_launch_keys:
         tables = {"launch": LAUNCH_KEYS, "attach": ATTACH_KEYS, "frameEval": FRAME_EVAL_KEYS}
         print(json.dumps({name: list(keys) for name, keys in tables.items()}))
         return 0
+    log_file = args.log_file
+    log_files.log_dir = args.log_dir
+    if log_file is None and args.log_dir:
+        log_file = adapter_log_path(args.log_dir)
     trace = None
-    if args.log_file:
-        log_stream = open_log_file(args.log_file)
-        trace = ProtocolTrace(log_stream)
-        logging.basicConfig(stream=log_stream, level=logging.INFO)
+    if log_file:
+        try:
+            trace = open_trace(log_file)
+        except OSError as exc:
+            print(f"dapper.adapter: cannot write the log {log_file}: {exc}", file=sys.stderr)
+            return 2
     try:
         if args.port is not None:
             serve_tcp(args.host, args.port, trace)

@@ -18,39 +18,16 @@ from collections.abc import Callable
 from typing import Any
 
 from dapper import access_token
+from dapper.adapter.launch_keys import ATTACH_KEYS, LAUNCH_KEYS
 from dapper.protocol.child_link import EXIT_WAIT, ChildLink
 
 log = logging.getLogger("dapper.adapter")
 
-#: Launch keys that describe the root program, not how to debug a process.
-_NOT_INHERITED = frozenset(
-    {
-        "type",
-        "request",
-        "name",
-        "program",
-        "module",
-        "code",
-        "args",
-        "cwd",
-        "env",
-        "envFile",
-        "python",
-        "console",
-        "stopOnEntry",
-        "noDebug",
-        "preLaunchTask",
-        "postDebugTask",
-        "connect",
-        "listen",
-        "host",
-        "port",
-        "processId",
-        "accessToken",
-        "subProcessId",
-        "subProcessExit",
-    }
-)
+#: The parent's launch keys a child's attach carries: the debugging options
+#: both requests read (``launch_keys``), never what names the root program
+#: (program, args, cwd, env, python, console, ...) or an attach target.
+INHERITED = frozenset(LAUNCH_KEYS) & frozenset(ATTACH_KEYS)
+
 
 #: hello from a child -> answer sent back to it ({"attach": bool})
 OnChild = Callable[[dict[str, Any]], dict[str, Any]]
@@ -63,7 +40,7 @@ def attach_configuration(
     """The ``startDebugging`` configuration for one child: the parent's
     debugging options plus where the child listens and its token (and where
     its session asks for an exit code the child could not report)."""
-    inherited = {k: v for k, v in launch_arguments.items() if k not in _NOT_INHERITED}
+    inherited = {k: v for k, v in launch_arguments.items() if k in INHERITED}
     configuration = {
         **inherited,
         "type": launch_arguments.get("type", "dapper"),

@@ -1,63 +1,6 @@
-"""The adapter's ``--log-file``: every message in and out, one JSON line each,
-with secrets taken out and the file readable by its owner only.
+"""The adapter's ``--log-file`` (redacted, owner-only): now in
+``dapper.protocol.log_files``, which the launcher's ``--log-to`` shares."""
 
-Launch ``env`` values and anything whose key names a token, password, secret
-or key (``accessToken`` included) are replaced by ``"<redacted>"``, at any
-depth: a log is attached to bug reports and must not carry credentials.
-"""
+from dapper.protocol.log_files import REDACTED, ProtocolTrace, open_log_file, redact
 
-from __future__ import annotations
-
-import json
-import os
-import re
-import threading
-import time
-from typing import IO, Any
-
-REDACTED = "<redacted>"
-_SECRET_KEY = re.compile(r"token|passw|secret|api[-_]?key|credential|auth", re.IGNORECASE)
-
-
-def redact(value: Any, key: str = "") -> Any:
-    """A copy of ``value`` with secret-looking entries replaced."""
-    if isinstance(value, dict):
-        if key == "env":
-            return {k: REDACTED for k in value}
-        return {k: redact(v, str(k)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [redact(item, key) for item in value]
-    if key and _SECRET_KEY.search(key) and value is not None and not isinstance(value, bool):
-        return REDACTED
-    return value
-
-
-def open_log_file(path: str) -> IO[str]:
-    """Open ``path`` for appending, created (or narrowed to) mode 0600."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-    except OSError:
-        pass  # not ours to change (a shared file the user chose): leave it
-    return os.fdopen(fd, "a", encoding="utf-8", errors="backslashreplace")
-
-
-class ProtocolTrace:
-    """Writes every message in and out to a log, redacted."""
-
-    def __init__(self, stream: IO[str]) -> None:
-        self._stream = stream
-        self._lock = threading.Lock()
-
-    def __call__(self, direction: str, message: dict[str, Any]) -> None:
-        try:
-            text = json.dumps(redact(message), ensure_ascii=False)
-        except (TypeError, ValueError, RecursionError) as exc:
-            text = f'"unloggable message: {type(exc).__name__}"'
-        line = f"{time.time():.6f} {direction} {text}\n"
-        with self._lock:
-            try:
-                self._stream.write(line)
-                self._stream.flush()
-            except (OSError, ValueError):
-                pass  # a full disk must not end the session
+__all__ = ["REDACTED", "ProtocolTrace", "open_log_file", "redact"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shlex
 import shutil
 import socket
 import sys
@@ -20,12 +21,19 @@ from collections.abc import Callable
 from typing import Any
 
 from dapper import access_token, interpreters
-from dapper.adapter import attach
+from dapper.adapter import attach, legacy_keys
 from dapper.adapter.child_sessions import ChildListener, attach_configuration
 from dapper.adapter.debuggee_process import DebuggeeProcess
 from dapper.adapter.launch_config import LaunchConfig, parse_launch
+from dapper.adapter.launch_keys import (
+    ATTACH_KEYS,
+    LAUNCH_KEYS,
+    check_types,
+    unknown_keys,
+    unknown_keys_line,
+)
 from dapper.engine.capabilities import capabilities
-from dapper.protocol import child_link, messages
+from dapper.protocol import child_link, log_files, messages
 from dapper.protocol.connection import Connection, socket_connection
 from dapper.protocol.dispatcher import LATER, RequestDispatcher, after, handles
 from dapper.protocol.framing import ProtocolError
@@ -110,11 +118,14 @@ class AdapterRelay:
     def _launch(self, request: dict) -> dict | None:
         if self.mode is not None:
             raise RequestError(f"this session already did '{self.mode}'")
-        config = parse_launch(request.get("arguments") or {})
+        arguments = legacy_keys.modernise(request.get("arguments") or {})
+        config = parse_launch(arguments)
         self._greeted()
+        self._name_unknown_keys("launch", arguments, LAUNCH_KEYS)
+        self._log_to_file(arguments)
         self.mode = "launch"
         self.launch_config = config
-        self.launch_arguments = dict(request.get("arguments") or {})
+        self.launch_arguments = dict(arguments)
         if config.sub_process and not config.no_debug:
             self.children = ChildListener(self._on_child, self._console, config.sub_process_wait)
         try:
@@ -128,9 +139,12 @@ class AdapterRelay:
     def _attach(self, request: dict) -> dict | None:
         if self.mode is not None:
             raise RequestError(f"this session already did '{self.mode}'")
-        arguments = dict(request.get("arguments") or {})
+        arguments = dict(legacy_keys.modernise(request.get("arguments") or {}))
+        check_types(arguments, ATTACH_KEYS)
         target = attach.parse_attach_target(arguments)
         self._greeted()
+        self._name_unknown_keys("attach", arguments, ATTACH_KEYS)
+        self._log_to_file(arguments)
         sock = self._attach_socket(target)
         self.mode = "attach"
         self.child_process = isinstance(arguments.get("subProcessId"), int)
@@ -257,6 +271,7 @@ class AdapterRelay:
             raise RequestError("restart is supported for launched programs only")
         arguments = (request.get("arguments") or {}).get("arguments")
         if isinstance(arguments, dict):
+            arguments = legacy_keys.modernise(arguments)
             self.launch_config = parse_launch(arguments)
             self.launch_arguments = dict(arguments)
         self._restarting = True
@@ -301,7 +316,14 @@ class AdapterRelay:
                     )
                 try:
                     self.process = DebuggeeProcess(
-                        argv, cwd=config.cwd, env=env, on_output=self._send_output
+                        argv,
+                        cwd=config.cwd,
+                        env=env,
+                        # Output shows unless redirectOutput is false: this is
+                        # the internal console, whatever console was asked for.
+                        on_output=_discard
+                        if config.redirect_output is False
+                        else self._send_output,
                     )
                 except OSError as exc:
                     raise RequestError(
@@ -318,8 +340,16 @@ class AdapterRelay:
         finally:
             listener.close()
         self._connect_engine(socket_connection(sock, name="engine", trace=self.client.trace))
-        body = {"name": config.target, "isLocalProcess": True, "startMethod": "launch"}
-        pid = self.process.pid if self.process else self.terminal_pid
+        if self.process is not None:
+            self._send_process_event(self.process.pid)
+
+    def _send_process_event(self, pid: int | None) -> None:
+        config = self.launch_config
+        body: dict[str, Any] = {
+            "name": config.target if config else "python",
+            "isLocalProcess": True,
+            "startMethod": "launch",
+        }
         if pid is not None:
             body["systemProcessId"] = pid
         self.client.send(messages.event("process", body))
@@ -408,17 +438,25 @@ class AdapterRelay:
         self._send_output("console", text)
 
     def _run_in_terminal(self, config: LaunchConfig, argv: list[str], env: dict[str, str]) -> None:
-        result = self._ask_client(
-            "runInTerminal",
-            {
-                "kind": "integrated" if config.console == "integratedTerminal" else "external",
-                "title": "Dapper",
-                "cwd": config.cwd or os.getcwd(),
-                "args": argv,
-                "env": {k: v for k, v in env.items() if os.environ.get(k) != v},
+        arguments: dict[str, Any] = {
+            "kind": "integrated" if config.console == "integratedTerminal" else "external",
+            "title": config.console_name or "Dapper",
+            "cwd": config.cwd or os.getcwd(),
+            "args": argv,
+            # What differs from the adapter's environment; null removes a variable.
+            "env": {
+                **{k: v for k, v in env.items() if os.environ.get(k) != v},
+                **{k: None for k in os.environ if k not in env},
             },
-            CONNECT_TIMEOUT,
-        )
+        }
+        if config.args_text is not None and self.initialize_arguments.get(
+            "supportsArgsCanBeInterpretedByShell"
+        ):
+            # The client's shell expands the args string; the rest must reach it intact.
+            prefix = argv[: len(argv) - len(config.args)]
+            arguments["args"] = [*(shlex.quote(a) for a in prefix), config.args_text]
+            arguments["argsCanBeInterpretedByShell"] = True
+        result = self._ask_client("runInTerminal", arguments, CONNECT_TIMEOUT)
         if not result.get("success"):
             raise RequestError(
                 f"the client could not run the program in a terminal: {result.get('message', 'no answer')}",
@@ -520,7 +558,12 @@ class AdapterRelay:
                 self._kill_debuggee()
             self.mode = None
             raise RequestError(message, error_id=messages.ERR_LAUNCH_FAILED)
-        return response.get("body")
+        body = dict(response.get("body") or {})
+        pid = body.pop(messages.DEBUGGEE_PID, None)
+        if command == "launch" and self.process is None:
+            # In the client's terminal: the launcher told its own pid.
+            self._send_process_event(pid if isinstance(pid, int) else self.terminal_pid)
+        return body or None
 
     def _send_to_engine(self, request: dict, callback: Callable[[dict], None]) -> None:
         engine = self.engine
@@ -623,6 +666,25 @@ class AdapterRelay:
 
     # ------------------------------------------------------------ helpers
 
+    def _log_to_file(self, arguments: dict) -> None:
+        """``logToFile``: the protocol log of this session, in the adapter's
+        ``--log-dir`` or the temporary folder (unless one is written already)."""
+        if not arguments.get("logToFile") or self.client.trace is not None:
+            return
+        path = log_files.adapter_log_path(log_files.log_dir)
+        try:
+            self.client.trace = log_files.open_trace(path)
+        except OSError as exc:
+            self._send_output("console", f"Dapper: cannot write the log {path}: {exc}\n")
+            return
+        self._send_output("console", f"Dapper: logging this session to {path}\n")
+
+    def _name_unknown_keys(self, command: str, arguments: Any, table: dict) -> None:
+        if isinstance(arguments, dict):
+            unknown = unknown_keys(arguments, table)
+            if unknown:
+                self._send_output("console", unknown_keys_line(command, unknown))
+
     def _send_output(self, category: str, text: str) -> None:
         self.client.send(messages.event("output", {"category": category, "output": text}))
 
@@ -638,3 +700,7 @@ class AdapterRelay:
         self.client.close()
         if self._shim_dir is not None:
             shutil.rmtree(self._shim_dir, ignore_errors=True)
+
+
+def _discard(category: str, text: str) -> None:
+    """``redirectOutput: false``: the program's output is read and dropped."""

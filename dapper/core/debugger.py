@@ -28,6 +28,7 @@ from dapper.core.events import BreakpointChanged, ConditionError, LogMessage, Re
 from dapper.core.exception_breakpoints import ExceptionFilters
 from dapper.core.exception_info import exception_text
 from dapper.core.frame_kinds import is_debugger_frame, is_suspending
+from dapper.core.frame_label import frame_label, wants_label
 from dapper.core.load_watcher import ModuleLoadWatcher
 from dapper.core.sources import SourceRegistry
 from dapper.core.stack import HIDDEN_LIBRARY, FrameRegistry, stack_frames, visible_frames
@@ -70,6 +71,8 @@ class Debugger:
         #: rendering it): each takes a frame and returns the frame-like objects
         #: shown in its place, or None to leave it alone (``present_frames``)
         self.presenters: list[Callable[[Any], list[Any] | None]] = []
+        #: ``showReturnValue``: a step out of a function shows what it returned
+        self.show_return_value: bool = True
 
     @property
     def breakpoints(self) -> BreakpointRegistry:
@@ -287,7 +290,7 @@ class Debugger:
         step = self.steps.get(ident)
         if step is None:
             return
-        if frame is step.frame and not is_suspending(frame):
+        if frame is step.frame and self.show_return_value and not is_suspending(frame):
             self._return_values[ident] = (frame.f_code.co_name, value)
         caller = step.caller_to_stop_in(frame)
         if caller is not None:
@@ -461,10 +464,14 @@ class Debugger:
         """The stop of a thread (see ``StopCoordinator.suspension_for``)."""
         return self.stops.suspension_for(dap_thread_id, catch_up)
 
-    def stack_trace(self, dap_thread_id: int, start: int = 0, levels: int = 0) -> dict:
+    def stack_trace(
+        self, dap_thread_id: int, start: int = 0, levels: int = 0, fmt: dict | None = None
+    ) -> dict:
         """A stopped thread's stack; while all threads stop, a thread still on its
         way to its next line gets time to park first (its stack must not move
-        under the client). A running thread gives a snapshot."""
+        under the client). A running thread gives a snapshot. ``fmt`` (DAP's
+        ``StackFrameFormat``) adds parameters, module and line to the names;
+        parameter values of a stopped thread are rendered on that thread."""
         ident = self.threads.ident(dap_thread_id)
         try:
             suspension: Suspension | None = self.suspension_for(dap_thread_id)
@@ -478,7 +485,23 @@ class Debugger:
             if top is None or ident is None:
                 raise DebuggerError(f"unknown thread {dap_thread_id}")
             frames, lines = visible_frames(top), {}
-        return stack_frames(frames, ident, self.frames, self.sources, start, levels, lines)
+        body = stack_frames(frames, ident, self.frames, self.sources, start, levels, lines)
+        if wants_label(fmt):
+            assert fmt is not None
+            end = len(frames) if not levels else min(len(frames), start + levels)
+            shown = frames[start:end]
+
+            def labels() -> list[str]:
+                # No user code (repr) runs for a thread that is not stopped.
+                return [
+                    frame_label(frame, entry["line"], fmt, values=suspension is not None)
+                    for frame, entry in zip(shown, body["stackFrames"], strict=True)
+                ]
+
+            names = labels() if suspension is None else self.run_on(suspension, labels)
+            for entry, name in zip(body["stackFrames"], names, strict=True):
+                entry["name"] = name
+        return body
 
     def frame(self, frame_id: int) -> tuple[Suspension, FrameType]:
         """The stopped thread and frame behind a ``frameId``."""

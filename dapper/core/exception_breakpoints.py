@@ -58,7 +58,11 @@ class ExceptionFilters:
     """The filters in force, with their type conditions (empty: any type)."""
 
     enabled: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: ``breakOnSystemExitZero``: ``sys.exit(0)`` / ``sys.exit()`` stop like any exception
+    break_on_system_exit_zero: bool = False
     _reported: weakref.WeakSet = field(default_factory=weakref.WeakSet)
+    #: an exception that stopped as raised still stops once more as uncaught
+    _reported_uncaught: weakref.WeakSet = field(default_factory=weakref.WeakSet)
 
     def configure(self, arguments: dict) -> list[str]:
         """Apply ``setExceptionBreakpoints`` arguments; returns the filters set,
@@ -103,9 +107,14 @@ class ExceptionFilters:
         types = self.enabled[name]
         return not types or exception_matches(exc, types)
 
+    def _is_quiet(self, exc: BaseException) -> bool:
+        return isinstance(exc, _QUIET) or (
+            _is_clean_exit(exc) and not self.break_on_system_exit_zero
+        )
+
     def stop_on_raise(self, frame: FrameType, exc: BaseException, just_my_code: bool) -> bool:
         """'raised': the first frame an exception is raised in (not each frame it crosses)."""
-        if isinstance(exc, _QUIET) or _is_clean_exit(exc):
+        if self._is_quiet(exc):
             return False
         tb = exc.__traceback__
         if tb is None or tb.tb_next is not None or tb.tb_frame is not frame:
@@ -118,7 +127,7 @@ class ExceptionFilters:
 
     def stop_on_unwind(self, frame: FrameType, exc: BaseException) -> bool:
         """'userUnhandled': an exception leaves user code for library code."""
-        if isinstance(exc, _QUIET) or _is_clean_exit(exc):
+        if self._is_quiet(exc):
             return False
         caller = frame.f_back
         if caller is None or is_debugger_frame(caller):
@@ -128,16 +137,19 @@ class ExceptionFilters:
         return self._matches("userUnhandled", exc) and not self._seen(exc)
 
     def stop_on_uncaught(self, exc: BaseException) -> bool:
-        if isinstance(exc, (SystemExit, KeyboardInterrupt)):
+        """'uncaught': the exception ends the program or a thread. A non-zero
+        ``SystemExit`` counts, as in debugpy; ``sys.exit(0)`` only when asked."""
+        if isinstance(exc, KeyboardInterrupt) or self._is_quiet(exc):
             return False
-        return self._matches("uncaught", exc) and not self._seen(exc)
+        return self._matches("uncaught", exc) and not self._seen(exc, self._reported_uncaught)
 
-    def _seen(self, exc: BaseException) -> bool:
-        """Each exception object stops at most once."""
+    def _seen(self, exc: BaseException, reported: weakref.WeakSet | None = None) -> bool:
+        """Each exception object stops at most once per kind of stop."""
+        reported = self._reported if reported is None else reported
         try:
-            if exc in self._reported:
+            if exc in reported:
                 return True
-            self._reported.add(exc)
+            reported.add(exc)
         except TypeError:  # not weak-referenceable
             return False
         return False

@@ -6,11 +6,13 @@ Connections are served on a dedicated thread that the backends never trace.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import socket
 import sys
 import threading
+from collections import ChainMap
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -72,6 +74,10 @@ class Engine:
         self.stop_on_entry = False
         #: ``noDebug``: the program runs with no backend; breakpoints are not set
         self.no_debug = False
+        #: ``--configure-<key>`` values: launch/attach arguments override them
+        self.defaults: dict[str, Any] = {}
+        #: protocol log of client connections (``--log-to``), if any
+        self.trace: Any = None
         self._listener: socket.socket | None = None
         self._terminating = False
         self._finishing = False
@@ -143,7 +149,7 @@ class Engine:
             self._serve_one(sock)
 
     def _serve_one(self, sock: socket.socket) -> None:
-        session = EngineServer(self, socket_connection(sock, name="engine"))
+        session = EngineServer(self, socket_connection(sock, name="engine", trace=self.trace))
         self.session = session
         try:
             session.serve()
@@ -188,6 +194,8 @@ class Engine:
 
     def configure(self, arguments: dict) -> None:
         """Apply ``launch``/``attach`` arguments that the engine understands."""
+        if self.defaults:
+            arguments = ChainMap(arguments, self.defaults)  # type: ignore[assignment]
         try:
             self.path_mappings = parse_path_mappings(arguments.get("pathMappings"))
         except ValueError as exc:
@@ -197,6 +205,18 @@ class Engine:
         if just_my_code is not None:
             self.debugger.set_just_my_code(bool(just_my_code))
         self.stop_on_entry = bool(arguments.get("stopOnEntry", False))
+        self.debugger.show_return_value = arguments.get("showReturnValue", True) is not False
+        self.debugger.exceptions.break_on_system_exit_zero = bool(
+            arguments.get("breakOnSystemExitZero", False)
+        )
+        self._apply_rules(arguments.get("rules"))
+        if arguments.get("redirectOutput") and arguments.get("console") in (
+            "integratedTerminal",
+            "externalTerminal",
+        ):
+            from dapper.engine.output_tee import tee_standard_streams
+
+            tee_standard_streams(self.send_to_client)
         self.no_debug = bool(arguments.get("noDebug", False))
         frame_eval = arguments.get("frameEval")
         if frame_eval is not None:
@@ -213,6 +233,23 @@ class Engine:
             keys[key] = value
         if not self.no_debug:
             self.templates.configure(keys["django"], keys["jinja"])
+
+    def _apply_rules(self, specs: Any) -> None:
+        """``rules``: which files ``justMyCode`` counts as the user's."""
+        if not specs:
+            return
+        from dapper.core.user_code_rules import RuleError, decide, parse_rules
+        from dapper.paths import canonical_path, set_user_code_rules
+
+        try:
+            rules, missing = parse_rules(specs, canonical_path, os.getcwd())
+        except RuleError as exc:
+            raise RequestError(f"invalid 'rules': {exc}") from None
+        set_user_code_rules(functools.partial(decide, tuple(rules)))
+        self.debugger.state.bump()
+        for module in missing:
+            console_line = f"Dapper: rules: module {module!r} was not found; its rule is ignored.\n"
+            self.send_to_client("output", {"category": "console", "output": console_line})
 
     def configuration_done(self) -> None:
         self.configured.set()

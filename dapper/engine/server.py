@@ -7,6 +7,7 @@ follow ``dapper.protocol.dispatcher``'s convention.
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +23,7 @@ from dapper.protocol.arguments import arguments_of, int_arg
 from dapper.protocol.child_link import ChildLink
 from dapper.protocol.connection import Connection
 from dapper.protocol.dispatcher import RequestDispatcher, after, handles
-from dapper.protocol.messages import CHILD_LINK, RELEASE_OUTPUT, RequestError
+from dapper.protocol.messages import CHILD_LINK, DEBUGGEE_PID, RELEASE_OUTPUT, RequestError
 
 if TYPE_CHECKING:
     from dapper.engine.engine import Engine
@@ -117,8 +118,9 @@ class EngineServer:
         )
 
     @handles("launch")
-    def on_launch(self, request: dict) -> None:
+    def on_launch(self, request: dict) -> dict:
         self._configure(request)
+        return {DEBUGGEE_PID: os.getpid()}
 
     @handles("attach")
     def on_attach(self, request: dict) -> None:
@@ -323,10 +325,14 @@ class EngineServer:
     @handles("stackTrace")
     def on_stack_trace(self, request: dict) -> dict:
         arguments = arguments_of(request)
+        fmt = arguments.get("format")
+        if fmt is not None and not isinstance(fmt, dict):
+            raise RequestError("'format' must be an object")
         return self.debugger.stack_trace(
             int_arg(arguments, "threadId"),
             int_arg(arguments, "startFrame", required=False),
             int_arg(arguments, "levels", required=False),
+            fmt,
         )
 
     @handles("source")

@@ -137,15 +137,22 @@ def socket_connection(sock: Any, *, name: str, trace: TraceHook | None = None) -
     except (OSError, AttributeError):
         pass
 
+    reader, writer = sock.makefile("rb"), sock.makefile("wb")
+
     def closer() -> None:
         try:
             sock.shutdown(_socket.SHUT_RDWR)
         except OSError:
             pass
+        # The socket's descriptor closes only once its files are closed too: an
+        # open one would surface as a ResourceWarning in the program (-X dev).
+        for stream in (writer, reader):
+            try:
+                stream.close()
+            except (OSError, ValueError):
+                pass
         sock.close()
 
-    connection = Connection(
-        sock.makefile("rb"), sock.makefile("wb"), name=name, trace=trace, closer=closer
-    )
+    connection = Connection(reader, writer, name=name, trace=trace, closer=closer)
     connection.socket = sock
     return connection

@@ -19,6 +19,9 @@ RELEASE_OUTPUT = "dapperReleaseOutput"
 #: Internal attach argument (adapter -> engine of a program that called
 #: ``dapper.listen``/``connect``): where that program's Python children report.
 CHILD_LINK = "dapperChildLink"
+#: Private key of the engine's ``launch`` response: the debuggee's pid, which the
+#: adapter reports in the ``process`` event (it cannot see a terminal's child).
+DEBUGGEE_PID = "dapperDebuggeePid"
 
 
 class RequestError(Exception):

@@ -277,7 +277,15 @@ class TerminalDriver:
                 self.silent_stop = bp.commands[0].strip() == "silent"
                 self.pending_commands = [c for c in bp.commands if c.strip() != "silent"]
         if body.get("reason") == "exception":
-            self._show_exception()
+            info = self._exception_info()
+            if info.get("breakMode") == "unhandled" and str(info.get("exceptionId", "")).endswith(
+                "SystemExit"
+            ):
+                # As under pdb, sys.exit() ends the program without a stop
+                # (the engine counts a non-zero exit as uncaught, for editors).
+                self.resume("continue")
+                return
+            self._show_exception(info)
         if self.quiet:
             return
         if self.label is not None:
@@ -286,10 +294,14 @@ class TerminalDriver:
             self.show_location()
         self.show_displays()
 
-    def _show_exception(self) -> None:
+    def _exception_info(self) -> dict[str, Any]:
         try:
-            info = self.client.request("exceptionInfo", {"threadId": self.thread_id})
+            return self.client.request("exceptionInfo", {"threadId": self.thread_id})
         except TerminalRequestError:
+            return {}
+
+    def _show_exception(self, info: dict[str, Any]) -> None:
+        if not info:
             return
         mode = info.get("breakMode")
         label = {

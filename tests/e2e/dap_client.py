@@ -104,6 +104,7 @@ class DapClient:
         on_request: Any = None,
         cwd: str | None = None,
     ) -> None:
+        """``command`` replaces ``python -m dapper.adapter`` (``extra_args`` follow it)."""
         full_env = adapter_env()
         full_env.update(env or {})
         self.process = subprocess.Popen(

@@ -148,7 +148,7 @@ def attach_until_exit(port: int, **arguments) -> int:
             "attach", {"connect": {"host": "127.0.0.1", "port": port}, **arguments}
         )
         dap.wait_event("initialized")
-        dap.configure()
+        dap.configure(exception_filters=[])  # a SystemExit(N) ending would stop as uncaught
         assert dap.wait_response(seq)["success"]
         return dap.wait_event("exited")["body"]["exitCode"]
     finally:

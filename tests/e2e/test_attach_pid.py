@@ -116,6 +116,36 @@ def test_attach_detach_and_attach_again_leaves_the_program_as_it_was(frame_eval)
 
 
 @needs_remote_exec
+def test_builtin_breakpoint_stops_in_an_attached_session(frame_eval):
+    """Attached by pid, the program's breakpoint() stops in Dapper (not pdb on
+    its stdin); after the detach its own hook is back."""
+    target = Target(env={"DAPPER_BACKEND": _backend_flag(frame_eval)})
+    try:
+        before = target.state()
+        dap = DapClient()
+        try:
+            dap.initialize()
+            seq = dap.send_request("attach", {"processId": target.pid})
+            dap.wait_event("initialized")
+            dap.configure()
+            assert dap.wait_response(seq)["success"]
+            target.proc.stdin.write("breakpoint\n")
+            target.proc.stdin.flush()
+            stopped = dap.wait_stopped("breakpoint")
+            frame = dap.top_frame(stopped["body"]["threadId"])
+            assert frame["line"] == line("pid_target.py", "after_breakpoint")
+            dap.request("disconnect", {})  # detaches: the program runs on
+            assert target.proc.stdout.readline() == "after breakpoint\n"
+            assert dap.invalid == []
+        finally:
+            dap.close()
+        assert target.state_becomes(before) == before
+        assert target.quit() == 0
+    finally:
+        target.close()
+
+
+@needs_remote_exec
 def test_a_program_that_cannot_import_dapper_gets_a_clear_error_and_runs_on():
     target = Target("no-dapper")
     try:

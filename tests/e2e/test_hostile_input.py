@@ -33,6 +33,7 @@ def test_lone_surrogates_in_names_output_and_requests(dap, frame_eval):
                 {"line": line(SURROGATES, "log"), "logMessage": "logged {name}"},
             ]
         },
+        exception_filters=[],  # it ends with SystemExit(4), uncaught as in debugpy
     )
     stopped = dap.wait_stopped("breakpoint")
     thread_id = stopped["body"]["threadId"]
@@ -77,6 +78,7 @@ def test_deeply_nested_json_gets_an_error_and_the_session_goes_on(dap, frame_eva
         program=program,
         frameEval=frame_eval,
         breakpoints={program: [{"line": line(SURROGATES, "stop")}]},
+        exception_filters=[],  # it ends with SystemExit(4), uncaught as in debugpy
     )
     stopped = dap.wait_stopped("breakpoint")
     _raw_request(dap, DEEP)
@@ -147,6 +149,7 @@ def test_source_serves_only_files_the_program_loaded(dap, frame_eval, tmp_path):
         program=program,
         frameEval=frame_eval,
         breakpoints={program: [{"line": line(SURROGATES, "stop")}]},
+        exception_filters=[],  # it ends with SystemExit(4), uncaught as in debugpy
     )
     stopped = dap.wait_stopped("breakpoint")
     served = dap.request("source", {"source": {"path": program}, "sourceReference": 0})
@@ -222,6 +225,7 @@ def test_a_raising_condition_stops_once_and_says_where(dap, frame_eval):
         program=program,
         frameEval=frame_eval,
         breakpoints={program: [{"line": where, "condition": "undefined_name > 1"}]},
+        exception_filters=[],  # it ends with SystemExit(3), uncaught as in debugpy
     )
     stopped = dap.wait_stopped("breakpoint")
     dap.request("continue", {"threadId": stopped["body"]["threadId"]})

@@ -61,7 +61,7 @@ def test_launch_module_and_code():
         ({"program": "a.py", "module": "m"}, "(got program, module)"),
         ({"program": 3}, "'program' must be a string"),
         ({"program": "/definitely/not/here.py"}, "program does not exist"),
-        ({"module": "m", "args": [1]}, "'args' must be an array of strings"),
+        ({"module": "m", "args": [1]}, "'args' must be a string or an array of strings"),
         ({"module": "m", "env": {"A": 1}}, "'env' must map names to strings"),
         ({"module": "m", "env": []}, "'env' must be an object"),
         ({"module": "m", "cwd": "/no/such/dir"}, "'cwd' is not a directory"),
@@ -151,3 +151,41 @@ def test_connect_takes_its_token_from_the_file_or_the_environment(tmp_path):
     assert connect_token(parse_args(["--connect", "h:1", "app.py"]), "from-env") == "from-env"
     with pytest.raises(UsageError, match="--no-token only applies to --listen"):
         connect_token(parse_args(["--connect", "h:1", "--no-token", "app.py"]), None)
+
+
+def test_debugpy_legacy_spellings_become_current_keys() -> None:
+    from dapper.adapter.legacy_keys import modernise
+
+    given = {
+        "program": "p.py",
+        "pythonPath": "/usr/bin/python3",
+        "consoleTitle": "Mine",
+        "debugStdLib": True,
+        "debugOptions": ["RedirectOutput", "StopOnEntry", "Sudo", "FixFilePathCase", "Odd"],
+        "showReturnValue": False,
+    }
+    assert modernise(given) == {
+        "program": "p.py",
+        "python": "/usr/bin/python3",
+        "consoleName": "Mine",
+        "justMyCode": False,
+        "debugOptions": given["debugOptions"],
+        "redirectOutput": True,
+        "stopOnEntry": True,
+        "sudo": True,  # not supported: reported as an unknown key by its name
+        "debugOptions:Odd": True,
+        "showReturnValue": False,
+    }
+    # An explicit key wins over its legacy spelling and flag.
+    assert modernise(
+        {"python": "a", "pythonPath": "b", "justMyCode": True, "debugOptions": ["DebugStdLib"]}
+    ) == {"python": "a", "justMyCode": True, "debugOptions": ["DebugStdLib"]}
+
+
+def test_debugpy_legacy_spellings_with_a_wrong_type_are_errors() -> None:
+    from dapper.adapter.legacy_keys import modernise
+    from dapper.protocol.messages import RequestError
+
+    for bad in ({"debugOptions": "RedirectOutput"}, {"debugStdLib": "yes"}):
+        with pytest.raises(RequestError, match="must be"):
+            modernise(bad)

@@ -96,9 +96,8 @@ def test_every_attach_key_read_is_listed() -> None:
         recorded = RecordingDict(variant)
         parse_attach_target(recorded)
         read |= recorded.read
-        # stopOnEntry and noDebug are read by the engine's shared configure() but are
-        # launch-only: they mean nothing on attach.
-        read |= _engine_reads(variant) - {"stopOnEntry", "noDebug"}
+        # The engine's shared configure() reads these, but they mean nothing on attach.
+        read |= _engine_reads(variant) - {"stopOnEntry", "noDebug", "redirectOutput", "console"}
     assert read - set(ATTACH_KEYS) == set(), "add these keys to ATTACH_KEYS"
     # The access token is read here for 'listen' (the adapter checks the program's
     # proof), and otherwise by the engine's request gate, before any handler.
@@ -126,3 +125,36 @@ def test_adapter_prints_its_keys(table: str) -> None:
     printed = json.loads(done.stdout)
     expected = {"launch": LAUNCH_KEYS, "attach": ATTACH_KEYS, "frameEval": FRAME_EVAL_KEYS}
     assert printed[table] == list(expected[table])
+
+
+def test_a_child_session_inherits_debugging_options_and_nothing_attach_ignores() -> None:
+    from dapper.adapter.child_sessions import attach_configuration
+    from dapper.adapter.launch_keys import unknown_keys
+
+    launch = {
+        "type": "dapper",
+        "request": "launch",
+        "name": "Run",
+        "program": "/w/main.py",
+        "args": "--fast",
+        "cwd": "/w",
+        "env": {"A": "1"},
+        "envFile": "/w/.env",
+        "pythonArgs": ["-X", "dev"],
+        "console": "integratedTerminal",
+        "redirectOutput": True,
+        "stopOnEntry": True,
+        "subProcess": True,
+        "justMyCode": False,
+        "rules": [{"module": "json", "include": True}],
+        "showReturnValue": True,
+        "pathMappings": [{"localRoot": "/l", "remoteRoot": "/r"}],
+    }
+    hello = {"name": "worker.py", "pid": 4242, "port": 5999, "accessToken": "t"}
+    config = attach_configuration(launch, hello)
+    assert unknown_keys(config, ATTACH_KEYS) == []
+    for key in ("justMyCode", "rules", "showReturnValue", "pathMappings"):
+        assert config[key] == launch[key]
+    for key in ("program", "args", "cwd", "env", "envFile", "pythonArgs", "stopOnEntry"):
+        assert key not in config
+    assert (config["request"], config["subProcessId"]) == ("attach", 4242)

@@ -34,6 +34,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "dapper.orphan_guard",
     ),
     "dapper.adapter": (
+        "dapper.__version__",  # for --version
         "dapper.protocol",
         "dapper.paths",
         "dapper.access_token",

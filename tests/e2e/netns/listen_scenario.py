@@ -60,7 +60,7 @@ def attach(port: int, frame_eval: dict, **extra) -> tuple[DapClient, dict]:
     refused = [m for m in dap.messages if m.get("request_seq") == seq and not m["success"]]
     if refused:
         return dap, refused[0]
-    dap.configure()
+    dap.configure(exception_filters=[])  # SystemExit(5) would stop as uncaught
     return dap, dap.wait_response(seq)
 
 
