@@ -119,7 +119,7 @@ def test_attach_detach_and_attach_again_leaves_the_program_as_it_was(frame_eval)
 def test_builtin_breakpoint_stops_in_an_attached_session(frame_eval):
     """Attached by pid, the program's breakpoint() stops in Dapper (not pdb on
     its stdin); after the detach its own hook is back."""
-    target = Target(env={"DAPPER_BACKEND": _backend_flag(frame_eval)})
+    target = Target(env={"DAPPER_BACKEND": backend_name(frame_eval)})
     try:
         before = target.state()
         dap = DapClient()
