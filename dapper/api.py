@@ -20,6 +20,7 @@ import sys
 import threading
 from typing import Any
 
+from dapper import os_threads
 from dapper.engine.engine import Engine
 
 #: ``configure()`` keys: name -> type (debugpy's names)
@@ -175,7 +176,7 @@ def breakpoint() -> None:
     engine = _engine
     if engine is None or not engine.client_ready.is_set():
         return
-    engine.debugger.request_stop_in(threading.get_ident(), sys._getframe(1))
+    engine.debugger.request_stop_in(os_threads.get_ident(), sys._getframe(1))
 
 
 def set_trace(*args: Any, **kwargs: Any) -> None:
@@ -222,7 +223,7 @@ def set_trace(*args: Any, **kwargs: Any) -> None:
         engine = _start_engine()
         if not engine.client_ready.wait(PROMPT_TIMEOUT):
             return  # the prompt could not attach: run on, as without a debugger
-    engine.debugger.request_stop_in(threading.get_ident(), caller)
+    engine.debugger.request_stop_in(os_threads.get_ident(), caller)
 
 
 def _paused_by_the_prompt(signum: int, frame: Any) -> None:

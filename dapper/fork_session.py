@@ -12,11 +12,10 @@ on the child's first lines stop. A fork that is about to ``exec`` (``os.spawn*``
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable
 from typing import Any
 
-from dapper import access_token, child_session
+from dapper import access_token, child_session, os_threads
 from dapper.protocol.child_link import ChildLink
 
 _link: ChildLink | None = None
@@ -54,7 +53,7 @@ class exec_follows:
 
     def __enter__(self) -> None:
         global _exec_follows
-        _exec_follows = threading.get_ident()
+        _exec_follows = os_threads.get_ident()
 
     def __exit__(self, *exc: object) -> None:
         global _exec_follows
@@ -75,7 +74,7 @@ def _wrap_spawn() -> None:
 
 def _after_fork_in_child() -> None:
     global _current
-    if _link is None or _exec_follows == threading.get_ident() or _current is None:
+    if _link is None or _exec_follows == os_threads.get_ident() or _current is None:
         return
     from dapper.core import thread_events
     from dapper.engine import console_log

@@ -12,12 +12,12 @@ from __future__ import annotations
 import itertools
 import logging
 import sys
-import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from types import CodeType, FrameType
 from typing import Any
 
+from dapper import os_threads
 from dapper._frame_eval.backend import DebuggerCallbacks
 from dapper._frame_eval.debug_state import EXC_NONE, DebugState, StepRequest
 from dapper._frame_eval.decision import FrameDecision, code_lines, decide_code
@@ -222,7 +222,7 @@ class BackendBase(ABC):
     def deliver(self, method: Callable[..., Any], *args: Any) -> None:
         """Call a ``DebuggerCallbacks`` method unless this thread is already inside
         one (core evaluating on a stopped thread must not hit breakpoints)."""
-        tid = threading.get_ident()
+        tid = os_threads.get_ident()
         busy = self._busy
         if tid in busy:
             self.stats["callbacks_suppressed"] += 1
@@ -240,7 +240,7 @@ class BackendBase(ABC):
         thread is already inside a callback (then nothing changes). Debugger
         work on a user thread (sending an event, holding a lock) must never be
         paused halfway: the engine thread could wait on it forever."""
-        tid = threading.get_ident()
+        tid = os_threads.get_ident()
         busy = self._busy
         if tid in busy:
             return fn(*args)

@@ -7,10 +7,11 @@ older version are recomputed.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
+
+from dapper import os_threads
 
 # Exception-filter flags: which exception events backends must deliver.
 EXC_NONE = 0
@@ -59,7 +60,7 @@ class DebugState:
     instrumented_twins: dict[int, Any] = field(default_factory=dict)
     #: bumped on every change above; cached decisions carry the version they saw
     version: int = 0
-    lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    lock: Any = field(default_factory=os_threads.RLock, repr=False)
 
     def bump(self) -> int:
         self.version += 1

@@ -24,17 +24,17 @@ Frames already running when a breakpoint or step appears are found through
 from __future__ import annotations
 
 import sys
-import threading
 from abc import abstractmethod
 from types import CodeType, FrameType
 from typing import Any
 
+from dapper import os_threads
 from dapper._frame_eval import _frame_evaluator as _hook
 from dapper._frame_eval.backend_base import BackendBase
 from dapper._frame_eval.decision import FrameDecision, decide_frame
 from dapper.paths import is_debugger_file
 
-_get_ident = threading.get_ident
+_get_ident = os_threads.get_ident
 _SKIP = FrameDecision.SKIP
 _TRACE_EXCEPTIONS = FrameDecision.TRACE_EXCEPTIONS
 _TRACE = FrameDecision.TRACE
@@ -266,7 +266,7 @@ class TraceFunctionEvalFrameBackend(EvalFrameBackend):
         self._live: dict[int, tuple[FrameType, int]] = {}
         #: thread -> exception of its last exception event (for on_unwind)
         self._last_exc: dict[int, BaseException] = {}
-        self._live_lock = threading.RLock()
+        self._live_lock = os_threads.RLock()
         #: events the C trace function passed up to ``_dispatch``
         self.stats["dispatched_events"] = 0
 
@@ -274,7 +274,7 @@ class TraceFunctionEvalFrameBackend(EvalFrameBackend):
         return self._dispatch
 
     def renew_locks_after_fork(self) -> None:
-        self._live_lock = threading.RLock()
+        self._live_lock = os_threads.RLock()
 
     def _clear_thread_state(self) -> None:
         with self._live_lock:

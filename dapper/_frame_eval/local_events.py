@@ -42,10 +42,10 @@ threads already inside a callback get nothing.
 from __future__ import annotations
 
 import sys
-import threading
 from types import CodeType, FrameType
 from typing import TYPE_CHECKING, Any
 
+from dapper import os_threads
 from dapper._frame_eval.decision import FrameDecision
 from dapper.paths import is_debugger_file
 
@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     from dapper._frame_eval.backend_base import BackendBase
 
 TOOL_NAME = "dapper"
-_get_ident = threading.get_ident
+_get_ident = os_threads.get_ident
 _getframe = sys._getframe
 _SKIP = FrameDecision.SKIP
 _TRACE = FrameDecision.TRACE

@@ -11,18 +11,18 @@ local events through ``LocalEventsTracer``; every change ends with
 from __future__ import annotations
 
 import sys
-import threading
 import weakref
 from collections.abc import Iterator
 from types import CodeType
 from typing import Any
 
+from dapper import os_threads
 from dapper._frame_eval.backend_base import BackendBase
 from dapper._frame_eval.decision import FrameDecision, decide_frame
 from dapper._frame_eval.local_events import LocalEventsTracer
 from dapper.paths import canonical_path, is_debugger_file
 
-_get_ident = threading.get_ident
+_get_ident = os_threads.get_ident
 _SKIP = FrameDecision.SKIP
 _TRACE = FrameDecision.TRACE
 _TRACE_EXCEPTIONS = FrameDecision.TRACE_EXCEPTIONS

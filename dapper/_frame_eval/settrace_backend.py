@@ -20,6 +20,7 @@ import threading
 from types import FrameType
 from typing import Any
 
+from dapper import os_threads
 from dapper._frame_eval.backend_base import BackendBase
 from dapper._frame_eval.decision import FrameDecision, decide_frame
 from dapper.paths import is_debugger_file
@@ -28,7 +29,7 @@ _HAS_ALL_THREADS = hasattr(threading, "settrace_all_threads")
 _SKIP = FrameDecision.SKIP
 _TRACE = FrameDecision.TRACE
 _TRACE_EXCEPTIONS = FrameDecision.TRACE_EXCEPTIONS
-_get_ident = threading.get_ident
+_get_ident = os_threads.get_ident
 _START_NEW_THREAD = _thread.start_new_thread
 
 

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
 from collections.abc import Callable, Sequence
 from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any
 
+from dapper import os_threads
 from dapper._frame_eval.backend import FrameEvalBackend
 from dapper._frame_eval.debug_state import DebugState
+from dapper.core.async_tasks import running_loop, with_awaiting_chain
 from dapper.core.breakpoint_sync import BreakpointSync
 from dapper.core.errors import DebuggerError, NotStoppedError
 from dapper.core.events import BreakpointChanged, ConditionError, LogMessage, Report
@@ -30,8 +31,15 @@ from dapper.core.exception_info import exception_text
 from dapper.core.frame_kinds import is_debugger_frame, is_suspending
 from dapper.core.frame_label import frame_label, wants_label
 from dapper.core.load_watcher import ModuleLoadWatcher
+from dapper.core.logical_threads import LogicalThread, collect
 from dapper.core.sources import SourceRegistry
-from dapper.core.stack import HIDDEN_LIBRARY, FrameRegistry, stack_frames, visible_frames
+from dapper.core.stack import (
+    HIDDEN_LIBRARY,
+    FrameRegistry,
+    shown_frames,
+    stack_frames,
+    visible_frames,
+)
 from dapper.core.stepping import Step, ThreadSteps
 from dapper.core.stop_coordinator import StopCoordinator
 from dapper.core.suspension import Suspension
@@ -43,7 +51,7 @@ from dapper.paths import canonical_path
 if TYPE_CHECKING:
     from dapper.core.breakpoints import BreakpointRegistry, BreakpointStatus, HitDecision
 
-_get_ident = threading.get_ident
+_get_ident = os_threads.get_ident
 
 
 class Debugger:
@@ -73,6 +81,10 @@ class Debugger:
         self.presenters: list[Callable[[Any], list[Any] | None]] = []
         #: ``showReturnValue``: a step out of a function shows what it returned
         self.show_return_value: bool = True
+        #: list greenlets while stopped: None follows gevent's monkey-patching
+        self.gevent: bool | None = None
+        #: greenlets and tasks listed at this stop, by DAP id (None: not looked yet)
+        self._logical: dict[int, LogicalThread] | None = None
 
     @property
     def breakpoints(self) -> BreakpointRegistry:
@@ -156,7 +168,7 @@ class Debugger:
         decision = self.breakpoints.check_call(frame)
         self._report_logs(decision, frame)
         if decision.stop:
-            ident = threading.get_ident()
+            ident = _get_ident()
             with self.stops.lock:
                 self.steps.start_with_reason(
                     ident,
@@ -286,7 +298,7 @@ class Debugger:
             self.report(LogMessage(message, source, frame.f_lineno))
 
     def on_return(self, frame: FrameType, value: Any) -> None:
-        ident = threading.get_ident()
+        ident = _get_ident()
         step = self.steps.get(ident)
         if step is None:
             return
@@ -301,7 +313,7 @@ class Debugger:
             self.steps.publish(ident, step)
 
     def on_exception(self, frame: FrameType, exc: BaseException) -> None:
-        ident = threading.get_ident()
+        ident = _get_ident()
         if ident in self.threads.ignored:
             return
         if self.exceptions.stop_on_raise(frame, exc, self.state.just_my_code):
@@ -309,7 +321,7 @@ class Debugger:
             self._stop(ident, frame, "exception", text=_describe(exc))
 
     def on_unwind(self, frame: FrameType, exc: BaseException) -> None:
-        ident = threading.get_ident()
+        ident = _get_ident()
         if ident in self.threads.ignored:
             return
         if self.exceptions.stop_on_unwind(frame, exc):
@@ -347,7 +359,7 @@ class Debugger:
         return fn(*args) if quiet is None else quiet(fn, *args)
 
     def _on_uncaught(self, exc: BaseException, ident: int | None) -> None:
-        ident = threading.get_ident() if ident is None else ident
+        ident = _get_ident() if ident is None else ident
         if ident in self.threads.ignored:
             return
         if not self.exceptions.stop_on_uncaught(exc):
@@ -376,13 +388,15 @@ class Debugger:
         """Block this thread until resumed; ``reason`` None stops silently
         (a thread caught up in another thread's stop). A stop held back behind
         another thread's is reported after the resume, if still due."""
+        labels: dict[int, str] = {}
+        if frames is None:
+            frames = self.present_frames(visible_frames(frame))
+            if running_loop() is not None:
+                frames, labels = with_awaiting_chain(frames, self.state.just_my_code)
         while True:
-            suspension = Suspension(
-                ident,
-                frame,
-                frames if frames is not None else self.present_frames(visible_frames(frame)),
-            )
+            suspension = Suspension(ident, frame, frames)
             suspension.lines = lines or {}
+            suspension.labels = labels
             suspension.at_line = at_line
             deferred = self.stops.park(suspension, reason, hit_ids, text)
             if not deferred:
@@ -408,6 +422,7 @@ class Debugger:
     def _forget_stop(self) -> None:
         """What is valid only while stopped: return values, frame and variable ids."""
         self._return_values.clear()  # shown only at the stop right after the return
+        self._logical = None
         self.frames.clear()
         self.variables.clear()
 
@@ -443,7 +458,7 @@ class Debugger:
         """
         self.stops.forget_after_fork()
         self.lifecycle.lock = self.stops.lock
-        self.state.lock = threading.RLock()
+        self.state.lock = os_threads.RLock()
         self.steps.forget_all()
         self._exceptions.clear()
         self.backend = None
@@ -462,7 +477,43 @@ class Debugger:
 
     def suspension_for(self, dap_thread_id: int, catch_up: float = 2.0) -> Suspension:
         """The stop of a thread (see ``StopCoordinator.suspension_for``)."""
+        if self._logical and dap_thread_id in self._logical:
+            raise DebuggerError(
+                f"{self._logical[dap_thread_id].name} is not running: step the thread "
+                "that is stopped, or continue"
+            )
         return self.stops.suspension_for(dap_thread_id, catch_up)
+
+    def gevent_on(self) -> bool:
+        return self.gevent if self.gevent is not None else os_threads.threading_patched()
+
+    def logical_threads(self) -> list[LogicalThread]:
+        """While stopped: the suspended greenlets (gevent) and pending asyncio
+        tasks of each stopped thread, gathered on that thread once per stop."""
+        if self._logical is not None:
+            return list(self._logical.values())
+        found: dict[int, LogicalThread] = {}
+        gevent = self.gevent_on()
+        if gevent or "asyncio" in sys.modules:
+            just_my_code = self.state.just_my_code
+            for suspension in self.stopped_threads():
+                try:
+                    entries = self.run_on(suspension, lambda: collect(gevent, just_my_code))
+                except Exception:  # noqa: BLE001 - a thread that cannot say lists nothing
+                    continue
+                for obj, name, frames in entries:
+                    tid = self.threads.logical_id(obj)
+                    found[tid] = LogicalThread(tid, name, suspension.ident, frames)
+        if self.is_stopped:
+            self._logical = found
+        return list(found.values())
+
+    def describe_threads(self) -> list[tuple[int, str]]:
+        """(id, name) of each user thread, then, while stopped, of each greenlet and task."""
+        threads = self.threads.describe()
+        if self.is_stopped:
+            threads += [(entry.dap_id, entry.name) for entry in self.logical_threads()]
+        return threads
 
     def stack_trace(
         self, dap_thread_id: int, start: int = 0, levels: int = 0, fmt: dict | None = None
@@ -473,33 +524,41 @@ class Debugger:
         ``StackFrameFormat``) adds parameters, module and line to the names;
         parameter values of a stopped thread are rendered on that thread."""
         ident = self.threads.ident(dap_thread_id)
+        if ident is None and self.is_stopped:
+            logical = {entry.dap_id: entry for entry in self.logical_threads()}.get(dap_thread_id)
+            if logical is not None:
+                return stack_frames(
+                    logical.frames, logical.owner, self.frames, self.sources, start, levels
+                )
         try:
             suspension: Suspension | None = self.suspension_for(dap_thread_id)
         except NotStoppedError:
             suspension = None
         if suspension is not None:
             frames, lines = suspension.frames or [], suspension.lines
+            labels = suspension.labels
             ident = suspension.ident
         else:
             top = sys._current_frames().get(ident) if ident is not None else None
             if top is None or ident is None:
                 raise DebuggerError(f"unknown thread {dap_thread_id}")
-            frames, lines = visible_frames(top), {}
-        body = stack_frames(frames, ident, self.frames, self.sources, start, levels, lines)
+            frames, lines, labels = visible_frames(top), {}, {}
+        body = stack_frames(frames, ident, self.frames, self.sources, start, levels, lines, labels)
         if wants_label(fmt):
             assert fmt is not None
-            end = len(frames) if not levels else min(len(frames), start + levels)
-            shown = frames[start:end]
+            # the frames behind the shown entries ('awaited by' label entries have none)
+            shown = shown_frames(frames, labels, start, levels)
+            entries = [e for e in body["stackFrames"] if e.get("presentationHint") != "label"]
 
-            def labels() -> list[str]:
+            def names_for() -> list[str]:
                 # No user code (repr) runs for a thread that is not stopped.
                 return [
                     frame_label(frame, entry["line"], fmt, values=suspension is not None)
-                    for frame, entry in zip(shown, body["stackFrames"], strict=True)
+                    for frame, entry in zip(shown, entries, strict=True)
                 ]
 
-            names = labels() if suspension is None else self.run_on(suspension, labels)
-            for entry, name in zip(body["stackFrames"], names, strict=True):
+            names = names_for() if suspension is None else self.run_on(suspension, names_for)
+            for entry, name in zip(entries, names, strict=True):
                 entry["name"] = name
         return body
 

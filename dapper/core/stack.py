@@ -46,6 +46,11 @@ class FrameRegistry:
                 self._by_frame[key] = fid
             return fid
 
+    def label_id(self) -> int:
+        """An id for a label entry (no frame behind it)."""
+        with self._lock:
+            return next(self._counter)
+
     def get(self, frame_id: int) -> tuple[int, FrameType] | None:
         with self._lock:
             return self._frames.get(frame_id)
@@ -56,6 +61,26 @@ class FrameRegistry:
             self._by_frame.clear()
 
 
+def _entries(frames: list, labels: dict[int, str] | None) -> list:
+    """Frames with each one's label entry (a str) before it."""
+    entries: list = []
+    for frame in frames:
+        label = labels.get(id(frame)) if labels else None
+        if label is not None:
+            entries.append(label)
+        entries.append(frame)
+    return entries
+
+
+def shown_frames(
+    frames: list, labels: dict[int, str] | None, start: int = 0, levels: int = 0
+) -> list:
+    """The frames among the entries ``stack_frames`` shows for this page."""
+    entries = _entries(frames, labels)
+    end = len(entries) if not levels else min(len(entries), start + levels)
+    return [entry for entry in entries[start:end] if not isinstance(entry, str)]
+
+
 def stack_frames(
     frames: list[FrameType],
     thread_ident: int,
@@ -64,12 +89,26 @@ def stack_frames(
     start: int = 0,
     levels: int = 0,
     lines: dict[int, int] | None = None,
+    labels: dict[int, str] | None = None,
 ) -> dict:
-    """DAP ``stackTrace`` body for ``frames`` (innermost first), paged."""
-    total = len(frames)
+    """DAP ``stackTrace`` body for ``frames`` (innermost first), paged;
+    ``labels`` puts a label entry before a frame (a task awaiting the one above)."""
+    entries = _entries(frames, labels)
+    total = len(entries)
     end = total if not levels else min(total, start + levels)
-    result = []
-    for frame in frames[start:end]:
+    result: list[dict] = []
+    for frame in entries[start:end]:
+        if isinstance(frame, str):
+            result.append(
+                {
+                    "id": registry.label_id(),
+                    "name": frame,
+                    "line": 0,
+                    "column": 0,
+                    "presentationHint": "label",
+                }
+            )
+            continue
         code = frame.f_code
         line = (lines or {}).get(id(frame)) or frame.f_lineno or code.co_firstlineno
         entry = {

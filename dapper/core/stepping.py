@@ -11,6 +11,7 @@ from types import FrameType
 from typing import Protocol
 
 from dapper._frame_eval.debug_state import StepRequest
+from dapper.core.async_tasks import awaiting_frame
 from dapper.core.frame_kinds import (
     is_coroutine_frame,
     is_debugger_frame,
@@ -39,6 +40,9 @@ class Step:
     #: stop only in code of the module running as ``__main__`` (the entry stop:
     #: not in a package's ``__init__`` or code that imports generate on the way)
     main_only: bool = False
+    #: the coroutine of the task awaiting the stepped task's coroutine, once
+    #: that returns: a step over or out of it continues there
+    awaiter: FrameType | None = None
 
     def request(self) -> StepRequest:
         if self.main_only:
@@ -68,6 +72,10 @@ class Step:
             return None
         if is_suspending(frame) or not is_returning(frame):
             return None  # a yield or await resumes later; an unwind ends elsewhere
+        if is_coroutine_frame(frame):
+            self.awaiter = awaiting_frame(frame)
+            if self.awaiter is not None:
+                return None  # the task ends: on_return moves the step to its awaiter
         caller = frame.f_back
         while caller is not None and is_debugger_frame(caller):
             caller = caller.f_back
@@ -81,8 +89,12 @@ class Step:
             self.target = None  # the line ended without entering the target
         if self.kind == "in" or frame is not self.frame:
             return False
-        if is_suspending(frame) and is_coroutine_frame(frame) and self.kind == "over":
-            return False  # an awaited coroutine resumes later: stay on it
+        if is_suspending(frame) and is_coroutine_frame(frame):
+            return False  # an awaiting coroutine resumes later: stay on it (over or out)
+        if self.awaiter is not None:
+            # The task's coroutine ended: the awaiting task resumes there later.
+            self.kind, self.frame, self.awaiter = "over", self.awaiter, None
+            return True
         caller = frame.f_back
         while caller is not None and is_debugger_frame(caller):
             caller = caller.f_back

@@ -8,10 +8,10 @@ wire: a stop is reported as a ``Stopped`` value.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
 from types import FrameType
 
+from dapper import os_threads
 from dapper._frame_eval.debug_state import StepRequest
 from dapper.core.errors import NotStoppedError
 from dapper.core.events import Report, Stopped
@@ -29,9 +29,9 @@ class StopCoordinator:
         self.threads = threads
         self.steps = steps
         self.report = report
-        self._lock = threading.RLock()
+        self._lock = os_threads.RLock()
         #: notified whenever a thread parks or everything resumes
-        self._parked = threading.Condition(self._lock)
+        self._parked = os_threads.Condition(self._lock)
         self._suspended: dict[int, Suspension] = {}
         #: True while every thread is asked to stop (one has, or a pause is on);
         #: a plain attribute: every breakpoint-line event reads it
@@ -40,7 +40,7 @@ class StopCoordinator:
         self._stop_reported = False  # a stopped event is out and not yet resumed
 
     @property
-    def lock(self) -> threading.RLock:
+    def lock(self) -> os_threads.RLock:
         """Held while stop state changes (also guards the debugger's step changes)."""
         return self._lock
 
@@ -171,7 +171,7 @@ class StopCoordinator:
     def forget_after_fork(self) -> None:
         """In a forked child nobody can resume a stop: drop all stop state.
         Locks are replaced, not taken: a vanished thread may have held one."""
-        self._lock = threading.RLock()
-        self._parked = threading.Condition(self._lock)
+        self._lock = os_threads.RLock()
+        self._parked = os_threads.Condition(self._lock)
         self._suspended.clear()
         self.suspending = self._stop_reported = self._pause_requested = False

@@ -9,13 +9,12 @@ interrupted with an asynchronous exception and the session goes on.
 from __future__ import annotations
 
 import ctypes
-import queue
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
 
+from dapper import os_threads
 from dapper.core.errors import DebuggerError, EvaluationTimeoutError
 
 
@@ -26,7 +25,7 @@ class EvaluationTimeout(BaseException):
 @dataclass
 class _Job:
     fn: Callable[[], Any]
-    done: threading.Event = field(default_factory=threading.Event)
+    done: os_threads.Event = field(default_factory=os_threads.Event)
     result: Any = None
     error: BaseException | None = None
 
@@ -44,8 +43,11 @@ class Suspension:
         self.frames = frames
         #: exact line per frame id(), for frames that are no longer running
         self.lines: dict[int, int] = {}
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
-        self._busy = threading.Lock()
+        #: text shown before a frame (by id()): 'awaited by task …'
+        self.labels: dict[int, str] = {}
+        # real OS waits: under gevent a stop blocks the whole hub, not one greenlet
+        self._queue: os_threads.SimpleQueue = os_threads.SimpleQueue()
+        self._busy = os_threads.allocate_lock()
         self.resumed = False
         #: stopped inside a line event of ``frame`` (where a jump is possible)
         self.at_line = False

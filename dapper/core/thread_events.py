@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from dapper import os_threads
 from dapper.core.events import Report, ThreadChanged
 
 if TYPE_CHECKING:
@@ -17,9 +18,11 @@ _listener: Callable[[str, int], None] | None = None
 
 
 def _bootstrap_inner(self: threading.Thread) -> None:
-    # Runs on the new thread, before Thread records its own ident.
-    ident = threading.get_ident()
-    listener = _listener
+    # Runs on the new thread, before Thread records its own ident. Under
+    # gevent's monkey-patching a Thread is a greenlet on an existing OS thread:
+    # not a thread of its own (greenlets are listed when stopped).
+    ident = os_threads.get_ident()
+    listener = _listener if threading.get_ident() == ident else None
     if listener is not None:
         listener("started", ident)
     try:

@@ -16,7 +16,7 @@ from collections import ChainMap
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from dapper import orphan_guard
+from dapper import orphan_guard, os_threads
 from dapper._frame_eval.config import FrameEvalConfig
 from dapper.access_token import send_connect_proof
 from dapper.core.debugger import Debugger
@@ -59,9 +59,9 @@ class Engine:
         self.templates = TemplateSupport(self.debugger)
         self.manager: FrameEvalManager | None = None
         self.session: EngineServer | None = None
-        self.configured = threading.Event()
+        self.configured = os_threads.Event()
         #: set while a client is connected and has sent configurationDone
-        self.client_ready = threading.Event()
+        self.client_ready = os_threads.Event()
         #: launch/attach defaults the program set itself (``dapper.configure``)
         self.program_settings: dict[str, Any] = {}
         #: the session's (localRoot, remoteRoot) pairs
@@ -132,10 +132,8 @@ class Engine:
                 pass
 
     def _start_thread(self, target: Callable[[socket.socket], None], arg: socket.socket) -> None:
-        thread = threading.Thread(target=target, args=(arg,), name="dapper.engine", daemon=True)
-        thread.start()
-        assert thread.ident is not None  # set once started
-        self.debugger.ignore_thread(thread.ident)
+        # A real OS thread even in a gevent-patched program (never a greenlet).
+        self.debugger.ignore_thread(os_threads.start_thread(target, (arg,)))
 
     def _accept_loop(self, listener: socket.socket) -> None:
         while True:
@@ -218,6 +216,9 @@ class Engine:
 
             tee_standard_streams(self.send_to_client)
         self.no_debug = bool(arguments.get("noDebug", False))
+        gevent = arguments.get("gevent")
+        # absent: greenlets are listed once gevent has monkey-patched threading
+        self.debugger.gevent = None if gevent is None else bool(gevent)
         frame_eval = arguments.get("frameEval")
         if frame_eval is not None:
             try:

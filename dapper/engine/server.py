@@ -8,9 +8,9 @@ follow ``dapper.protocol.dispatcher``'s convention.
 from __future__ import annotations
 
 import os
-import threading
 from typing import TYPE_CHECKING, Any
 
+from dapper import os_threads
 from dapper.access_token import ATTACH_KEY, matches
 from dapper.core.debugger import Debugger
 from dapper.core.errors import DebuggerError
@@ -37,7 +37,7 @@ class EngineServer:
         self.debugger: Debugger = engine.debugger
         self.inspector = engine.inspector
         self.connection = connection
-        self.disconnected = threading.Event()
+        self.disconnected = os_threads.Event()
         #: whether this client may run requests (it sent the engine's access
         #: token, or the engine needs none); see ``dapper.access_token``
         self.admitted = engine.access_token is None
@@ -209,7 +209,7 @@ class EngineServer:
         return {
             "threads": [
                 {"id": thread_id, "name": name}
-                for thread_id, name in self.debugger.threads.describe()
+                for thread_id, name in self.debugger.describe_threads()
             ]
         }
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import itertools
 import logging
-import threading
 from collections.abc import Callable
 from typing import IO, Any
 
+from dapper import os_threads
 from dapper.protocol.framing import MessageReader, ProtocolError, encode_message
 
 log = logging.getLogger("dapper.protocol")
@@ -33,7 +33,7 @@ class Connection:
         self.name = name
         self._reader = MessageReader(reader)
         self._writer = writer
-        self._write_lock = threading.Lock()
+        self._write_lock = os_threads.allocate_lock()
         self._seq = itertools.count(1)
         self.trace = trace
         self._closer = closer

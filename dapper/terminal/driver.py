@@ -342,6 +342,9 @@ class TerminalDriver:
         frame = frame or self.frame
         if frame is None:
             return
+        if frame.get("presentationHint") == "label":
+            self.console.say(f"  --- {frame.get('name')} ---")  # e.g. awaited by task main
+            return
         self.console.say(location_line(frame, self.console.palette, marker))
         text = self.sources.line(frame.get("source") or {}, frame.get("line") or 0)
         self.console.say(source_line(text, self.console.palette))

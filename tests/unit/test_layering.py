@@ -51,7 +51,12 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "dapper.access_token": (),
     "dapper.orphan_guard": (),
     "dapper.interpreters": (),
+    "dapper.os_threads": (),
 }
+#: leaves every layer may use (real OS threads and locks, even under gevent)
+for _layer, _allowed in list(ALLOWED.items()):
+    if _layer != "dapper.os_threads":
+        ALLOWED[_layer] = (*_allowed, "dapper.os_threads")
 
 
 def _module_name(path: Path) -> str:

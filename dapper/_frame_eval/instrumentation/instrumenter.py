@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import logging
 import sys
-import threading
 import weakref
 from collections.abc import Callable
 from types import CodeType, FrameType, FunctionType
 from typing import Any
 
-from dapper import interpreters
+from dapper import interpreters, os_threads
 from dapper._frame_eval.decision import code_lines, instrumentable
 from dapper._frame_eval.instrumentation.builder import CannotInstrumentError, build_twin
 from dapper._frame_eval.instrumentation.owners import functions_owning, restore_code, swap_code
@@ -198,7 +197,7 @@ class Instrumenter:
     @staticmethod
     def _make_hook(twin: Twin) -> Callable[[bool | None], None]:
         getframe = sys._getframe
-        get_ident = threading.get_ident
+        get_ident = os_threads.get_ident
         exc_info = sys.exc_info
 
         def hook(condition: bool | None) -> None:
