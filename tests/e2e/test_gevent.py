@@ -16,11 +16,7 @@ def _stop_in_sleeper_b(dap, frame_eval, **launch) -> dict:
     dap.launch(
         program=path(TARGET),
         frameEval=frame_eval,
-        breakpoints={
-            path(TARGET): [
-                {"line": line(TARGET, "sleeper_body"), "condition": "name == 'b' and i == 2"}
-            ]
-        },
+        breakpoints={path(TARGET): [{"line": line(TARGET, "b_at_2")}]},
         **launch,
     )
     return dap.wait_stopped("breakpoint")
@@ -38,9 +34,12 @@ def _stack(dap, thread_id: int) -> list[tuple[str, int]]:
 def test_breakpoint_step_evaluate_continue_in_a_greenlet(dap, frame_eval):
     stop = _stop_in_sleeper_b(dap, frame_eval)
     tid = stop["body"]["threadId"]
-    assert stop_line(dap, stop) == line(TARGET, "sleeper_body")
+    assert stop_line(dap, stop) == line(TARGET, "b_at_2")
     assert evaluate(dap, tid, "name") == "'b'"
-    assert evaluate(dap, tid, "total") == "1"
+    dap.request("next", {"threadId": tid})
+    step = dap.wait_stopped("step")
+    assert stop_line(dap, step) == line(TARGET, "sleeper_body")
+    assert evaluate(dap, step["body"]["threadId"], "total") == "1"
     dap.request("next", {"threadId": tid})
     step = dap.wait_stopped("step")
     assert stop_line(dap, step) == line(TARGET, "sleeper_sleep")
