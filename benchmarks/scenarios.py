@@ -124,6 +124,10 @@ TEMPLATE_SCENARIO_NAMES = ("templates_off", "attached", "bp_never", "template_el
 #: The audit-hook workload (``copy.deepcopy``, ``id()`` per object): only ``bp_never``.
 ID_HEAVY = "id_heavy"
 
+#: Programs on an event loop / greenlets: what task and greenlet support costs
+#: when unused (``--workloads asyncio_tasks,gevent_greenlets``).
+FRAMEWORK_WORKLOADS = ("asyncio_tasks", "gevent_greenlets")
+
 #: What ``--quick`` measures: one row per kind of cost the goals track.
 QUICK_PAIRS = (
     ("call_heavy", "bp_never"),
@@ -159,6 +163,12 @@ def matrix(scenario_names: list[str] | None = None) -> list[tuple[str, Scenario]
         if importlib.util.find_spec(module) is None:
             continue
         pairs += [(workload, SCENARIOS[name]) for name in TEMPLATE_SCENARIO_NAMES if name in wanted]
+    for workload in FRAMEWORK_WORKLOADS:
+        if workload == "gevent_greenlets" and importlib.util.find_spec("gevent") is None:
+            continue  # gevent is a test dependency, not always installed
+        pairs += [
+            (workload, SCENARIOS[name]) for name in ("attached", "bp_never") if name in wanted
+        ]
     if "raised" in wanted:
         pairs.append(("raising", RAISED))
     return pairs
