@@ -108,3 +108,36 @@ def test_stepping_a_greenlet_that_is_not_running_is_a_clear_error(dap, frame_eva
     dap.request("setBreakpoints", {"source": {"path": path(TARGET)}, "breakpoints": []})
     dap.request("continue", {"threadId": stop["body"]["threadId"]})
     assert dap.wait_exit() == 0
+
+
+UNPATCHED = """\
+import gevent
+
+def wait_here(name):
+    gevent.sleep(0.001)  # waiting
+    return name
+
+def stop_here():
+    return 'stopped'
+
+waiting = [gevent.spawn(wait_here, n) for n in ('x', 'y')]
+gevent.sleep(0)
+stop_here()
+gevent.joinall(waiting)
+print('unpatched done', [g.value for g in waiting])
+"""
+
+
+def test_gevent_true_lists_greenlets_of_a_program_that_does_not_patch(dap, frame_eval):
+    dap.launch(
+        code=UNPATCHED,
+        frameEval=frame_eval,
+        gevent=True,
+        function_breakpoints=[{"name": "stop_here"}],
+    )
+    stop = dap.wait_stopped("function breakpoint")
+    names = [name for name in _greenlets(dap) if name.startswith("greenlet ")]
+    assert sorted(name.rsplit(": ", 1)[-1] for name in names) == ["wait_here", "wait_here"]
+    dap.request("continue", {"threadId": stop["body"]["threadId"]})
+    assert dap.wait_exit() == 0
+    assert "unpatched done ['x', 'y']" in dap.output("stdout")
