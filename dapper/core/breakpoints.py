@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from types import CodeType, FrameType
 from typing import Any, NamedTuple
 
+from dapper import os_threads
 from dapper.core.hit_condition import HitCondition, InvalidHitConditionError, parse_hit_condition
 from dapper.core.loaded_files import LoadedFiles
 from dapper.core.log_message import InvalidLogMessageError, LogMessage, parse_log_message
@@ -236,7 +237,7 @@ class BreakpointRegistry:
         self._loaded = loaded_files if loaded_files is not None else LoadedFiles()
         self._ids = itertools.count(1)
         self._lock = threading.RLock()
-        self._hit_lock = threading.Lock()
+        self._hit_lock = os_threads.allocate_lock()
         #: canonical file -> breakpoints in request order
         self._by_file: dict[str, list[_Breakpoint]] = {}
         #: canonical file -> landed line -> armed breakpoints (snapshot read by check_line)

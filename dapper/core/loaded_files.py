@@ -8,10 +8,10 @@ name, same object) is not looked at again.
 from __future__ import annotations
 
 import sys
-import threading
 from collections.abc import Mapping
 from types import ModuleType
 
+from dapper import os_threads
 from dapper.paths import canonical_path
 
 __all__ = ["LoadedFiles", "is_loaded"]
@@ -24,7 +24,7 @@ class LoadedFiles:
         self._modules = sys.modules if modules is None else modules
         self._seen: dict[str, int] = {}
         self._files: set[str] = set()
-        self._lock = threading.Lock()
+        self._lock = os_threads.allocate_lock()
 
     def add(self, filename: str) -> None:
         """Count ``filename`` as loaded (e.g. the script ``__main__`` is running)."""

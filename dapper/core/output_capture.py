@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import io
 import sys
-import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TextIO
 
-_lock = threading.Lock()
+from dapper import os_threads
+
+_lock = os_threads.allocate_lock()
 _buffers: dict[int, io.StringIO] = {}
 _installed: dict[str, _Router] = {}
 
@@ -28,7 +29,7 @@ class _Router:
         self._original = original
 
     def write(self, text: str) -> int:
-        buffer = _buffers.get(threading.get_ident())
+        buffer = _buffers.get(os_threads.get_ident())
         if buffer is not None:
             return buffer.write(text)
         if self._original is None:
@@ -40,7 +41,7 @@ class _Router:
             self.write(line)
 
     def flush(self) -> None:
-        if threading.get_ident() not in _buffers and self._original is not None:
+        if os_threads.get_ident() not in _buffers and self._original is not None:
             self._original.flush()
 
     def __getattr__(self, name: str) -> Any:
@@ -64,7 +65,7 @@ def _uninstall() -> None:
 @contextmanager
 def capture_output() -> Iterator[io.StringIO]:
     """Collect this thread's stdout/stderr writes in the yielded buffer."""
-    thread_id = threading.get_ident()
+    thread_id = os_threads.get_ident()
     buffer = io.StringIO()
     with _lock:
         if not _buffers:

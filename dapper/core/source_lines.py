@@ -14,10 +14,11 @@ import ast
 import bisect
 import linecache
 import os
-import threading
 import tokenize
 from dataclasses import dataclass
 from types import CodeType
+
+from dapper import os_threads
 
 __all__ = [
     "LineResolution",
@@ -179,7 +180,7 @@ def _describe_compile_error(filename: str, exc: Exception) -> str:
 
 
 _cache: dict[str, tuple[object, SourceLines]] = {}
-_cache_lock = threading.Lock()
+_cache_lock = os_threads.allocate_lock()
 
 
 def source_lines_from_text(filename: str, text: str) -> SourceLines:

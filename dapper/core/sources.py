@@ -7,10 +7,10 @@ import itertools
 import linecache
 import os
 import sys
-import threading
 from collections.abc import Callable
 from types import CodeType, FrameType
 
+from dapper import os_threads
 from dapper.paths import canonical_path, is_debugger_file, is_user_file
 
 _MAX_COMPILED_TEXT = 1 << 20
@@ -37,7 +37,7 @@ class SourceRegistry:
     """Hands out stable ``sourceReference`` ids for code with no file."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = os_threads.allocate_lock()
         self._refs: dict[str, int] = {}
         self._texts: dict[int, str] = {}
         self._counter = itertools.count(1)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import itertools
-import threading
 from types import FrameType
 
+from dapper import os_threads
 from dapper.core.frame_kinds import is_debugger_frame
 from dapper.core.sources import SourceRegistry
 from dapper.paths import is_user_file
@@ -31,7 +31,7 @@ class FrameRegistry:
     """Frame ids handed to the client; cleared when the program resumes."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = os_threads.allocate_lock()
         self._frames: dict[int, tuple[int, FrameType]] = {}
         self._by_frame: dict[int, int] = {}
         self._counter = itertools.count(1)
