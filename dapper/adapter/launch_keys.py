@@ -71,6 +71,8 @@ _COMMON: dict[str, tuple[Check, str]] = {
     #: template breakpoints (absent: on when the engine is imported)
     "django": BOOLEAN,
     "jinja": BOOLEAN,
+    #: greenlets listed as threads (absent: once gevent patched threading)
+    "gevent": BOOLEAN,
 }
 
 LAUNCH_KEYS: dict[str, tuple[Check, str]] = {

@@ -28,6 +28,7 @@ FLAGS: dict[str, tuple[str, Any]] = {
     "Django": ("django", True),
     "Jinja": ("jinja", True),
     "Flask": ("jinja", True),
+    "Gevent": ("gevent", True),
     # Options Dapper does not have: named back as unknown keys.
     "Sudo": ("sudo", True),
     "WaitOnNormalExit": ("waitOnNormalExit", True),

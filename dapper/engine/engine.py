@@ -217,8 +217,10 @@ class Engine:
             tee_standard_streams(self.send_to_client)
         self.no_debug = bool(arguments.get("noDebug", False))
         gevent = arguments.get("gevent")
+        if gevent is not None and not isinstance(gevent, bool):
+            raise RequestError("'gevent' must be true or false")
         # absent: greenlets are listed once gevent has monkey-patched threading
-        self.debugger.gevent = None if gevent is None else bool(gevent)
+        self.debugger.gevent = gevent
         frame_eval = arguments.get("frameEval")
         if frame_eval is not None:
             try:
