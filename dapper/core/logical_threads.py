@@ -1,6 +1,6 @@
 """Thread-like entries that are not OS threads: suspended greenlets and
 pending asyncio tasks, listed beside the threads while the program is stopped
-(docs/decisions/016-tasks-and-greenlets-as-threads.md).
+(docs/decisions/017-tasks-and-greenlets-as-threads.md).
 
 Each has its own stack; its frames belong to the stopped OS thread that holds
 it, so evaluation in them runs there.
