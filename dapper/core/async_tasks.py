@@ -47,7 +47,7 @@ def _name_order(name: str) -> tuple:
 def is_loop_internal(frame: FrameType) -> bool:
     """A frame of asyncio itself (the event loop, Task and Future machinery)."""
     asyncio = sys.modules.get("asyncio")
-    if asyncio is None:
+    if asyncio is None or asyncio.__file__ is None:
         return False
     code = getattr(frame, "f_code", None)  # a template's frame-like entry has none
     return code is not None and code.co_filename.startswith(

@@ -476,10 +476,10 @@ class Commands:
             lines.append(line)
             source = "\n".join(lines)
             try:
-                complete = codeop.compile_command(source, "<interact>", "single")
+                incomplete = codeop.compile_command(source, "<interact>", "single") is None
             except (SyntaxError, ValueError, OverflowError):
-                complete = True  # the program's evaluation reports it
-            if complete is None and line.strip():
+                incomplete = False  # the program's evaluation reports it
+            if incomplete and line.strip():
                 continue
             lines = []
             if source.strip() in ("exit()", "quit()"):
