@@ -55,7 +55,10 @@ def _attach(dap: DapClient, arguments: dict) -> tuple[int, dict | None]:
 
 def _debug_to_the_end(dap: DapClient, seq: int, program: str) -> dict:
     """Configure with a breakpoint, stop there, look around, run to the end."""
-    dap.configure(breakpoints={program: [{"line": STOP_LINE, "hitCondition": "==2"}]})
+    dap.configure(
+        breakpoints={program: [{"line": STOP_LINE, "hitCondition": "==2"}]},
+        exception_filters=[],  # SystemExit(5) would stop as uncaught (as in debugpy)
+    )
     attached = dap.wait_response(seq)
     stopped = dap.wait_stopped("breakpoint")
     frame = dap.top_frame(stopped["body"]["threadId"])
