@@ -18,6 +18,7 @@ from dapper._frame_eval.config import FrameEvalConfig
 from dapper._frame_eval.debug_state import DebugState
 from dapper._frame_eval.doctor import run_doctor
 from dapper._frame_eval.frame_eval_main import BackendUnavailableError, FrameEvalManager
+from dapper._frame_eval.instrumentation import instrumenter
 from dapper._frame_eval.settrace_backend import SettraceBackend
 from tests.unit import frame_eval_targets as t
 from tests.unit.conftest import tracing_left_behind
@@ -247,5 +248,4 @@ def test_doctor_lists_every_backend_and_auto_choice():
     for name in ("eval_frame", "sys.monitoring", "settrace"):
         assert name in text
     assert "auto would choose: " + ("sys.monitoring" if MODERN else "") in text
-    supported = (3, 11) <= sys.version_info[:2] < (3, 14)
-    assert ("instrumented code: available" in text) is supported
+    assert ("instrumented code: available" in text) is instrumenter.SUPPORTED
