@@ -82,7 +82,7 @@ def _start_engine() -> Engine:
         return _engine
     from dapper._frame_eval.config import FrameEvalConfig
     from dapper.core import thread_events
-    from dapper.engine import console_log
+    from dapper.engine import breakpoint_hook, console_log
 
     engine = Engine(FrameEvalConfig.resolve(None, os.environ))
     engine.program_settings = dict(_settings)
@@ -91,6 +91,7 @@ def _start_engine() -> Engine:
     os.register_at_fork(after_in_child=engine.forget_in_forked_child)
     engine.start_backend()
     thread_events.install(engine.debugger.on_thread_event)
+    breakpoint_hook.install(lambda: engine.debugger, active=engine.client_ready.is_set)
     _engine = engine
     return engine
 

@@ -9,17 +9,23 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
 from collections.abc import Callable
 from typing import Any
+
+from dapper import os_threads
 
 #: the program's own hook while ours is installed
 _previous: Callable[..., Any] | None = None
 
 
-def install(debugger: Callable[[], Any]) -> None:
+def install(debugger: Callable[[], Any], active: Callable[[], bool] | None = None) -> None:
     """Route ``breakpoint()`` to ``debugger()`` (looked up per call: a forked
-    child of the program is served by its own engine)."""
+    child of the program is served by its own engine).
+
+    With ``active``, ``breakpoint()`` does nothing while it returns False (a
+    program that called ``dapper.listen()`` and has no client yet runs on, as
+    under debugpy).
+    """
 
     def hook(*args: Any, **kwargs: Any) -> Any:
         chosen = os.environ.get("PYTHONBREAKPOINT")
@@ -27,7 +33,10 @@ def install(debugger: Callable[[], Any]) -> None:
             return None
         if chosen:
             return sys.__breakpointhook__(*args, **kwargs)
-        debugger().request_stop_in(threading.get_ident(), sys._getframe(1))
+        if active is not None and not active():
+            return None
+        # the OS thread, not a greenlet's id under gevent's monkey-patching
+        debugger().request_stop_in(os_threads.get_ident(), sys._getframe(1))
         return None
 
     global _previous

@@ -83,6 +83,14 @@ def _stopped_at(dap: DapClient, name: str, marker: str) -> dict:
     return stopped
 
 
+def _continue_past_both_breakpoints(dap: DapClient, name: str) -> None:
+    """``dapper.breakpoint()``, then the builtin ``breakpoint()``, each stop where called."""
+    stopped = _stopped_at(dap, name, "stop")
+    dap.request("continue", {"threadId": stopped["body"]["threadId"]})
+    stopped = _stopped_at(dap, name, "builtin")
+    dap.request("continue", {"threadId": stopped["body"]["threadId"]})
+
+
 def test_listen_from_the_main_thread(frame_eval):
     name = "api_main_thread.py"
     proc = _start(name, "listen", frame_eval=frame_eval)
@@ -96,10 +104,9 @@ def test_listen_from_the_main_thread(frame_eval):
         dap.configure()
         assert dap.wait_response(seq)["success"]
         assert proc.stdout.readline() == "connected: True\n"  # wait_for_client() returned
-        stopped = _stopped_at(dap, name, "stop")
-        dap.request("continue", {"threadId": stopped["body"]["threadId"]})
+        _continue_past_both_breakpoints(dap, name)
         assert proc.wait(timeout=TIMEOUT) == 0
-        assert proc.stdout.read() == "value 2\n"
+        assert proc.stdout.read() == "value 3\n"
         dap.wait_event("terminated")
         assert dap.invalid == []
     finally:
@@ -144,10 +151,9 @@ def test_connect_to_an_adapter_that_listens(frame_eval, token):
         dap.configure()
         assert dap.wait_response(seq)["success"]
         assert proc.stdout.readline() == "connected: True\n"
-        stopped = _stopped_at(dap, name, "stop")
-        dap.request("continue", {"threadId": stopped["body"]["threadId"]})
+        _continue_past_both_breakpoints(dap, name)
         assert proc.wait(timeout=TIMEOUT) == 0
-        assert proc.stdout.read() == "value 2\n"
+        assert proc.stdout.read() == "value 3\n"
         assert dap.invalid == []
     finally:
         dap.close()
