@@ -90,7 +90,7 @@ class OptionalBuildExt(build_ext):
                 f.write("int dapper_probe(void) { return 0; }\n")
             try:
                 self.compiler.compile([source], output_dir=tmp)
-            except Exception as exc:  # CompileError, a missing executable...
+            except Exception as exc:  # noqa: BLE001 - CompileError, a missing executable...
                 compiler = getattr(self.compiler, "compiler_so", None) or ["cc"]
                 return f"{compiler[0]} cannot compile a test file: {type(exc).__name__}"
         return None
