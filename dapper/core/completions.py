@@ -12,13 +12,22 @@ import re
 import sys
 import types
 from types import FrameType
-from typing import Any
+from typing import Any, NamedTuple
 
 from dapper.core.code_runner import EvaluationError
 from dapper.core.safe_lookup import lookup_dotted
 
 # The dotted name that ends at the cursor, e.g. "self.items.app" in "len(self.items.app".
 _TRAILING_NAME = re.compile(r"([A-Za-z_][\w]*(?:\s*\.\s*[A-Za-z_]\w*)*)?(\s*\.\s*)?$")
+
+
+class Completion(NamedTuple):
+    """One completion: ``name`` replaces ``length`` characters from ``start``."""
+
+    name: str
+    kind: str  # "module", "class", "method", "function", "keyword", ...
+    start: int
+    length: int
 
 
 class GlobalScope:
@@ -93,11 +102,11 @@ def _visible(name: str, prefix: str) -> bool:
 
 def completions(
     frame: FrameType | GlobalScope, text: str, column: int, *, column_base: int = 1
-) -> list[dict]:
-    """DAP ``CompletionItem`` objects for ``text`` with the cursor at ``column``.
+) -> list[Completion]:
+    """The completions of ``text`` with the cursor at ``column``.
 
-    ``column`` counts from ``column_base`` (DAP's ``columnsStartAt1``). Each
-    item's ``start``/``length`` say which part of ``text`` it replaces.
+    ``column`` counts from ``column_base`` (1 for DAP's ``columnsStartAt1``).
+    Each item's ``start``/``length`` say which part of ``text`` it replaces.
     """
     cursor = max(0, min(len(text), column - column_base))
     match = _TRAILING_NAME.search(text[:cursor])
@@ -120,7 +129,7 @@ def completions(
             candidates.setdefault(word, "keyword")
     start = cursor - len(prefix) + column_base
     return [
-        {"label": name, "text": name, "type": kind, "start": start, "length": len(prefix)}
+        Completion(name, kind, start, len(prefix))
         for name, kind in sorted(candidates.items(), key=lambda item: (item[0].lower(), item[0]))
         if _visible(name, prefix)
     ]

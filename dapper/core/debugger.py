@@ -36,6 +36,7 @@ from dapper.core.sources import SourceRegistry
 from dapper.core.stack import (
     HIDDEN_LIBRARY,
     FrameRegistry,
+    StackPage,
     shown_frames,
     stack_frames,
     visible_frames,
@@ -517,7 +518,7 @@ class Debugger:
 
     def stack_trace(
         self, dap_thread_id: int, start: int = 0, levels: int = 0, fmt: dict | None = None
-    ) -> dict:
+    ) -> StackPage:
         """A stopped thread's stack; while all threads stop, a thread still on its
         way to its next line gets time to park first (its stack must not move
         under the client). A running thread gives a snapshot. ``fmt`` (DAP's
@@ -543,24 +544,28 @@ class Debugger:
             if top is None or ident is None:
                 raise DebuggerError(f"unknown thread {dap_thread_id}")
             frames, lines, labels = visible_frames(top), {}, {}
-        body = stack_frames(frames, ident, self.frames, self.sources, start, levels, lines, labels)
+        page = stack_frames(frames, ident, self.frames, self.sources, start, levels, lines, labels)
         if wants_label(fmt):
             assert fmt is not None
             # the frames behind the shown entries ('awaited by' label entries have none)
             shown = shown_frames(frames, labels, start, levels)
-            entries = [e for e in body["stackFrames"] if e.get("presentationHint") != "label"]
+            entries = [entry for entry in page.entries if entry.source is not None]
 
             def names_for() -> list[str]:
                 # No user code (repr) runs for a thread that is not stopped.
                 return [
-                    frame_label(frame, entry["line"], fmt, values=suspension is not None)
+                    frame_label(frame, entry.line, fmt, values=suspension is not None)
                     for frame, entry in zip(shown, entries, strict=True)
                 ]
 
-            names = names_for() if suspension is None else self.run_on(suspension, names_for)
-            for entry, name in zip(entries, names, strict=True):
-                entry["name"] = name
-        return body
+            names = iter(names_for() if suspension is None else self.run_on(suspension, names_for))
+            page = page._replace(
+                entries=[
+                    entry if entry.source is None else entry._replace(name=next(names))
+                    for entry in page.entries
+                ]
+            )
+        return page
 
     def frame(self, frame_id: int) -> tuple[Suspension, FrameType]:
         """The stopped thread and frame behind a ``frameId``."""

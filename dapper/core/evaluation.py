@@ -1,10 +1,10 @@
-"""DAP ``evaluate`` in a stopped frame, plus ``setExpression``.
+"""``evaluate`` in a stopped frame, plus ``setExpression``.
 
 Contexts: ``repl`` runs expressions and statements (printed output captured),
 ``watch`` and ``clipboard`` evaluate expressions, ``hover`` only reads names and
 plain attributes so that pointing at code never changes the program. Also
-re-exports ``completions`` and ``exception_info`` so the request dispatch has
-one module for the console's needs.
+re-exports ``completions`` so the request dispatch has one module for the
+console's needs.
 """
 
 from __future__ import annotations
@@ -25,18 +25,16 @@ from dapper.core.code_runner import (
     run_in_frame,
 )
 from dapper.core.completions import completions
-from dapper.core.exception_info import exception_info
 from dapper.core.output_capture import capture_output
 from dapper.core.safe_lookup import lookup_dotted
 from dapper.core.safe_repr import DEFAULT_MAX_LENGTH
-from dapper.core.variables import VariableStore
+from dapper.core.variables import Variable, VariableStore
 
 __all__ = [
     "EvalResult",
     "EvaluationError",
     "completions",
     "evaluate",
-    "exception_info",
     "set_expression",
 ]
 
@@ -58,10 +56,10 @@ class EvalResult:
     def ok(self) -> bool:
         return self.error is None
 
-    def body(self, store: VariableStore, *, hex: bool = False) -> dict:
-        """The DAP ``evaluate`` response body; raises ``EvaluationError`` for a failed one.
+    def shown(self, store: VariableStore, *, hex: bool = False) -> tuple[str, Variable | None]:
+        """What the client is shown: the printed output, and the value (None when
+        only the output is shown); raises ``EvaluationError`` for a failed one.
 
-        A repl result shows what the code printed, then the value's repr.
         ``clipboard`` gets the full repr, other contexts a readable cut.
         """
         if self.error is not None:
@@ -69,19 +67,11 @@ class EvalResult:
         output = self.output.rstrip("\n")
         if not self.has_value or (output and self.value is None):
             # Like the interactive prompt: print(x) shows its output, not "None".
-            return {"result": output, "variablesReference": 0}
+            return output, None
         max_length = None if self.context == "clipboard" else DEFAULT_MAX_LENGTH
-        variable = store.variable(
+        return output, store.variable(
             self.expression, self.value, self.expression, hex=hex, max_length=max_length
         )
-        body = {
-            "result": f"{output}\n{variable['value']}" if output else variable["value"],
-            "variablesReference": variable["variablesReference"],
-        }
-        for key in ("type", "presentationHint", "namedVariables", "indexedVariables"):
-            if key in variable:
-                body[key] = variable[key]
-        return body
 
 
 def _split_statements(source: str) -> tuple[ast.Module, ast.Expression | None]:

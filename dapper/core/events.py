@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from dapper.core.breakpoints import BreakpointStatus
+    from dapper.core.sources import SourceInfo
 
 
 class Stopped(NamedTuple):
@@ -42,7 +43,7 @@ class LogMessage(NamedTuple):
     """A logpoint's message, already formatted, and where the logpoint is."""
 
     text: str
-    source: dict | None = None
+    source: SourceInfo | None = None
     line: int | None = None
 
 

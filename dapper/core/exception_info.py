@@ -1,14 +1,24 @@
-"""The DAP ``exceptionInfo`` body for an exception, with its chain of causes."""
+"""What ``exceptionInfo`` tells about an exception, with its chain of causes."""
 
 from __future__ import annotations
 
 import traceback
-from typing import Any
+from typing import NamedTuple
 
 from dapper.core.code_runner import error_message
 
 # Deep or cyclic chains (a raise in an except in an except ...) are cut here.
 _MAX_CHAIN = 16
+
+
+class ExceptionDetails(NamedTuple):
+    """One exception of a chain; ``inner`` is its cause or context."""
+
+    message: str
+    type_name: str
+    full_type_name: str  # module-qualified, except builtins and __main__
+    stack_trace: str
+    inner: ExceptionDetails | None = None
 
 
 def _names(exc: BaseException) -> tuple[str, str]:
@@ -43,28 +53,15 @@ def _inner(exc: BaseException) -> BaseException | None:
     return None
 
 
-def exception_details(exc: BaseException, _seen: set[int] | None = None) -> dict:
-    """DAP ``ExceptionDetails`` for ``exc``; the cause/context goes in ``innerException``."""
+def exception_details(exc: BaseException, _seen: set[int] | None = None) -> ExceptionDetails:
+    """``exc`` and the chain of its causes (cut when deep or cyclic)."""
     seen = _seen if _seen is not None else set()
     seen.add(id(exc))
     type_name, full_type_name = _names(exc)
-    details: dict[str, Any] = {
-        "message": exception_text(exc),
-        "typeName": type_name,
-        "fullTypeName": full_type_name,
-        "stackTrace": _stack_trace(exc),
-    }
+    message = exception_text(exc)
+    stack_trace = _stack_trace(exc)
     inner = _inner(exc)
+    details = None
     if inner is not None and id(inner) not in seen and len(seen) < _MAX_CHAIN:
-        details["innerException"] = [exception_details(inner, seen)]
-    return details
-
-
-def exception_info(exc: BaseException) -> dict:
-    """``exceptionId``, ``description`` and ``details`` (the integrator adds ``breakMode``)."""
-    details = exception_details(exc)
-    return {
-        "exceptionId": details["fullTypeName"],
-        "description": details["message"],
-        "details": details,
-    }
+        details = exception_details(inner, seen)
+    return ExceptionDetails(message, type_name, full_type_name, stack_trace, details)

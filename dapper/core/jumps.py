@@ -13,13 +13,14 @@ import sys
 from types import FrameType
 
 from dapper.core.errors import DebuggerError
+from dapper.core.step_targets import Target
 
 
-def goto_targets(executable_lines: frozenset[int], line: int) -> list[dict]:
-    """DAP ``GotoTarget``s for ``line``: one when the line holds code (id = line)."""
+def goto_targets(executable_lines: frozenset[int], line: int) -> list[Target]:
+    """Where a jump to ``line`` can go: the line when it holds code (id = line)."""
     if line not in executable_lines:
         return []
-    return [{"id": line, "label": f"Line {line}", "line": line}]
+    return [Target(line, f"Line {line}", line)]
 
 
 def jump(frame: FrameType, line: int) -> None:

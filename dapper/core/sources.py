@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import Callable
 from types import CodeType, FrameType
+from typing import NamedTuple
 
 from dapper import os_threads
 from dapper.paths import canonical_path, is_debugger_file, is_user_file
@@ -33,6 +34,26 @@ def _defines(text: str, filename: str, code: CodeType) -> bool:
     return False
 
 
+class SourceInfo(NamedTuple):
+    """Where code comes from: a file (``path``), or text served by ``reference``.
+
+    The engine turns it into a DAP ``Source`` (``dapper/engine/values.py``).
+    """
+
+    name: str
+    path: str | None = None
+    reference: int = 0
+    has_text: bool = True  # False: a reference with no text to serve
+
+
+class ModuleInfo(NamedTuple):
+    """A loaded module; ``path`` None for one without a file."""
+
+    name: str
+    path: str | None = None
+    is_user_code: bool = False
+
+
 class SourceRegistry:
     """Hands out stable ``sourceReference`` ids for code with no file."""
 
@@ -44,12 +65,12 @@ class SourceRegistry:
         #: pseudo file name ("<string>") -> texts compiled under it, oldest first
         self._compiled: dict[str, list[str]] = {}
 
-    def source_for(self, code: CodeType, frame_globals: dict | None = None) -> dict:
-        """DAP ``Source`` for a code object: a path when the file exists, else a reference."""
+    def source_for(self, code: CodeType, frame_globals: dict | None = None) -> SourceInfo:
+        """Where a code object comes from: a path when the file exists, else a reference."""
         filename = code.co_filename
         if filename and not filename.startswith("<") and os.path.exists(filename):
             path = os.path.realpath(os.path.abspath(filename))
-            return {"name": os.path.basename(path), "path": path}
+            return SourceInfo(os.path.basename(path), path)
         with self._lock:
             ref = self._refs.get(filename)
             if ref is None:
@@ -58,11 +79,7 @@ class SourceRegistry:
         text = self._text_of(filename, frame_globals, code)
         if text is not None:
             self._texts[ref] = text
-        return {
-            "name": filename or "<unknown>",
-            "sourceReference": ref,
-            "presentationHint": "deemphasize" if not text else "normal",
-        }
+        return SourceInfo(filename or "<unknown>", reference=ref, has_text=bool(text))
 
     def _text_of(self, filename: str, frame_globals: dict | None, code: CodeType) -> str | None:
         lines = linecache.getlines(filename, frame_globals)
@@ -132,8 +149,8 @@ def program_has_file(path: str, is_loaded: Callable[[str], bool]) -> bool:
     return False
 
 
-def loaded_sources() -> list[dict]:
-    """DAP ``Source`` for every loaded module that has a file."""
+def loaded_sources() -> list[SourceInfo]:
+    """Every loaded module that has a file."""
     seen: set[str] = set()
     result = []
     for module in list(sys.modules.values()):
@@ -144,22 +161,19 @@ def loaded_sources() -> list[dict]:
         if path in seen:
             continue
         seen.add(path)
-        result.append({"name": os.path.basename(path), "path": path})
+        result.append(SourceInfo(os.path.basename(path), path))
     return result
 
 
-def modules() -> list[dict]:
-    """DAP ``Module`` objects for loaded modules."""
+def modules() -> list[ModuleInfo]:
+    """Loaded modules, by name."""
     result = []
     for name, module in sorted(list(sys.modules.items())):
         if module is None:
             continue
         path = getattr(module, "__file__", None)
-        entry: dict = {"id": name, "name": name}
-        if isinstance(path, str):
-            if is_debugger_file(path):
-                continue
-            entry["path"] = path
-            entry["isUserCode"] = is_user_file(path)
-        result.append(entry)
+        if not isinstance(path, str):
+            result.append(ModuleInfo(name))
+        elif not is_debugger_file(path):
+            result.append(ModuleInfo(name, path, is_user_file(path)))
     return result

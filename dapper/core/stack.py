@@ -4,13 +4,32 @@ from __future__ import annotations
 
 import itertools
 from types import FrameType
+from typing import NamedTuple
 
 from dapper import os_threads
 from dapper.core.frame_kinds import is_debugger_frame
-from dapper.core.sources import SourceRegistry
+from dapper.core.sources import SourceInfo, SourceRegistry
 from dapper.paths import is_user_file
 
 HIDDEN_LIBRARY = ("runpy.py", "<frozen runpy>")
+
+
+class StackEntry(NamedTuple):
+    """One entry of a stack trace: a frame, or a label entry (``source`` None)
+    such as a task awaiting the frame above."""
+
+    id: int
+    name: str
+    line: int
+    source: SourceInfo | None = None
+    library: bool = False  # the frame runs library code, not the user's
+
+
+class StackPage(NamedTuple):
+    """One page of a thread's stack (innermost first) and the size of all of it."""
+
+    entries: list[StackEntry]
+    total: int
 
 
 def visible_frames(top: FrameType | None) -> list[FrameType]:
@@ -90,35 +109,26 @@ def stack_frames(
     levels: int = 0,
     lines: dict[int, int] | None = None,
     labels: dict[int, str] | None = None,
-) -> dict:
-    """DAP ``stackTrace`` body for ``frames`` (innermost first), paged;
-    ``labels`` puts a label entry before a frame (a task awaiting the one above)."""
+) -> StackPage:
+    """The stack ``frames`` (innermost first), paged; ``labels`` puts a label
+    entry before a frame (a task awaiting the one above)."""
     entries = _entries(frames, labels)
     total = len(entries)
     end = total if not levels else min(total, start + levels)
-    result: list[dict] = []
+    result: list[StackEntry] = []
     for frame in entries[start:end]:
         if isinstance(frame, str):
-            result.append(
-                {
-                    "id": registry.label_id(),
-                    "name": frame,
-                    "line": 0,
-                    "column": 0,
-                    "presentationHint": "label",
-                }
-            )
+            result.append(StackEntry(registry.label_id(), frame, 0))
             continue
         code = frame.f_code
         line = (lines or {}).get(id(frame)) or frame.f_lineno or code.co_firstlineno
-        entry = {
-            "id": registry.id_for(thread_ident, frame),
-            "name": code.co_qualname,
-            "source": sources.source_for(code, frame.f_globals),
-            "line": line,
-            "column": 1,
-        }
-        if not is_user_file(code.co_filename):
-            entry["presentationHint"] = "subtle"
-        result.append(entry)
-    return {"stackFrames": result, "totalFrames": total}
+        result.append(
+            StackEntry(
+                registry.id_for(thread_ident, frame),
+                code.co_qualname,
+                line,
+                sources.source_for(code, frame.f_globals),
+                not is_user_file(code.co_filename),
+            )
+        )
+    return StackPage(result, total)

@@ -11,6 +11,15 @@ from __future__ import annotations
 import ast
 import linecache
 from types import FrameType
+from typing import NamedTuple
+
+
+class Target(NamedTuple):
+    """A place a step or a jump can go: a call on the line, or a line."""
+
+    id: int
+    label: str
+    line: int
 
 
 def _parse_line(text: str) -> ast.AST | None:
@@ -41,8 +50,8 @@ def _calls_in_order(node: ast.AST) -> list[ast.Call]:
     return found
 
 
-def step_in_targets(frame: FrameType) -> list[dict]:
-    """DAP ``StepInTarget``s of the line ``frame`` is on (ids start at 1)."""
+def step_in_targets(frame: FrameType) -> list[Target]:
+    """The calls on the line ``frame`` is on, in the order they run (ids start at 1)."""
     line = frame.f_lineno
     text = linecache.getline(frame.f_code.co_filename, line, frame.f_globals)
     tree = _parse_line(text) if text else None
@@ -51,7 +60,7 @@ def step_in_targets(frame: FrameType) -> list[dict]:
     targets = []
     for index, call in enumerate(_calls_in_order(tree), start=1):
         label = ast.unparse(call.func)
-        targets.append({"id": index, "label": label, "line": line})
+        targets.append(Target(index, label, line))
     return targets
 
 

@@ -1,4 +1,4 @@
-"""The variables registry: DAP ``variablesReference`` numbers and the children behind them.
+"""The variables registry: reference numbers and the children behind them.
 
 A reference stays valid until ``clear()`` (called when the program resumes).
 Scopes read the frame on every request, so they show its current values and
@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from types import FrameType
-from typing import Any
+from typing import Any, NamedTuple
 
 from dapper.core.code_runner import EvaluationError, error_message, evaluate_expression
 from dapper.core.frame_locals import write_local
@@ -44,6 +44,34 @@ _SEQUENCES = (list, tuple, collections.deque)
 _MAPPINGS = (dict, types.MappingProxyType)
 _SETS = (set, frozenset)
 _KEY_LITERALS = (str, bytes, int, float, bool, type(None))
+
+
+class Variable(NamedTuple):
+    """One rendered row of a variables listing, or one evaluated value.
+
+    The engine turns it into a DAP ``Variable`` (``dapper/engine/values.py``).
+    """
+
+    name: str
+    value: str  # the repr (or the text shown instead of one)
+    type: str | None  # None: no type is shown (an error, a group label)
+    evaluate_name: str  # "": cannot be re-evaluated (a group)
+    kind: str  # "data", "class", "method", "property", "virtual"
+    read_only: bool
+    visibility: str | None  # "internal", "private" or None
+    reference: int  # 0: nothing to expand
+    named: int  # named children behind ``reference``
+    indexed: int  # indexed children behind ``reference``
+
+
+class Scope(NamedTuple):
+    """One scope of a frame (Locals, Globals); the engine makes it a DAP ``Scope``."""
+
+    name: str
+    reference: int
+    named: int
+    expensive: bool
+    is_locals: bool
 
 
 def is_special_name(name: str) -> bool:
@@ -341,7 +369,7 @@ class _Value(_Node):
 
 
 class VariableStore:
-    """Hands out ``variablesReference`` numbers for scopes and expandable values."""
+    """Hands out reference numbers for scopes and expandable values."""
 
     def __init__(self) -> None:
         self._lock = threading.RLock()
@@ -375,8 +403,10 @@ class VariableStore:
         return node
 
     # -- scopes --
-    def scopes(self, frame: FrameType, extra_locals: Mapping[str, Any] | None = None) -> list[dict]:
-        """DAP ``Scope`` objects (Locals, Globals) for ``frame``.
+    def scopes(
+        self, frame: FrameType, extra_locals: Mapping[str, Any] | None = None
+    ) -> list[Scope]:
+        """The scopes (Locals, Globals) of ``frame``.
 
         ``extra_locals`` are shown first among the locals (e.g. ``(return) f``).
         """
@@ -397,19 +427,20 @@ class VariableStore:
         local_scope = _Namespace(read_locals, lambda name, value: write_local(frame, name, value))
         global_scope = _Namespace(lambda: f_globals, write_global, global_name)
         return [
-            {
-                "name": "Locals",
-                "presentationHint": "locals",
-                "variablesReference": self._reference(("locals", id(frame)), local_scope),
-                "namedVariables": local_scope.count(),
-                "expensive": False,
-            },
-            {
-                "name": "Globals",
-                "variablesReference": self._reference(("globals", id(frame)), global_scope),
-                "namedVariables": global_scope.count(),
-                "expensive": True,
-            },
+            Scope(
+                "Locals",
+                self._reference(("locals", id(frame)), local_scope),
+                local_scope.count(),
+                expensive=False,
+                is_locals=True,
+            ),
+            Scope(
+                "Globals",
+                self._reference(("globals", id(frame)), global_scope),
+                global_scope.count(),
+                expensive=True,
+                is_locals=False,
+            ),
         ]
 
     # -- listing --
@@ -421,8 +452,8 @@ class VariableStore:
         count: int = 0,
         hex: bool = False,
         filter: str | None = None,
-    ) -> list[dict]:
-        """DAP ``Variable`` objects for the children of ``ref``.
+    ) -> list[Variable]:
+        """The children of ``ref``.
 
         ``filter`` "named"/"indexed" selects one kind of children; ``start`` and
         ``count`` (0: all) page within it (or within named-then-indexed).
@@ -442,29 +473,18 @@ class VariableStore:
                 children += node.indexed(max(start - len(named), 0), rest)
         return [self._render(ref, child, hex) for child in children]
 
-    def _render(self, parent: int, child: _Child, hex: bool) -> dict:
+    def _render(self, parent: int, child: _Child, hex: bool) -> Variable:
         return self._describe(("child", parent, child.name), child, hex, DEFAULT_MAX_LENGTH)
 
-    def _describe(self, key: tuple, child: _Child, hex: bool, max_length: int | None) -> dict:
+    def _describe(self, key: tuple, child: _Child, hex: bool, max_length: int | None) -> Variable:
         value = child.value
-        result: dict[str, Any] = {
-            "name": child.name,
-            "value": child.text
+        text = (
+            child.text
             if child.text is not None
-            else safe_repr(value, max_length=max_length, hex=hex),
-            "variablesReference": 0,
-        }
-        if child.text is None:
-            result["type"] = _type_name(value)
-        if child.evaluate_name:
-            result["evaluateName"] = child.evaluate_name
-        hint: dict[str, Any] = {"kind": child.kind or _kind_of(value)}
-        if child.read_only:
-            hint["attributes"] = ["readOnly"]
-        if child.visibility:
-            hint["visibility"] = child.visibility
-        result["presentationHint"] = hint
-
+            else safe_repr(value, max_length=max_length, hex=hex)
+        )
+        type_name = _type_name(value) if child.text is None else None
+        ref = named = indexed = 0
         node = child.node
         if node is None and child.text is None and not isinstance(value, _SCALARS):
             node = _Value(value, child.evaluate_name)
@@ -472,12 +492,19 @@ class VariableStore:
             named = node.count() if isinstance(node, _Namespace) else _named_count(node)
             indexed = node.indexed_count()
             if named or indexed:
-                result["variablesReference"] = self._reference(key, node)
-                if named:
-                    result["namedVariables"] = named
-                if indexed:
-                    result["indexedVariables"] = indexed
-        return result
+                ref = self._reference(key, node)
+        return Variable(
+            child.name,
+            text,
+            type_name,
+            child.evaluate_name,
+            child.kind or _kind_of(value),
+            child.read_only,
+            child.visibility,
+            ref,
+            named if ref else 0,
+            indexed if ref else 0,
+        )
 
     def variable(
         self,
@@ -487,30 +514,24 @@ class VariableStore:
         *,
         hex: bool = False,
         max_length: int | None = DEFAULT_MAX_LENGTH,
-    ) -> dict:
-        """A DAP ``Variable`` for one value (what ``evaluate`` shows and expands)."""
+    ) -> Variable:
+        """One value rendered (what ``evaluate`` shows and expands)."""
         child = _Child(name, value, evaluate_name)
         return self._describe(("value", next(self._values)), child, hex, max_length)
 
     # -- writing --
     def set_variable(
         self, ref: int, name: str, value_expr: str, frame: FrameType, *, hex: bool = False
-    ) -> dict:
+    ) -> Variable:
         """Assign ``value_expr`` (evaluated in ``frame``) to child ``name`` of ``ref``.
 
-        Returns the DAP ``setVariable`` response body; raises ``EvaluationError``
-        with a user-facing message when the value or the assignment fails.
+        Returns the child as it is now; raises ``EvaluationError`` with a
+        user-facing message when the value or the assignment fails.
         """
         node = self._node(ref)
         value = evaluate_expression(frame, value_expr)
         node.assign(name, value)
-        current = node.current(name)
-        described = self._render(ref, current, hex)
-        return {
-            key: described[key]
-            for key in ("value", "type", "variablesReference", "namedVariables", "indexedVariables")
-            if key in described
-        }
+        return self._render(ref, node.current(name), hex)
 
 
 def _named_count(node: _Node) -> int:

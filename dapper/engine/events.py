@@ -13,6 +13,7 @@ from dapper.core.events import (
     ThreadChanged,
 )
 from dapper.engine.breakpoints import dap_breakpoint
+from dapper.engine.values import dap_source
 
 
 def dap_event(event: CoreEvent) -> tuple[str, dict[str, Any]]:
@@ -36,7 +37,7 @@ def dap_event(event: CoreEvent) -> tuple[str, dict[str, Any]]:
     if isinstance(event, LogMessage):
         output: dict[str, Any] = {"category": "console", "output": event.text + "\n"}
         if event.source is not None:
-            output.update(source=event.source, line=event.line)
+            output.update(source=dap_source(event.source), line=event.line)
         return "output", output
     if isinstance(event, ConditionError):
         return "output", {

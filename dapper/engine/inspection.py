@@ -8,10 +8,18 @@ on the thread that owns the frame, through ``Debugger.run_on``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from dapper.core.debugger import Debugger
 from dapper.core.suspension import Suspension
+from dapper.engine.values import (
+    dap_completion,
+    dap_evaluate,
+    dap_exception_info,
+    dap_scope,
+    dap_value,
+    dap_variable,
+)
 from dapper.protocol.arguments import int_arg, str_arg
 from dapper.protocol.messages import RequestError
 
@@ -45,7 +53,8 @@ class Inspector:
         returned = self.debugger.return_value(suspension.ident)
         if returned is not None and suspension.frames and frame is suspension.frames[0]:
             extra = {f"(return) {returned[0]}": returned[1]}
-        return {"scopes": self.debugger.run_on(suspension, lambda: store.scopes(frame, extra))}
+        scopes = self.debugger.run_on(suspension, lambda: store.scopes(frame, extra))
+        return {"scopes": [dap_scope(scope) for scope in scopes]}
 
     def variables(self, arguments: dict) -> dict:
         ref = int_arg(arguments, "variablesReference")
@@ -58,7 +67,10 @@ class Inspector:
         suspension = self._any_suspension()
 
         def work() -> list[dict]:
-            return store.variables(ref, start=start, count=count, hex=_hex(arguments), filter=flt)
+            variables = store.variables(
+                ref, start=start, count=count, hex=_hex(arguments), filter=flt
+            )
+            return [dap_variable(variable) for variable in variables]
 
         return {"variables": self._user_error(lambda: self.debugger.run_on(suspension, work))}
 
@@ -80,7 +92,9 @@ class Inspector:
             raise RequestError("the stopped thread has no frame to evaluate in")
 
         def work() -> dict:
-            return evaluate(frame, expression, context).body(store, hex=_hex(arguments))
+            return dap_evaluate(
+                *evaluate(frame, expression, context).shown(store, hex=_hex(arguments))
+            )
 
         return self._user_error(lambda: self.debugger.run_on(suspension, work))
 
@@ -95,7 +109,8 @@ class Inspector:
             raise RequestError("the stopped thread has no frame to set a variable in")
         return self._user_error(
             lambda: self.debugger.run_on(
-                suspension, lambda: store.set_variable(ref, name, value, frame, hex=_hex(arguments))
+                suspension,
+                lambda: dap_value(store.set_variable(ref, name, value, frame, hex=_hex(arguments))),
             )
         )
 
@@ -109,18 +124,7 @@ class Inspector:
 
         def work() -> dict:
             new_value = set_expression(frame, expression, value)
-            variable = store.variable(expression, new_value, expression, hex=_hex(arguments))
-            return {
-                k: variable[k]
-                for k in (
-                    "value",
-                    "type",
-                    "variablesReference",
-                    "namedVariables",
-                    "indexedVariables",
-                )
-                if k in variable
-            }
+            return dap_value(store.variable(expression, new_value, expression, hex=_hex(arguments)))
 
         return self._user_error(lambda: self.debugger.run_on(suspension, work))
 
@@ -131,22 +135,21 @@ class Inspector:
         column = int_arg(arguments, "column")
         if arguments.get("frameId") is None:
             # No frame: the global scope. Name lookups there run no user code.
-            return {"targets": self._user_error(lambda: completions(GlobalScope(), text, column))}
-        suspension, frame = self.debugger.frame(int_arg(arguments, "frameId"))
-        return {
-            "targets": self._user_error(
+            items = self._user_error(lambda: completions(GlobalScope(), text, column))
+        else:
+            suspension, frame = self.debugger.frame(int_arg(arguments, "frameId"))
+            items = self._user_error(
                 lambda: self.debugger.run_on(suspension, lambda: completions(frame, text, column))
             )
-        }
+        return {"targets": [dap_completion(item) for item in items]}
 
     def exception_info(self, thread_id: int) -> dict:
-        from dapper.core.exception_info import exception_info
+        from dapper.core.exception_info import exception_details
 
         exc, break_mode = self.debugger.current_exception(thread_id)
         suspension = self.debugger.suspension_for(thread_id)
-        body: dict[str, Any] = self.debugger.run_on(suspension, lambda: exception_info(exc))
-        body["breakMode"] = break_mode
-        return body
+        details = self.debugger.run_on(suspension, lambda: exception_details(exc))
+        return dap_exception_info(details, break_mode)
 
     def _any_suspension(self) -> Suspension:
         """Variables references are global; run their work on any stopped thread."""

@@ -18,6 +18,7 @@ from dapper.engine.breakpoints import dap_breakpoints
 from dapper.engine.capabilities import capabilities
 from dapper.engine.errors import request_error
 from dapper.engine.path_mapping import MessageTranslator, PathMapper
+from dapper.engine.values import dap_module, dap_source, dap_stack_trace, dap_target
 from dapper.protocol import messages
 from dapper.protocol.arguments import arguments_of, int_arg
 from dapper.protocol.child_link import ChildLink
@@ -252,8 +253,8 @@ class EngineServer:
 
         suspension = self.debugger.suspension_for(arguments_of(request)["threadId"])
         for target in step_in_targets(suspension.frame) if suspension.frame is not None else []:
-            if target["id"] == target_id:
-                return target_name(target["label"])
+            if target.id == target_id:
+                return target_name(target.label)
         return None
 
     @after("stepIn")
@@ -274,7 +275,7 @@ class EngineServer:
         suspension, frame = self.debugger.frame(int_arg(arguments_of(request), "frameId"))
         if frame is not suspension.frame:
             return {"targets": []}
-        return {"targets": step_in_targets(frame)}
+        return {"targets": [dap_target(target) for target in step_in_targets(frame)]}
 
     @handles("gotoTargets")
     def on_goto_targets(self, request: dict) -> dict:
@@ -289,7 +290,8 @@ class EngineServer:
             lines = get_source_lines(source["path"]).executable_lines
         except SourceUnavailableError as exc:
             raise RequestError(str(exc)) from None
-        return {"targets": goto_targets(lines, int_arg(arguments, "line"))}
+        targets = goto_targets(lines, int_arg(arguments, "line"))
+        return {"targets": [dap_target(target) for target in targets]}
 
     @handles("goto")
     def on_goto(self, request: dict) -> None:
@@ -328,12 +330,13 @@ class EngineServer:
         fmt = arguments.get("format")
         if fmt is not None and not isinstance(fmt, dict):
             raise RequestError("'format' must be an object")
-        return self.debugger.stack_trace(
+        page = self.debugger.stack_trace(
             int_arg(arguments, "threadId"),
             int_arg(arguments, "startFrame", required=False),
             int_arg(arguments, "levels", required=False),
             fmt,
         )
+        return dap_stack_trace(page)
 
     @handles("source")
     def on_source(self, request: dict) -> dict:
@@ -366,7 +369,7 @@ class EngineServer:
     def on_loaded_sources(self, request: dict) -> dict:
         from dapper.core.sources import loaded_sources
 
-        return {"sources": loaded_sources()}
+        return {"sources": [dap_source(source) for source in loaded_sources()]}
 
     @handles("modules")
     def on_modules(self, request: dict) -> dict:
@@ -377,7 +380,7 @@ class EngineServer:
         start = int_arg(arguments, "startModule", required=False)
         count = int_arg(arguments, "moduleCount", required=False)
         page = found[start : start + count] if count else found[start:]
-        return {"modules": page, "totalModules": len(found)}
+        return {"modules": [dap_module(module) for module in page], "totalModules": len(found)}
 
     @handles("scopes")
     def on_scopes(self, request: dict) -> dict:

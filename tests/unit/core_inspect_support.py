@@ -98,3 +98,51 @@ class StoppedCall:
         if not self._finished.is_set():
             self._tasks.put(_RESUME)
             self._finished.wait(TIMEOUT)
+
+
+class DapStore:
+    """A ``VariableStore`` as a client sees it: its records in their DAP shape,
+    translated by the engine's own functions (``dapper/engine/values.py``)."""
+
+    def __init__(self) -> None:
+        from dapper.core.variables import VariableStore
+
+        self.core = VariableStore()
+
+    def scopes(self, frame: FrameType, extra: Any = None) -> list[dict]:
+        from dapper.engine.values import dap_scope
+
+        return [dap_scope(scope) for scope in self.core.scopes(frame, extra)]
+
+    def variables(self, ref: int, **options: Any) -> list[dict]:
+        from dapper.engine.values import dap_variable
+
+        return [dap_variable(variable) for variable in self.core.variables(ref, **options)]
+
+    def variable(self, *args: Any, **options: Any) -> dict:
+        from dapper.engine.values import dap_variable
+
+        return dap_variable(self.core.variable(*args, **options))
+
+    def set_variable(self, *args: Any, **options: Any) -> dict:
+        from dapper.engine.values import dap_value
+
+        return dap_value(self.core.set_variable(*args, **options))
+
+    def clear(self) -> None:
+        self.core.clear()
+
+
+def evaluate_body(result: Any, store: DapStore, **options: Any) -> dict:
+    """The ``evaluate`` response body the engine sends for ``result``."""
+    from dapper.engine.values import dap_evaluate
+
+    return dap_evaluate(*result.shown(store.core, **options))
+
+
+def exception_info(exc: BaseException, break_mode: str = "always") -> dict:
+    """The ``exceptionInfo`` response body the engine sends for ``exc``."""
+    from dapper.core.exception_info import exception_details
+    from dapper.engine.values import dap_exception_info
+
+    return dap_exception_info(exception_details(exc), break_mode)

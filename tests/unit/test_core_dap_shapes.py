@@ -1,4 +1,4 @@
-"""Inspection results validate against the DAP JSON schema (what clients parse)."""
+"""Inspection results, as the engine translates them, validate against the DAP JSON schema (what clients parse)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from dapper.core.evaluation import completions, evaluate, exception_info
-from dapper.core.variables import VariableStore
-from tests.unit.core_inspect_support import StoppedCall
+from dapper.core.evaluation import completions, evaluate
+from dapper.engine.values import dap_completion
+from tests.unit.core_inspect_support import DapStore, StoppedCall, evaluate_body, exception_info
 
 _SCHEMA = json.loads(
     (Path(__file__).resolve().parents[1] / "data" / "debugAdapterProtocol.json").read_text()
@@ -47,7 +47,7 @@ def test_inspection_results_match_the_protocol():
         stop()
 
     with StoppedCall(target) as call:
-        store = VariableStore()
+        store = DapStore()
         scopes = store.scopes(call.frame)
         for scope in scopes:
             validate(scope, "Scope")
@@ -60,11 +60,13 @@ def test_inspection_results_match_the_protocol():
                 if variable["variablesReference"] and variable["name"] != "special variables":
                     pending.append(variable["variablesReference"])
         assert seen > 5
-        validate_body(evaluate(call.frame, "thing", "repl").body(store), "EvaluateResponse")
+        validate_body(
+            evaluate_body(evaluate(call.frame, "thing", "repl"), store), "EvaluateResponse"
+        )
         ref = scopes[0]["variablesReference"]
         validate_body(store.set_variable(ref, "thing", "[1]", call.frame), "SetVariableResponse")
         for item in completions(call.frame, "th", 3):
-            validate(item, "CompletionItem")
+            validate(dap_completion(item), "CompletionItem")
 
 
 def test_exception_info_matches_the_protocol():
@@ -74,4 +76,4 @@ def test_exception_info_matches_the_protocol():
         except KeyError as exc:
             raise ValueError("v") from exc
     info = exception_info(caught.value)
-    validate_body({**info, "breakMode": "always"}, "ExceptionInfoResponse")
+    validate_body(info, "ExceptionInfoResponse")

@@ -10,16 +10,16 @@ import threading
 
 import pytest
 
-from dapper.core.evaluation import (
-    EvaluationError,
-    completions,
-    evaluate,
-    exception_info,
-    set_expression,
-)
+from dapper.core.completions import Completion
+from dapper.core.evaluation import EvaluationError, completions, evaluate, set_expression
 from dapper.core.output_capture import capture_output
-from dapper.core.variables import VariableStore
-from tests.unit.core_inspect_support import TIMEOUT, StoppedCall
+from tests.unit.core_inspect_support import (
+    TIMEOUT,
+    DapStore,
+    StoppedCall,
+    evaluate_body,
+    exception_info,
+)
 
 SHARED = "module level"
 
@@ -58,7 +58,7 @@ def test_repl_expression_value_and_body():
     with StoppedCall(target) as call:
         result = call.on_thread(lambda: evaluate(call.frame, "numbers + [4]", "repl"))
         assert result.ok and result.has_value and result.value == [1, 2, 3, 4]
-        body = result.body(VariableStore())
+        body = evaluate_body(result, DapStore())
         assert body["result"] == "[1, 2, 3, 4]"
         assert body["type"] == "list" and body["indexedVariables"] == 4
         assert body["variablesReference"] > 0
@@ -72,15 +72,15 @@ def test_repl_statements_capture_output():
     with StoppedCall(target) as call:
         result = call.on_thread(lambda: evaluate(call.frame, "print('hello', name)", "repl"))
         assert result.output == "hello world\n"
-        assert result.body(VariableStore())["result"] == "hello world"
+        assert evaluate_body(result, DapStore())["result"] == "hello world"
         loop = call.on_thread(
             lambda: evaluate(call.frame, "for i in range(3):\n    print(i)", "repl")
         )
         assert loop.ok and not loop.has_value
-        assert loop.body(VariableStore())["result"] == "0\n1\n2"
+        assert evaluate_body(loop, DapStore())["result"] == "0\n1\n2"
         both = call.on_thread(lambda: evaluate(call.frame, "print('side')\nlen(name)", "repl"))
         assert both.value == 5
-        assert both.body(VariableStore())["result"] == "side\n5"
+        assert evaluate_body(both, DapStore())["result"] == "side\n5"
 
 
 def test_repl_assignment_changes_the_running_function():
@@ -164,7 +164,7 @@ def test_errors_are_one_clear_line():
         zero = evaluate(call.frame, "1 / 0", "repl")
         assert zero.error == "ZeroDivisionError: division by zero"
         with pytest.raises(EvaluationError, match="NameError"):
-            missing.body(VariableStore())
+            evaluate_body(missing, DapStore())
 
 
 def test_watch_and_clipboard_take_expressions_only():
@@ -179,9 +179,9 @@ def test_watch_and_clipboard_take_expressions_only():
         )
         broken = evaluate(call.frame, "long_list[", "repl")
         assert broken.error.startswith("SyntaxError: ") and "line 1" in broken.error
-        store = VariableStore()
-        watched = evaluate(call.frame, "long_list", "watch").body(store)["result"]
-        clipped = evaluate(call.frame, "long_list", "clipboard").body(store)["result"]
+        store = DapStore()
+        watched = evaluate_body(evaluate(call.frame, "long_list", "watch"), store)["result"]
+        clipped = evaluate_body(evaluate(call.frame, "long_list", "clipboard"), store)["result"]
         assert watched.endswith("...") and len(watched) < 1000
         assert clipped == repr(list(range(5000)))
 
@@ -251,23 +251,17 @@ def test_completions_names_attributes_keywords():
     with StoppedCall(target) as call:
         Watched.runs = 0
         items = completions(call.frame, "x = my_", 8)
-        assert {item["label"] for item in items} == {"my_local", "my_other"}
-        assert all(item["start"] == 5 and item["length"] == 3 for item in items)
-        kinds = {item["label"]: item["type"] for item in completions(call.frame, "my_other.", 10)}
+        assert {item.name for item in items} == {"my_local", "my_other"}
+        assert all(item.start == 5 and item.length == 3 for item in items)
+        kinds = {item.name: item.kind for item in completions(call.frame, "my_other.", 10)}
         assert kinds["plain"] == "variable"
         assert kinds["costly"] == "property"
         assert kinds["method"] == "method"
         assert "__init__" not in kinds  # private names only when asked for with "_"
         assert Watched.runs == 0
-        words = {item["label"]: item["type"] for item in completions(call.frame, "whi", 4)}
+        words = {item.name: item.kind for item in completions(call.frame, "whi", 4)}
         assert words.get("while") == "keyword"
-        assert completions(call.frame, "Watc", 5)[0] == {
-            "label": "Watched",
-            "text": "Watched",
-            "type": "class",
-            "start": 1,
-            "length": 4,
-        }
+        assert completions(call.frame, "Watc", 5)[0] == Completion("Watched", "class", 1, 4)
         assert completions(call.frame, "undefined_thing.", 17) == []
 
 
@@ -325,7 +319,7 @@ def test_module_level_frame_repl_and_scopes():
     frame = call.wait_stopped()
     while frame.f_code.co_name != "<module>":
         frame = frame.f_back
-    store = VariableStore()
+    store = DapStore()
     local_ref = store.scopes(frame)[0]["variablesReference"]
     names = {row["name"] for row in store.variables(local_ref)}
     assert "counter" in names and "__name__" not in names
@@ -348,4 +342,4 @@ def test_interrupts_are_not_swallowed():
             evaluate(call.frame, "raise KeyboardInterrupt", "repl")
         assert sys.stdout is stdout  # capture was undone
         with pytest.raises(KeyboardInterrupt):
-            VariableStore().variable("x", [Interrupting()], "x")
+            DapStore().variable("x", [Interrupting()], "x")

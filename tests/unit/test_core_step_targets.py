@@ -6,7 +6,13 @@ import ast
 import sys
 
 from dapper.core.jumps import goto_targets
-from dapper.core.step_targets import _calls_in_order, _parse_line, step_in_targets, target_name
+from dapper.core.step_targets import (
+    Target,
+    _calls_in_order,
+    _parse_line,
+    step_in_targets,
+    target_name,
+)
 
 
 def _labels(text: str) -> list[str]:
@@ -33,8 +39,8 @@ def test_lambdas_and_nested_definitions_are_not_targets():
 
 def test_targets_of_a_live_frame():
     targets = step_in_targets(sys._getframe())  # the calls of this very line
-    assert [t["label"] for t in targets] == ["sys._getframe", "step_in_targets"]
-    assert [t["id"] for t in targets] == [1, 2]
+    assert [t.label for t in targets] == ["sys._getframe", "step_in_targets"]
+    assert [t.id for t in targets] == [1, 2]
 
 
 def test_target_name_is_the_function_name():
@@ -43,5 +49,5 @@ def test_target_name_is_the_function_name():
 
 
 def test_goto_targets_only_on_code_lines():
-    assert goto_targets(frozenset({3, 4}), 4) == [{"id": 4, "label": "Line 4", "line": 4}]
+    assert goto_targets(frozenset({3, 4}), 4) == [Target(4, "Line 4", 4)]
     assert goto_targets(frozenset({3, 4}), 5) == []

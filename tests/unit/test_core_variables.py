@@ -1,4 +1,4 @@
-"""VariableStore on live frames parked in a thread (see core_inspect_support)."""
+"""VariableStore on live frames, as a client sees them (DAP shapes), parked in a thread (see core_inspect_support)."""
 
 # The parked functions bind locals only for the debugger to inspect.
 # ruff: noqa: F841
@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 
 from dapper.core.code_runner import EvaluationError, evaluate_expression
-from dapper.core.variables import PROTECTED_GROUP, SPECIAL_GROUP, VariableStore
-from tests.unit.core_inspect_support import StoppedCall
+from dapper.core.variables import PROTECTED_GROUP, SPECIAL_GROUP
+from tests.unit.core_inspect_support import DapStore, StoppedCall
 
 MODULE_GLOBAL = 10
 
@@ -36,7 +36,7 @@ def by_name(variables: list[dict]) -> dict[str, dict]:
     return {variable["name"]: variable for variable in variables}
 
 
-def locals_ref(store: VariableStore, frame) -> int:
+def locals_ref(store: DapStore, frame) -> int:
     return store.scopes(frame)[0]["variablesReference"]
 
 
@@ -47,7 +47,7 @@ def test_scopes_shape_and_counts():
         return a + b
 
     with StoppedCall(target) as call:
-        store = VariableStore()
+        store = DapStore()
         local_scope, global_scope = store.scopes(call.frame)
         assert local_scope["name"] == "Locals"
         assert local_scope["presentationHint"] == "locals"
@@ -71,7 +71,7 @@ def test_unassigned_locals_are_absent_and_values_are_current():
 
     call = StoppedCall(target)
     frame = call.start()
-    store = VariableStore()
+    store = DapStore()
     ref = locals_ref(store, frame)
     assert set(by_name(store.variables(ref))) == {"stop", "first"}
     call.step_to_next_stop()
@@ -88,7 +88,7 @@ def test_list_paging_with_indexed_filter_and_evaluate_names():
         stop()
 
     with StoppedCall(target) as call:
-        store = VariableStore()
+        store = DapStore()
         big = by_name(store.variables(locals_ref(store, call.frame)))["big"]
         assert big["indexedVariables"] == 1000
         assert big["type"] == "list"
@@ -110,7 +110,7 @@ def test_dict_set_tuple_children():
         stop()
 
     with StoppedCall(target) as call:
-        store = VariableStore()
+        store = DapStore()
         rows = by_name(store.variables(locals_ref(store, call.frame)))
         assert rows["mapping"]["indexedVariables"] == 3
         assert rows["bag"]["indexedVariables"] == 1
@@ -131,7 +131,7 @@ def test_object_attributes_grouped_with_hints():
         stop()
 
     with StoppedCall(target) as call:
-        store = VariableStore()
+        store = DapStore()
         obj = by_name(store.variables(locals_ref(store, call.frame)))["obj"]
         assert obj["type"].endswith("Sample")
         children = by_name(store.variables(obj["variablesReference"]))
@@ -174,7 +174,7 @@ def test_big_object_reports_named_count_and_pages():
         stop()
 
     with StoppedCall(target) as call:
-        store = VariableStore()
+        store = DapStore()
         big = by_name(store.variables(locals_ref(store, call.frame)))["big"]
         assert big["namedVariables"] == 300 + 1  # attributes + special variables
         page = store.variables(big["variablesReference"], filter="named", start=101, count=3)
@@ -188,7 +188,7 @@ def test_hex_formatting_of_children():
         stop()
 
     with StoppedCall(target) as call:
-        store = VariableStore()
+        store = DapStore()
         rows = by_name(store.variables(locals_ref(store, call.frame), hex=True))
         assert rows["number"]["value"] == "0xff"
         assert rows["numbers"]["value"] == "[0x10, 0x20]"
@@ -207,7 +207,7 @@ def test_attribute_that_raises_is_shown_not_fatal():
         stop()
 
     with StoppedCall(target) as call:
-        store = VariableStore()
+        store = DapStore()
         thing = by_name(store.variables(locals_ref(store, call.frame)))["thing"]
         broken = by_name(store.variables(thing["variablesReference"]))["broken"]
         assert broken["value"] == "<error: RuntimeError: nope>"
@@ -221,7 +221,7 @@ def test_set_local_changes_the_running_function():
 
     call = StoppedCall(target)
     frame = call.start()
-    store = VariableStore()
+    store = DapStore()
     body = store.set_variable(locals_ref(store, frame), "x", "40 + 2", frame)
     assert body["value"] == "42" and body["type"] == "int"
     assert call.resume() == 42
@@ -239,7 +239,7 @@ def test_set_cell_variable_seen_by_closure():
 
     call = StoppedCall(target)
     frame = call.start()
-    store = VariableStore()
+    store = DapStore()
     store.set_variable(locals_ref(store, frame), "count", "99", frame)
     assert call.resume() == 99
 
@@ -255,7 +255,7 @@ def test_set_global_attribute_and_items():
 
     call = StoppedCall(target)
     frame = call.start()
-    store = VariableStore()
+    store = DapStore()
     local_ref, global_ref = (scope["variablesReference"] for scope in store.scopes(frame))
     rows = by_name(store.variables(local_ref))
     store.set_variable(rows["items"]["variablesReference"], "1", "'changed'", frame)
@@ -275,7 +275,7 @@ def test_set_variable_errors_are_clear():
         stop()
 
     with StoppedCall(target) as call:
-        store = VariableStore()
+        store = DapStore()
         ref = locals_ref(store, call.frame)
         with pytest.raises(EvaluationError, match="NameError: name 'missing' is not defined"):
             store.set_variable(ref, "pair", "missing + 1", call.frame)
@@ -290,7 +290,7 @@ def test_references_are_invalid_after_clear():
         stop()
 
     with StoppedCall(target) as call:
-        store = VariableStore()
+        store = DapStore()
         ref = locals_ref(store, call.frame)
         assert store.variables(ref)
         store.clear()
@@ -299,7 +299,7 @@ def test_references_are_invalid_after_clear():
 
 
 def test_single_variable_for_an_evaluate_result():
-    store = VariableStore()
+    store = DapStore()
     row = store.variable("x", {"a": [1, 2]}, "x")
     assert row["value"] == "{'a': [1, 2]}"
     assert row["indexedVariables"] == 1 and row["evaluateName"] == "x"
@@ -309,7 +309,7 @@ def test_single_variable_for_an_evaluate_result():
 
 
 def test_children_of_an_expression_are_parenthesised():
-    store = VariableStore()
+    store = DapStore()
     row = store.variable("a + b", [1, 2], "a + b")
     first = store.variables(row["variablesReference"])[0]
     assert first["evaluateName"] == "(a + b)[0]"
