@@ -25,7 +25,14 @@ from dapper._frame_eval.debug_state import DebugState
 from dapper.core.async_tasks import running_loop, with_awaiting_chain
 from dapper.core.breakpoint_sync import BreakpointSync
 from dapper.core.errors import DebuggerError, NotStoppedError
-from dapper.core.events import BreakpointChanged, ConditionError, LogMessage, Report
+from dapper.core.events import (
+    FUNCTION_ENTRY,
+    FUNCTION_RETURN,
+    BreakpointChanged,
+    ConditionError,
+    LogMessage,
+    Report,
+)
 from dapper.core.exception_breakpoints import ExceptionFilters
 from dapper.core.exception_info import exception_text
 from dapper.core.frame_kinds import is_debugger_frame, is_suspending
@@ -164,6 +171,13 @@ class Debugger:
     # ------------------------------------------------------------ callbacks
 
     def on_call(self, frame: FrameType) -> None:
+        if self.steps.active:
+            ident = _get_ident()
+            step = self.steps.get(ident)
+            if step is not None and ident not in self.threads.ignored and step.stops_at_call(frame):
+                reason, ids = self.steps.take_reason(ident)
+                self._stop(ident, frame, reason, hit_ids=ids, text=FUNCTION_ENTRY)
+                return
         if not self.state.function_breakpoints:
             return
         decision = self.breakpoints.check_call(frame)
@@ -305,6 +319,21 @@ class Debugger:
             return
         if frame is step.frame and self.show_return_value and not is_suspending(frame):
             self._return_values[ident] = (frame.f_code.co_name, value)
+        if step.stops_at_return(frame):
+            if self.show_return_value:
+                self._return_values[ident] = (frame.f_code.co_name, value)
+            reason, ids = self.steps.take_reason(ident)
+            self._stop(ident, frame, reason, hit_ids=ids, text=FUNCTION_RETURN)
+            # Resumed inside the return: a step from here goes on in the caller
+            # (pdb: the caller's next line), not back to the call's line.
+            step = self.steps.get(ident)
+            if step is not None:
+                out = step.kind == "out"
+                if step.on_return(frame):
+                    if out and step.kind == "over":
+                        step.kind = "out"  # pdb's return: on to the caller's return
+                    self.steps.publish(ident, step)
+            return
         caller = step.caller_to_stop_in(frame)
         if caller is not None:
             reason, ids = self.steps.take_reason(ident)
@@ -409,14 +438,27 @@ class Debugger:
     # ------------------------------------------------------------ resume
 
     def resume_all(
-        self, step_ident: int | None = None, step_kind: str | None = None, target: str | None = None
+        self,
+        step_ident: int | None = None,
+        step_kind: str | None = None,
+        target: str | None = None,
+        *,
+        call_and_return: bool = False,
     ) -> None:
-        """Resume every stopped thread; optionally start a step on one of them."""
+        """Resume every stopped thread; optionally start a step on one of them
+        (``call_and_return``: one that also stops where pdb shows ``--Call--``
+        and ``--Return--``)."""
         make_step = None
         if step_ident is not None and step_kind is not None:
 
             def make_step(frame: FrameType | None) -> Step:
-                return Step(step_kind, frame, self.state.just_my_code, target)
+                return Step(
+                    step_kind,
+                    frame,
+                    self.state.just_my_code,
+                    target,
+                    call_and_return=call_and_return,
+                )
 
         self.stops.resume_all(step_ident, make_step, self._forget_stop)
 

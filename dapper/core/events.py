@@ -22,8 +22,16 @@ class Stopped(NamedTuple):
     thread_id: int
     reason: str
     hit_breakpoint_ids: tuple[int, ...] = ()
-    #: the exception's "Type: message" for an exception stop
+    #: the exception's "Type: message" for an exception stop; FUNCTION_ENTRY or
+    #: FUNCTION_RETURN for a step's stop at a call or a return
     text: str | None = None
+
+
+#: ``Stopped.text`` of a step that ended as a function starts (pdb's ``--Call--``)
+FUNCTION_ENTRY = "function entry"
+#: ``Stopped.text`` of a step that ended as a function returns, in that
+#: function (pdb's ``--Return--``)
+FUNCTION_RETURN = "function return"
 
 
 class ThreadChanged(NamedTuple):

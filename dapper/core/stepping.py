@@ -43,6 +43,10 @@ class Step:
     #: the coroutine of the task awaiting the stepped task's coroutine, once
     #: that returns: a step over or out of it continues there
     awaiter: FrameType | None = None
+    #: pdb's ``--Call--`` / ``--Return--`` stops: a step in also stops at the
+    #: entry of a function it enters, and every step at the return of the
+    #: stepped frame (of any user frame for a step in), in that frame
+    call_and_return: bool = False
 
     def request(self) -> StepRequest:
         if self.main_only:
@@ -62,6 +66,24 @@ class Step:
         if self.kind == "over":
             return frame is self.frame
         return False  # "out": only after the frame returns
+
+    def stops_at_call(self, frame: FrameType) -> bool:
+        """Whether the start of ``frame`` ends the step (pdb's ``--Call--``)."""
+        return (
+            self.call_and_return
+            and self.kind == "in"
+            and frame is not self.frame
+            and self.should_stop_at_line(frame)
+        )
+
+    def stops_at_return(self, frame: FrameType) -> bool:
+        """Whether ``frame``'s return ends the step, in ``frame`` (pdb's
+        ``--Return--``); a yield or an exception unwinding it does not."""
+        if not self.call_and_return or is_suspending(frame) or not is_returning(frame):
+            return False
+        if self.kind == "in":
+            return self.should_stop_at_line(frame)
+        return frame is self.frame
 
     def caller_to_stop_in(self, frame: FrameType) -> FrameType | None:
         """The user frame to stop in now that ``frame`` returns, if the step ends

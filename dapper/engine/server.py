@@ -227,11 +227,16 @@ class EngineServer:
         self.debugger.resume_all()
 
     def _check_step(self, request: dict) -> None:
-        self.debugger.suspension_for(int_arg(arguments_of(request), "threadId"))
+        arguments = arguments_of(request)
+        self.debugger.suspension_for(int_arg(arguments, "threadId"))
+        _call_and_return(arguments)
 
-    def _step(self, request: dict, kind: str) -> None:
-        suspension = self.debugger.suspension_for(arguments_of(request)["threadId"])
-        self.debugger.resume_all(suspension.ident, kind)
+    def _step(self, request: dict, kind: str, target: str | None = None) -> None:
+        arguments = arguments_of(request)
+        suspension = self.debugger.suspension_for(arguments["threadId"])
+        self.debugger.resume_all(
+            suspension.ident, kind, target, call_and_return=_call_and_return(arguments)
+        )
 
     @handles("next")
     def on_next(self, request: dict) -> None:
@@ -260,13 +265,12 @@ class EngineServer:
     @after("stepIn")
     def after_step_in(self, request: dict) -> None:
         arguments = arguments_of(request)
-        suspension = self.debugger.suspension_for(arguments["threadId"])
         target = (
             self._step_in_target(request, arguments["targetId"])
             if isinstance(arguments.get("targetId"), int)
             else None
         )
-        self.debugger.resume_all(suspension.ident, "in", target)
+        self._step(request, "in", target)
 
     @handles("stepInTargets")
     def on_step_in_targets(self, request: dict) -> dict:
@@ -419,3 +423,15 @@ def _not_debugging(specs: list) -> list[dict]:
     """Breakpoints of a ``noDebug`` run: answered, never set."""
     message = "not debugging: the program runs without the debugger (noDebug)"
     return [{"verified": False, "message": message} for _ in specs]
+
+
+#: a step request's argument (Dapper's own, used by ``dapper debug``): also stop
+#: where pdb stops with ``--Call--`` and ``--Return--``
+CALL_AND_RETURN = "stopAtCallAndReturn"
+
+
+def _call_and_return(arguments: dict) -> bool:
+    value = arguments.get(CALL_AND_RETURN, False)
+    if not isinstance(value, bool):
+        raise RequestError(f"'{CALL_AND_RETURN}' must be true or false")
+    return value

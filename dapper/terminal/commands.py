@@ -37,6 +37,12 @@ _WHATIS = (
 )
 
 
+#: what a step asks of the engine besides the step: stop also where pdb shows
+#: ``--Call--`` (a function stepped into starts) and ``--Return--`` (the
+#: stepped function returns, shown in that function with its value)
+PDB_STOPS = {"stopAtCallAndReturn": True}
+
+
 class CommandError(Exception):
     """A command that cannot be carried out, with the reason for the user."""
 
@@ -268,15 +274,15 @@ class Commands:
 
     def do_next(self, arg: str) -> None:
         self._require_stopped()
-        self.session.resume("next")
+        self.session.resume("next", PDB_STOPS)
 
     def do_step(self, arg: str) -> None:
         self._require_stopped()
-        self.session.resume("stepIn")
+        self.session.resume("stepIn", PDB_STOPS)
 
     def do_return(self, arg: str) -> None:
         self._require_stopped()
-        self.session.resume("stepOut")
+        self.session.resume("stepOut", PDB_STOPS)
 
     def do_until(self, arg: str) -> None:
         """Continue until a line greater than the current one (or ``arg``) is
@@ -300,7 +306,7 @@ class Commands:
         try:
             session.sync_file(path)
             session.quiet = True
-            session.resume("stepOut")
+            session.resume("stepOut", PDB_STOPS)
             stopped = session.wait_for_stop()
         finally:
             session.quiet = False
@@ -308,7 +314,7 @@ class Commands:
             if not session.ended:
                 session.quietly(session.sync_file, path)
         if stopped:
-            session.show_location()
+            session.show_stop()
             session.show_displays()
 
     def do_jump(self, arg: str) -> None:
@@ -537,24 +543,13 @@ class Commands:
             self.console.say(f"{name} = {value}")
 
     def do_retval(self, arg: str) -> None:
-        frame = self._require_stopped()
-        scopes = self.session.client.request("scopes", {"frameId": frame["id"]}).get("scopes", [])
-        for scope in scopes:
-            if (
-                scope.get("presentationHint") != "locals"
-                and "return" not in scope.get("name", "").lower()
-            ):
-                continue
-            variables = self.session.client.request(
-                "variables", {"variablesReference": scope["variablesReference"]}
-            ).get("variables", [])
-            for variable in variables:
-                if "return" in variable.get("name", "").lower() and variable.get(
-                    "name", ""
-                ).startswith("("):
-                    self.console.say(variable.get("value", ""))
-                    return
-        raise CommandError("no return value is known here (step out of a function with 'r' first)")
+        self._require_stopped()
+        value = self.session.return_value()
+        if value is None:
+            raise CommandError(
+                "no return value is known here (step out of a function with 'r' first)"
+            )
+        self.console.say(value)
 
     def do_python(self, code: str) -> None:
         if not code:

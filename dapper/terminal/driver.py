@@ -87,6 +87,11 @@ class TerminalDriver:
         self.silent_stop = False
         self.quiet = False
         self.last_reason: str | None = None
+        #: the stop is at a function's start ("call") or return ("return"), as
+        #: pdb's ``--Call--`` / ``--Return--``; None at a line
+        self.call_event: str | None = None
+        #: the return value shown on a ``--Return--`` stop's location line
+        self._return_shown: str | None = None
         #: attached to a running program: quitting detaches instead of ending it
         self.attached = False
         self.paused_by_user = False
@@ -260,7 +265,9 @@ class TerminalDriver:
         self.stopped = True
         self.silent_stop = False
         self.last_reason = body.get("reason")
+        self.call_event = _CALL_EVENTS.get(body.get("description") or "")
         self.refresh_stack()
+        self._return_shown = self.return_value() if self.call_event == "return" else None
         for dap_id in body.get("hitBreakpointIds") or []:
             bp = self._breakpoint_hit(dap_id)
             if bp is None:
@@ -291,8 +298,17 @@ class TerminalDriver:
         if self.label is not None:
             self.console.say(f"[{self.label}]")
         if not self.silent_stop:
-            self.show_location()
+            self.show_stop()
         self.show_displays()
+
+    def show_stop(self) -> None:
+        """Where the program stopped, headed as pdb heads a stop at a
+        function's start (``--Call--``) or return (``--Return--``)."""
+        if self.call_event == "call":
+            self.console.say("--Call--")
+        elif self.call_event == "return":
+            self.console.say("--Return--")
+        self.show_location()
 
     def _exception_info(self) -> dict[str, Any]:
         try:
@@ -345,7 +361,10 @@ class TerminalDriver:
         if frame.get("presentationHint") == "label":
             self.console.say(f"  --- {frame.get('name')} ---")  # e.g. awaited by task main
             return
-        self.console.say(location_line(frame, self.console.palette, marker))
+        line = location_line(frame, self.console.palette, marker)
+        if self._return_shown is not None and self.frames and frame is self.frames[0]:
+            line += f"->{self._return_shown}"  # pdb's --Return-- location: the value
+        self.console.say(line)
         text = self.sources.line(frame.get("source") or {}, frame.get("line") or 0)
         self.console.say(source_line(text, self.console.palette))
 
@@ -358,6 +377,31 @@ class TerminalDriver:
             return None
 
     # ------------------------------------------------------------ values
+
+    def return_value(self) -> str | None:
+        """The value the function just left returned, as the engine shows it
+        among the top frame's locals (``(return) NAME``); None when unknown."""
+        frame = self.frame
+        if frame is None or not self.stopped:
+            return None
+        try:
+            scopes = self.client.request("scopes", {"frameId": frame["id"]}).get("scopes", [])
+            for scope in scopes:
+                if (
+                    scope.get("presentationHint") != "locals"
+                    and "return" not in scope.get("name", "").lower()
+                ):
+                    continue
+                variables = self.client.request(
+                    "variables", {"variablesReference": scope["variablesReference"]}
+                ).get("variables", [])
+                for variable in variables:
+                    name = variable.get("name", "")
+                    if name.startswith("(") and "return" in name.lower():
+                        return str(variable.get("value", ""))
+        except TerminalRequestError:
+            return None
+        return None
 
     def evaluate(self, expression: str, context: str = "repl") -> str:
         arguments: dict[str, Any] = {"expression": expression, "context": context}
@@ -531,6 +575,10 @@ class TerminalDriver:
             except TerminalRequestError:
                 pass
         self.client.close()
+
+
+#: a step stop's description -> what pdb would print before its location
+_CALL_EVENTS = {"function entry": "call", "function return": "return"}
 
 
 def _record_all(kept: list[Breakpoint], body: dict[str, Any]) -> None:

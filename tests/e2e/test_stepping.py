@@ -47,6 +47,44 @@ def test_step_in_out_and_over_a_return(dap, frame_eval):
     _finish(dap, tid)
 
 
+def test_steps_that_stop_at_call_and_return_as_pdb_does(dap, frame_eval):
+    """``stopAtCallAndReturn`` (Dapper's own step argument, for ``dapper debug``):
+    a step in stops as the function starts, on its def line; a step at its
+    return stops inside it, with the value among its locals; the next step
+    goes on at the caller's next line."""
+    tid = _start(dap, frame_eval, "call_callee")
+    pdb = {"threadId": tid, "stopAtCallAndReturn": True}
+    dap.request("stepIn", pdb)
+    stop = dap.wait_stopped("step")
+    assert stop["body"].get("description") == "function entry"
+    assert (dap.top_frame(tid)["name"], dap.top_frame(tid)["line"]) == (
+        "callee",
+        at("callee_body") - 1,
+    )
+    dap.request("stepIn", pdb)
+    assert dap.wait_stopped("step")["body"].get("description") is None
+    assert dap.top_frame(tid)["line"] == at("callee_body")
+    dap.request("next", pdb)
+    dap.wait_stopped("step")
+    dap.request("next", pdb)  # the return: still in callee
+    assert dap.wait_stopped("step")["body"].get("description") == "function return"
+    frame = dap.top_frame(tid)
+    assert (frame["name"], frame["line"]) == ("callee", at("callee_return"))
+    scopes = dap.request("scopes", {"frameId": frame["id"]})["body"]["scopes"]
+    names = {
+        v["name"]: v["value"]
+        for v in dap.request("variables", {"variablesReference": scopes[0]["variablesReference"]})[
+            "body"
+        ]["variables"]
+    }
+    assert names.get("(return) callee") == "2", names
+    assert _step(dap, tid, "stepIn") == ("caller", at("after_callee"))
+    dap.request("stepOut", pdb)  # return: stops as caller returns, in caller
+    assert dap.wait_stopped("step")["body"].get("description") == "function return"
+    assert dap.top_frame(tid)["name"] == "caller"
+    _finish(dap, tid)
+
+
 def test_step_out_lands_in_caller(dap, frame_eval):
     tid = _start(dap, frame_eval, "callee_body")
     name, lineno = _step(dap, tid, "stepOut")

@@ -65,6 +65,8 @@ def test_whole_session_breakpoints_steps_print_stack(run, backend):
     assert re.search(r"> .*terminal_steps\.py\(8\)main\(\)\n-> y = add\(x, 2\)", out)
     assert terminal.command("p x") == "1\n(dapper) "
 
+    out = terminal.command("s")  # as pdb: --Call-- first, at the def line
+    assert re.search(r"--Call--\n> .*\(1\)add\(\)\n-> def add\(a, b\):", out), out
     out = terminal.command("s")
     assert re.search(r"\(2\)add\(\)\n-> total = a \+ b", out)
     assert terminal.command("a") == "a = 1\nb = 2\n(dapper) "
@@ -89,8 +91,9 @@ def test_whole_session_breakpoints_steps_print_stack(run, backend):
     assert re.search(r"\n   3  -> +return total\n", listing)
     assert re.search(r"\n   8 B   +y = add\(x, 2\)\n", listing)
 
-    out = terminal.command("r")  # back in the caller, at or just after the call
-    assert re.search(r"\((8|9)\)main\(\)\n", out)
+    out = terminal.command("r")  # as pdb: --Return--, still in add, with its value
+    assert re.search(r"--Return--\n> .*\(3\)add\(\)->3\n-> return total\n", out), out
+    assert re.search(r"\(9\)main\(\)\n", terminal.command("n"))  # on in the caller
     out = terminal.command("until 10")
     assert re.search(r"\(10\)main\(\)\n-> print\(\"z is\", z\)", out)
     assert terminal.command("p y") == "3\n(dapper) "

@@ -66,6 +66,30 @@ def test_whatis_source_alias_and_double_semicolon(steps):
 
 
 @pytest.mark.parametrize("steps", BACKENDS, indirect=True)
+def test_steps_stop_at_call_and_return_as_in_pdb(steps):
+    terminal = steps
+    _at_main_line_8(terminal)
+    out = terminal.command("s")  # into add(): first where it starts, on its def line
+    assert re.search(r"--Call--\n> .*terminal_steps\.py\(1\)add\(\)\n-> def add\(a, b\):\n", out), (
+        out
+    )
+    assert terminal.command("a") == "a = 1\nb = 2\n(dapper) "
+    assert re.search(r"\(2\)add\(\)\n-> total = a \+ b\n", terminal.command("s"))
+    assert re.search(r"\(3\)add\(\)\n-> return total\n", terminal.command("n"))
+    out = terminal.command("s")  # add() returns: still in add, with the value
+    assert re.search(r"--Return--\n> .*\(3\)add\(\)->3\n-> return total\n", out), out
+    assert terminal.command("retval") == "3\n(dapper) "
+    assert terminal.command("p total") == "3\n(dapper) "
+    assert re.search(r"> .*\(3\)add\(\)->3\n", terminal.command("w"))
+    out = terminal.command("s")  # on in the caller, past the call
+    assert re.search(r"> .*\(9\)main\(\)\n-> z = y \* 10\n", out), out
+    out = terminal.command("r")  # return: stops as main returns, in main
+    assert re.search(r"z is 30\n--Return--\n> .*\(11\)main\(\)->30\n-> return z\n", out), out
+    out = terminal.command("n")  # next from a return: the caller's next event
+    assert re.search(r"--Return--\n> .*\(14\)<module>\(\)->None\n-> main\(\)\n", out), out
+
+
+@pytest.mark.parametrize("steps", BACKENDS, indirect=True)
 def test_tab_completes_commands_names_attributes_and_files(steps):
     terminal = steps
     terminal.type("b terminal_st\t")  # a file next to the program

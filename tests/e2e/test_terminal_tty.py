@@ -114,16 +114,17 @@ def test_until_and_return_run_a_long_loop_in_one_resume(tty, backend):
     ), out
     assert terminal.command("p total, i") == "(19999900000, 199999)\n(dapper) "
     terminal.command("n")
-    assert re.search(r"\(6\)count\(\)", terminal.command("s"))
+    assert re.search(r"--Call--\n> .*\(5\)count\(\)", terminal.command("s"))
+    assert re.search(r"\(6\)count\(\)", terminal.command("n"))
     assert re.search(r"\(7\)count\(\)", terminal.command("n"))
     assert re.search(r"\(8\)count\(\)", terminal.command("n"))
     out = terminal.command("until 9")  # runs the loop out, stops at line 9
     assert re.search(r"\(9\)count\(\)\n-> return total", out), out
     assert terminal.command("p total") == "19999900000\n(dapper) "
-    out = terminal.command("r")
-    assert re.search(r"\(26\)main\(\)\n-> result = count\(n\)", out), out
+    out = terminal.command("r")  # pdb's --Return--: in count, with its value
+    assert re.search(r"--Return--\n> .*\(9\)count\(\)->19999900000\n-> return total", out), out
     assert terminal.command("retval") == "19999900000\n(dapper) "
-    terminal.command("n")
+    assert re.search(r"\(27\)main\(\)", terminal.command("n"))
     terminal.command("tbreak terminal_until.py:16")
     out = terminal.command("c")  # into forever(): a loop that runs for minutes
     assert re.search(r"\(16\)forever\(\)", out), out
