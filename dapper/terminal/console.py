@@ -29,14 +29,30 @@ class Console:
         self.palette = Palette.for_stream(self.stdout)
         self.interactive = bool(getattr(self.stdin, "isatty", lambda: False)())
         self._lock = threading.Lock()
+        #: the prompt on screen while a line is read (None otherwise)
+        self._prompt_on_screen: str | None = None
         self._readline = None
         if self.interactive and self.stdin is sys.stdin:
             self._readline = _setup_readline()
 
     def write(self, text: str, *, stream: TextIO | None = None) -> None:
+        """Write ``text``. While the prompt waits for a line (a child process
+        announced from the reader thread, say), the text goes above the prompt,
+        which is drawn again with what was typed so far, as readline programs do."""
         with self._lock:
             target = stream or self.stdout
+            prompt = self._prompt_on_screen
+            if prompt is not None:
+                self.stdout.write("\r\x1b[K" if self.interactive else "\n")
+                self.stdout.flush()
             target.write(text)
+            if prompt is not None:
+                if not text.endswith("\n"):
+                    target.write("\n")
+                target.flush()
+                typed = self._readline.get_line_buffer() if self._readline is not None else ""
+                self.stdout.write(prompt.replace("\x01", "").replace("\x02", "") + typed)
+                self.stdout.flush()
             target.flush()
 
     def say(self, text: str = "") -> None:
@@ -53,13 +69,22 @@ class Console:
         line read is echoed after the prompt, so a transcript reads like a session.
         """
         if self.interactive and self.stdin is sys.stdin:
+            shown = self.palette.prompt(prompt)
+            self._prompt_on_screen = shown
             try:
-                return input(self.palette.prompt(prompt))
+                return input(shown)
             except EOFError:
+                self._prompt_on_screen = None
                 self.write("\n")
                 return None
+            finally:
+                self._prompt_on_screen = None
         self.write(prompt)
-        line = self.stdin.readline()
+        self._prompt_on_screen = prompt
+        try:
+            line = self.stdin.readline()
+        finally:
+            self._prompt_on_screen = None
         if not line:
             self.write("\n")
             return None
