@@ -1,4 +1,5 @@
-"""Breakpoint-instrumented code objects: the third frame outcome (DESIGN §2).
+"""Breakpoint-instrumented code objects: the third frame outcome
+(``FrameDecision.INSTRUMENTED``; docs/architecture.md, "The backend contract").
 
 A function holding a breakpoint gets a twin of its code object, compiled by
 CPython itself from the module's source with one statement added before the
