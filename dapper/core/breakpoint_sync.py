@@ -8,11 +8,9 @@ backend starts with them.
 
 from __future__ import annotations
 
-from typing import Any
-
 from dapper._frame_eval.backend import FrameEvalBackend
 from dapper._frame_eval.debug_state import DebugState
-from dapper.core.breakpoints import BreakpointRegistry, BreakpointStatus
+from dapper.core.breakpoints import BreakpointRegistry, BreakpointSpec, BreakpointStatus
 from dapper.core.exception_breakpoints import ExceptionFilters
 from dapper.paths import canonical_path
 
@@ -31,14 +29,14 @@ class BreakpointSync:
         backend.set_exception_mode(self.exceptions.mode)
 
     def set_breakpoints(
-        self, source: dict[str, Any], specs: list[dict[str, Any]]
+        self, path: str, specs: list[BreakpointSpec], source: object = None
     ) -> list[BreakpointStatus]:
-        """``setBreakpoints`` for one file; the backend sees the verified lines."""
-        result = self.registry.set_breakpoints(source, specs)
-        self.sync_lines(canonical_path(source["path"]))
+        """The breakpoints of one file; the backend sees the verified lines."""
+        result = self.registry.set_breakpoints(path, specs, source)
+        self.sync_lines(canonical_path(path))
         return result
 
-    def set_function_breakpoints(self, specs: list[dict[str, Any]]) -> list[BreakpointStatus]:
+    def set_function_breakpoints(self, specs: list[BreakpointSpec]) -> list[BreakpointStatus]:
         result = self.registry.set_function_breakpoints(specs)
         names = self.registry.function_names()
         with self.state.lock:
@@ -49,8 +47,8 @@ class BreakpointSync:
                 self.state.bump()
         return result
 
-    def set_exception_breakpoints(self, arguments: dict[str, Any]) -> list[str]:
-        result = self.exceptions.configure(arguments)
+    def set_exception_breakpoints(self, requested: list[tuple[str, str]]) -> list[str]:
+        result = self.exceptions.configure(requested)
         with self.state.lock:
             if self.backend is not None:
                 self.backend.set_exception_mode(self.exceptions.mode)

@@ -1,7 +1,7 @@
 """The breakpoint registry: what the client asked for, and whether a hit stops.
 
-The engine hands DAP ``setBreakpoints`` / ``setFunctionBreakpoints`` arguments
-to ``BreakpointRegistry``; it answers with DAP ``Breakpoint`` objects and keeps,
+The engine hands the breakpoints a client asks for (``BreakpointSpec``) to
+``BreakpointRegistry``; it answers with a ``BreakpointStatus`` each and keeps,
 per canonical file, the lines a backend must watch (``lines_for``) and the
 function names it must watch (``function_names``). When a backend reports a
 line or call, ``check_line`` / ``check_call`` decide: stop, log, or ignore.
@@ -28,22 +28,41 @@ from dapper.core.source_lines import SourceLines, SourceUnavailableError, get_so
 from dapper.core.text_lines import TextLines, is_text_file
 from dapper.paths import canonical_path
 
-__all__ = ["BreakpointRegistry", "HitDecision", "NOT_LOADED_MESSAGE"]
+__all__ = [
+    "BreakpointRegistry",
+    "BreakpointSpec",
+    "BreakpointStatus",
+    "HitDecision",
+    "NOT_LOADED_MESSAGE",
+]
 
 NOT_LOADED_MESSAGE = (
     "The module of this file is not loaded yet; the breakpoint will be verified when it is."
 )
 
 
+class BreakpointSpec(NamedTuple):
+    """One breakpoint a client asks for: a line (``setBreakpoints``) or a
+    function ``name``. The options are as sent (any JSON value): a wrong type
+    is the breakpoint's error message, not a failed request. The engine reads
+    it from DAP's ``SourceBreakpoint`` / ``FunctionBreakpoint``."""
+
+    line: int | None = None
+    name: str = ""
+    condition: object = None
+    hit_condition: object = None
+    log_message: object = None
+
+
 class BreakpointStatus(NamedTuple):
     """What the client is told about one breakpoint: whether it is verified,
-    where it landed and why not. ``source`` is the client's own description of
-    the file, handed back unchanged. The engine turns it into a DAP
-    ``Breakpoint`` (``dapper/engine/breakpoints.py``)."""
+    where it landed and why not. ``source`` is what the engine passed with the
+    file's breakpoints, handed back unchanged (core never reads it). The engine
+    turns it into a DAP ``Breakpoint`` (``dapper/engine/breakpoints.py``)."""
 
     id: int
     verified: bool
-    source: dict[str, Any] | None = None
+    source: object = None
     line: int | None = None
     message: str | None = None
 
@@ -77,12 +96,12 @@ class _Options:
     error: str | None = None
 
     @staticmethod
-    def key(spec: Mapping[str, Any]) -> tuple[Any, Any, Any]:
-        return (spec.get("condition"), spec.get("hitCondition"), spec.get("logMessage"))
+    def key(spec: BreakpointSpec) -> tuple[object, object, object]:
+        return (spec.condition, spec.hit_condition, spec.log_message)
 
 
-def _compile_options(spec: Mapping[str, Any]) -> _Options:
-    condition_text = spec.get("condition") or None
+def _compile_options(spec: BreakpointSpec) -> _Options:
+    condition_text = spec.condition or None
     condition = None
     if condition_text is not None:
         if not isinstance(condition_text, str):
@@ -91,7 +110,7 @@ def _compile_options(spec: Mapping[str, Any]) -> _Options:
             condition = compile(condition_text, "<breakpoint condition>", "eval", dont_inherit=True)
         except SyntaxError as exc:
             return _Options(error=f"Invalid condition {condition_text!r}: {exc.msg}.")
-    hit_text = spec.get("hitCondition")
+    hit_text = spec.hit_condition
     hit_condition = None
     if hit_text is not None and hit_text != "":
         if not isinstance(hit_text, str):
@@ -100,7 +119,7 @@ def _compile_options(spec: Mapping[str, Any]) -> _Options:
             hit_condition = parse_hit_condition(hit_text)
         except InvalidHitConditionError as exc:
             return _Options(error=str(exc))
-    log_text = spec.get("logMessage")
+    log_text = spec.log_message
     log_message = None
     if log_text:
         if not isinstance(log_text, str):
@@ -120,7 +139,9 @@ def _describe_error(exc: BaseException) -> str:
 class _Breakpoint:
     """One line or function breakpoint: its options, hit count and DAP state."""
 
-    def __init__(self, bp_id: int, options: _Options, options_key: tuple[Any, Any, Any]) -> None:
+    def __init__(
+        self, bp_id: int, options: _Options, options_key: tuple[object, object, object]
+    ) -> None:
         self.id = bp_id
         self.options = options
         self.options_key = options_key
@@ -129,7 +150,7 @@ class _Breakpoint:
         self.message: str | None = None
         self.requested_line: int | None = None
         self.line: int | None = None  # where it landed (None: unverifiable)
-        self.source: dict[str, Any] | None = None
+        self.source: object = None
         #: the condition raised once already (reported, and stopped at then)
         self.condition_failed = False
 
@@ -139,9 +160,8 @@ class _Breakpoint:
         return self.options.error is None and self.line is not None
 
     def status(self) -> BreakpointStatus:
-        line = None
-        if self.source is not None:
-            line = self.line if self.line is not None else self.requested_line
+        # where it landed, else where it was asked for (a function breakpoint: neither)
+        line = self.line if self.line is not None else self.requested_line
         return BreakpointStatus(
             self.id,
             self.verified,
@@ -292,16 +312,16 @@ class BreakpointRegistry:
     # -- line breakpoints ------------------------------------------------------
 
     def set_breakpoints(
-        self, source: dict[str, Any], specs: Iterable[Mapping[str, Any]]
+        self, path: str, specs: Iterable[BreakpointSpec], source: object = None
     ) -> list[BreakpointStatus]:
-        """Replace the breakpoints of one DAP ``Source``; returns DAP ``Breakpoint`` objects.
+        """Replace the breakpoints of the file ``path``; returns their statuses,
+        each carrying ``source``.
 
         A breakpoint re-sent on the same requested line keeps its id (and its hit
         count when its options did not change).
         """
         specs = list(specs)
-        path = source.get("path") if isinstance(source, Mapping) else None
-        if not isinstance(path, str) or not path:
+        if not path:
             return [self._unsourced_error(source, spec) for spec in specs]
         canonical = canonical_path(path)
         try:
@@ -323,7 +343,7 @@ class BreakpointRegistry:
             for spec in specs:
                 bp = self._line_breakpoint(spec, previous)
                 bp.source = source
-                requested = spec.get("line")
+                requested = spec.line
                 valid_line = isinstance(requested, int) and not isinstance(requested, bool)
                 bp.requested_line = requested if valid_line else None
                 bp.line = None
@@ -346,10 +366,10 @@ class BreakpointRegistry:
             return [bp.status() for bp in new]
 
     def _line_breakpoint(
-        self, spec: Mapping[str, Any], previous: dict[int, list[_Breakpoint]]
+        self, spec: BreakpointSpec, previous: dict[int, list[_Breakpoint]]
     ) -> _Breakpoint:
         key = _Options.key(spec)
-        line = spec.get("line")
+        line = spec.line
         earlier = previous.get(line) if isinstance(line, int) else None
         if earlier:
             old = earlier.pop(0)
@@ -358,12 +378,12 @@ class BreakpointRegistry:
             return _Breakpoint(old.id, _compile_options(spec), key)
         return _Breakpoint(next(self._ids), _compile_options(spec), key)
 
-    def _unsourced_error(self, source: Any, spec: Mapping[str, Any]) -> BreakpointStatus:
-        line = spec.get("line")
+    def _unsourced_error(self, source: object, spec: BreakpointSpec) -> BreakpointStatus:
+        line = spec.line
         return BreakpointStatus(
             next(self._ids),
             False,
-            source if isinstance(source, dict) else None,
+            source,
             line if isinstance(line, int) else None,
             "The source has no path; breakpoints need a file.",
         )
@@ -470,10 +490,8 @@ class BreakpointRegistry:
             bp.evaluate(frame, decision, self._hit_lock)
         return decision
 
-    def breakpoint_locations(
-        self, path: str, line: int, end_line: int | None = None
-    ) -> list[dict[str, int]]:
-        """DAP ``BreakpointLocation``s: executable lines in ``line..end_line``.
+    def breakpoint_locations(self, path: str, line: int, end_line: int | None = None) -> list[int]:
+        """Where breakpoints can go: the executable lines in ``line..end_line``.
 
         With no ``end_line``: the line a breakpoint on ``line`` would land on.
         """
@@ -483,15 +501,13 @@ class BreakpointRegistry:
             return []
         if end_line is None:
             landing = lines.resolve(line).line
-            return [] if landing is None else [{"line": landing}]
-        return [{"line": number} for number in lines.lines_between(line, end_line)]
+            return [] if landing is None else [landing]
+        return list(lines.lines_between(line, end_line))
 
     # -- function breakpoints --------------------------------------------------
 
-    def set_function_breakpoints(
-        self, specs: Iterable[Mapping[str, Any]]
-    ) -> list[BreakpointStatus]:
-        """Replace all function breakpoints; returns DAP ``Breakpoint`` objects.
+    def set_function_breakpoints(self, specs: Iterable[BreakpointSpec]) -> list[BreakpointStatus]:
+        """Replace all function breakpoints; returns their statuses.
 
         Names: ``func``, ``Class.method`` (any module), ``module.func``,
         ``module.Class.method``. Ids stay stable per name.
@@ -502,7 +518,7 @@ class BreakpointRegistry:
                 previous.setdefault(name, []).append(bp)
             new: list[tuple[str, _Breakpoint]] = []
             for spec in specs:
-                raw = spec.get("name")
+                raw = spec.name
                 name = raw.strip() if isinstance(raw, str) else ""
                 key = _Options.key(spec)
                 earlier = previous.get(name)

@@ -17,7 +17,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from types import FrameType, TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from dapper import os_threads
 from dapper._frame_eval.backend import FrameEvalBackend
@@ -36,7 +36,7 @@ from dapper.core.events import (
 from dapper.core.exception_breakpoints import ExceptionFilters
 from dapper.core.exception_info import exception_text
 from dapper.core.frame_kinds import is_debugger_frame, is_suspending
-from dapper.core.frame_label import frame_label, wants_label
+from dapper.core.frame_label import FrameFormat, frame_label
 from dapper.core.load_watcher import ModuleLoadWatcher
 from dapper.core.logical_threads import LogicalThread, collect
 from dapper.core.sources import SourceRegistry
@@ -57,9 +57,16 @@ from dapper.core.variables import VariableStore
 from dapper.paths import canonical_path
 
 if TYPE_CHECKING:
-    from dapper.core.breakpoints import BreakpointRegistry, BreakpointStatus, HitDecision
+    from dapper.core.breakpoints import (
+        BreakpointRegistry,
+        BreakpointSpec,
+        BreakpointStatus,
+        HitDecision,
+    )
 
 _get_ident = os_threads.get_ident
+
+T = TypeVar("T")
 
 
 class Debugger:
@@ -138,17 +145,21 @@ class Debugger:
 
     # ------------------------------------------------------------ breakpoints
 
-    def set_breakpoints(self, source: dict, specs: list[dict]) -> list[BreakpointStatus]:
-        """``setBreakpoints`` for one file; the backend sees the verified lines."""
-        result = self.sync.set_breakpoints(source, specs)
+    def set_breakpoints(
+        self, path: str, specs: list[BreakpointSpec], source: object = None
+    ) -> list[BreakpointStatus]:
+        """Replace the breakpoints of the file ``path`` (their statuses carry
+        ``source``); the backend sees the verified lines."""
+        result = self.sync.set_breakpoints(path, specs, source)
         self.loads.watch_loads()
         return result
 
-    def set_function_breakpoints(self, specs: list[dict]) -> list[BreakpointStatus]:
+    def set_function_breakpoints(self, specs: list[BreakpointSpec]) -> list[BreakpointStatus]:
         return self.sync.set_function_breakpoints(specs)
 
-    def set_exception_breakpoints(self, arguments: dict) -> list[str]:
-        return self.sync.set_exception_breakpoints(arguments)
+    def set_exception_breakpoints(self, requested: list[tuple[str, str]]) -> list[str]:
+        """Turn on these ``(filter name, type condition)`` pairs, the rest off."""
+        return self.sync.set_exception_breakpoints(requested)
 
     def _file_loaded(self, canonical: str) -> None:
         for bp in self.sync.file_loaded(canonical):
@@ -559,12 +570,12 @@ class Debugger:
         return threads
 
     def stack_trace(
-        self, dap_thread_id: int, start: int = 0, levels: int = 0, fmt: dict | None = None
+        self, dap_thread_id: int, start: int = 0, levels: int = 0, fmt: FrameFormat | None = None
     ) -> StackPage:
         """A stopped thread's stack; while all threads stop, a thread still on its
         way to its next line gets time to park first (its stack must not move
-        under the client). A running thread gives a snapshot. ``fmt`` (DAP's
-        ``StackFrameFormat``) adds parameters, module and line to the names;
+        under the client). A running thread gives a snapshot. ``fmt`` adds
+        parameters, module and line to the names;
         parameter values of a stopped thread are rendered on that thread."""
         ident = self.threads.ident(dap_thread_id)
         if ident is None and self.is_stopped:
@@ -587,8 +598,7 @@ class Debugger:
                 raise DebuggerError(f"unknown thread {dap_thread_id}")
             frames, lines, labels = visible_frames(top), {}, {}
         page = stack_frames(frames, ident, self.frames, self.sources, start, levels, lines, labels)
-        if wants_label(fmt):
-            assert fmt is not None
+        if fmt is not None:
             # the frames behind the shown entries ('awaited by' label entries have none)
             shown = shown_frames(frames, labels, start, levels)
             entries = [entry for entry in page.entries if entry.source is not None]
@@ -626,7 +636,7 @@ class Debugger:
             suspension = stopped[0]
         return suspension, frame
 
-    def run_on(self, suspension: Suspension, fn: Callable[[], Any]) -> Any:
+    def run_on(self, suspension: Suspension, fn: Callable[[], T]) -> T:
         """Run ``fn`` on a stopped thread, within the evaluation time limit."""
         return suspension.run(fn, self.eval_timeout)
 

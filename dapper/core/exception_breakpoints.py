@@ -4,6 +4,7 @@ each with an optional condition naming exception types."""
 from __future__ import annotations
 
 import weakref
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from types import FrameType
 from typing import NamedTuple
@@ -42,7 +43,9 @@ FILTERS = (
 )
 #: what a filter's condition means (every filter takes one)
 CONDITION_HELP = _TYPE_CONDITION
-_NAMES = {f.name for f in FILTERS}
+#: the names of ``FILTERS``
+FILTER_NAMES = frozenset(f.name for f in FILTERS)
+_NAMES = FILTER_NAMES
 #: Control-flow exceptions that never stop on "raised".
 _QUIET = (StopIteration, StopAsyncIteration, GeneratorExit)
 #: exceptionInfo's break mode of a stop → the filter that asked for it
@@ -64,26 +67,16 @@ class ExceptionFilters:
     #: an exception that stopped as raised still stops once more as uncaught
     _reported_uncaught: weakref.WeakSet = field(default_factory=weakref.WeakSet)
 
-    def configure(self, arguments: dict) -> list[str]:
-        """Apply ``setExceptionBreakpoints`` arguments; returns the filters set,
-        one per filter and per filter option, in request order."""
-        filters = arguments.get("filters", [])
-        options = arguments.get("filterOptions", [])
-        if not isinstance(filters, list) or not isinstance(options, list):
-            raise DebuggerError("'filters' and 'filterOptions' must be arrays")
+    def configure(self, requested: Iterable[tuple[str, str]]) -> list[str]:
+        """Turn on the ``(filter name, type condition)`` pairs (condition "":
+        any type), turning off the rest; returns the filter names set, in order."""
         enabled: dict[str, tuple[str, ...]] = {}
         results: list[str] = []
-        for name in filters:
+        for name, condition in requested:
             if name not in _NAMES:
                 raise DebuggerError(f"unknown exception filter {name!r}")
-            enabled[name] = ()
+            enabled[name] = parse_type_condition(condition) if condition else ()
             results.append(name)
-        for option in options:
-            if not isinstance(option, dict) or option.get("filterId") not in _NAMES:
-                raise DebuggerError(f"unknown exception filter option {option!r}")
-            types = parse_type_condition(option.get("condition") or "")
-            enabled[option["filterId"]] = types
-            results.append(option["filterId"])
         self.enabled = enabled
         return results
 

@@ -12,10 +12,12 @@ import ctypes
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import FrameType
-from typing import Any
+from typing import Any, TypeVar
 
 from dapper import os_threads
 from dapper.core.errors import DebuggerError, EvaluationTimeoutError
+
+T = TypeVar("T")
 
 
 class EvaluationTimeout(BaseException):
@@ -74,7 +76,7 @@ class Suspension:
         self.resumed = True
         self._queue.put(_RESUME)
 
-    def run(self, fn: Callable[[], Any], timeout: float) -> Any:
+    def run(self, fn: Callable[[], T], timeout: float) -> T:
         """Run ``fn`` on the stopped thread; raise ``EvaluationTimeoutError`` past ``timeout``."""
         if self.resumed:
             raise DebuggerError("thread is not stopped")

@@ -227,7 +227,7 @@ class Engine:
                 self.config = FrameEvalConfig.from_dict(frame_eval)
             except ValueError as exc:
                 raise RequestError(f"invalid frameEval: {exc}") from None
-        self.debugger.set_exception_breakpoints({"filters": ["uncaught"]})
+        self.debugger.set_exception_breakpoints([("uncaught", "")])
         keys = {}
         for key in ("django", "jinja"):
             value = arguments.get(key)

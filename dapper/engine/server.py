@@ -14,7 +14,8 @@ from dapper import os_threads
 from dapper.access_token import ATTACH_KEY, matches
 from dapper.core.debugger import Debugger
 from dapper.core.errors import DebuggerError
-from dapper.engine.breakpoints import dap_breakpoints
+from dapper.core.frame_label import FrameFormat
+from dapper.engine.breakpoints import breakpoint_spec, dap_breakpoints, exception_filters
 from dapper.engine.capabilities import capabilities
 from dapper.engine.errors import request_error
 from dapper.engine.path_mapping import MessageTranslator, PathMapper
@@ -170,7 +171,9 @@ class EngineServer:
             raise RequestError("'breakpoints' must be an array of objects with an integer 'line'")
         if self.engine.no_debug:
             return {"breakpoints": _not_debugging(specs)}
-        statuses = self.debugger.set_breakpoints(source, specs)
+        statuses = self.debugger.set_breakpoints(
+            source["path"], [breakpoint_spec(spec) for spec in specs], source
+        )
         self.engine.templates.breakpoints_changed()
         return {"breakpoints": dap_breakpoints(statuses)}
 
@@ -183,13 +186,15 @@ class EngineServer:
             raise RequestError("'breakpoints' must be an array of objects with a string 'name'")
         if self.engine.no_debug:
             return {"breakpoints": _not_debugging(specs)}
-        return {"breakpoints": dap_breakpoints(self.debugger.set_function_breakpoints(specs))}
+        statuses = self.debugger.set_function_breakpoints([breakpoint_spec(s) for s in specs])
+        return {"breakpoints": dap_breakpoints(statuses)}
 
     @handles("setExceptionBreakpoints")
     def on_set_exception_breakpoints(self, request: dict) -> dict:
         if self.engine.no_debug:
             return {"breakpoints": []}
-        accepted = self.debugger.set_exception_breakpoints(arguments_of(request))
+        requested = exception_filters(arguments_of(request))
+        accepted = self.debugger.set_exception_breakpoints(requested)
         return {"breakpoints": [{"verified": True} for _ in accepted]}
 
     @handles("breakpointLocations")
@@ -200,8 +205,8 @@ class EngineServer:
             raise RequestError("breakpointLocations needs 'source.path'")
         line = int_arg(arguments, "line")
         end_line = arguments.get("endLine")
-        locations = self.debugger.breakpoints.breakpoint_locations(source["path"], line, end_line)
-        return {"breakpoints": locations}
+        lines = self.debugger.breakpoints.breakpoint_locations(source["path"], line, end_line)
+        return {"breakpoints": [{"line": number} for number in lines]}
 
     # ------------------------------------------------------------ execution
 
@@ -338,7 +343,7 @@ class EngineServer:
             int_arg(arguments, "threadId"),
             int_arg(arguments, "startFrame", required=False),
             int_arg(arguments, "levels", required=False),
-            fmt,
+            _frame_format(fmt),
         )
         return dap_stack_trace(page)
 
@@ -413,6 +418,32 @@ class EngineServer:
     @handles("exceptionInfo")
     def on_exception_info(self, request: dict) -> dict:
         return self.inspector.exception_info(int_arg(arguments_of(request), "threadId"))
+
+
+_PARAMETER_PARTS = ("parameterTypes", "parameterNames", "parameterValues")
+
+
+def _frame_format(fmt: dict[str, Any] | None) -> FrameFormat | None:
+    """DAP's ``StackFrameFormat`` as core's ``FrameFormat``; None when it changes
+    no frame's name. With only ``parameters``, names and values are shown (as
+    VS Code's defaults do)."""
+    if not fmt or not any(
+        fmt.get(key) for key in ("parameters", *_PARAMETER_PARTS, "line", "module")
+    ):
+        return None
+    given = any(key in fmt for key in _PARAMETER_PARTS)
+    show = {
+        key: bool(fmt.get(key, not given and key != "parameterTypes")) for key in _PARAMETER_PARTS
+    }
+    return FrameFormat(
+        parameters=bool(fmt.get("parameters") or any(fmt.get(key) for key in _PARAMETER_PARTS)),
+        names=show["parameterNames"],
+        types=show["parameterTypes"],
+        values=show["parameterValues"],
+        module=bool(fmt.get("module")),
+        line=bool(fmt.get("line")),
+        hex=bool(fmt.get("hex")),
+    )
 
 
 def _core_error(exc: Exception) -> RequestError | None:

@@ -12,7 +12,8 @@ import textwrap
 import pytest
 
 import dapper.core.breakpoints as breakpoints_module
-from dapper.core.breakpoints import BreakpointRegistry
+from dapper.core.breakpoints import BreakpointRegistry, BreakpointStatus
+from dapper.engine.breakpoints import breakpoint_spec
 from dapper.paths import canonical_path
 
 FIXTURE = """\
@@ -107,6 +108,17 @@ def run_hits(registry, fixture, n, check="line"):
     return decisions
 
 
+class Registry(BreakpointRegistry):
+    """The registry fed a client's breakpoints the way the engine feeds it."""
+
+    def set_breakpoints(self, source, specs) -> list[BreakpointStatus]:  # type: ignore[override]
+        path = source.get("path") or ""
+        return super().set_breakpoints(path, [breakpoint_spec(s) for s in specs], source)
+
+    def set_function_breakpoints(self, specs) -> list[BreakpointStatus]:  # type: ignore[override]
+        return super().set_function_breakpoints([breakpoint_spec(s) for s in specs])
+
+
 def source(path):
     return {"name": os.path.basename(path), "path": path}
 
@@ -116,7 +128,7 @@ def source(path):
 
 def test_breakpoint_is_verified_moved_and_returns_the_clients_source(fixture):
     fixture.load()
-    registry = BreakpointRegistry()
+    registry = Registry()
     src = {"name": "x.py", "path": fixture.path, "sourceReference": 0}
     (bp,) = registry.set_breakpoints(src, [{"line": fixture.line("@loop-comment")}])
     assert bp.verified is True
@@ -129,7 +141,7 @@ def test_breakpoint_is_verified_moved_and_returns_the_clients_source(fixture):
 
 def test_line_past_function_end_is_unverified_with_message(fixture):
     fixture.load()
-    registry = BreakpointRegistry()
+    registry = Registry()
     (bp,) = registry.set_breakpoints(
         source(fixture.path), [{"line": fixture.line("@class-trailing")}]
     )
@@ -139,20 +151,20 @@ def test_line_past_function_end_is_unverified_with_message(fixture):
 
 
 def test_missing_and_unparseable_files_are_unverified_with_message(tmp_path):
-    registry = BreakpointRegistry()
+    registry = Registry()
     (missing,) = registry.set_breakpoints(source(str(tmp_path / "nope.py")), [{"line": 1}])
     assert missing.verified is False and missing.message
     broken = tmp_path / "broken.py"
     broken.write_text("def f(:\n    pass\n", encoding="utf-8")
     (bad,) = registry.set_breakpoints(source(str(broken)), [{"line": 2}])
     assert bad.verified is False and "Cannot parse" in bad.message
-    (pathless,) = BreakpointRegistry().set_breakpoints({"sourceReference": 4}, [{"line": 1}])
+    (pathless,) = Registry().set_breakpoints({"sourceReference": 4}, [{"line": 1}])
     assert pathless.verified is False and "no path" in pathless.message
 
 
 def test_ids_are_stable_when_the_client_resends(fixture):
     fixture.load()
-    registry = BreakpointRegistry()
+    registry = Registry()
     a, b = fixture.line("@loop-hit"), fixture.line("@top-call")
     first = registry.set_breakpoints(source(fixture.path), [{"line": a}, {"line": b}])
     again = registry.set_breakpoints(
@@ -165,7 +177,7 @@ def test_ids_are_stable_when_the_client_resends(fixture):
 
 def test_clearing_a_file_removes_its_lines(fixture):
     fixture.load()
-    registry = BreakpointRegistry()
+    registry = Registry()
     registry.set_breakpoints(source(fixture.path), [{"line": fixture.line("@loop-hit")}])
     assert registry.set_breakpoints(source(fixture.path), []) == []
     assert registry.files() == set()
@@ -178,7 +190,7 @@ def test_symlinked_path_matches_frames_of_the_real_file(fixture, tmp_path):
     link_dir.symlink_to(tmp_path, target_is_directory=True)
     linked = str(link_dir / os.path.basename(fixture.path))
     fixture.load()  # imported through the real path
-    registry = BreakpointRegistry()
+    registry = Registry()
     (bp,) = registry.set_breakpoints(source(linked), [{"line": fixture.line("@loop-hit")}])
     assert bp.verified is True
     assert bp.source["path"] == linked  # the client gets back the path it sent
@@ -188,7 +200,7 @@ def test_symlinked_path_matches_frames_of_the_real_file(fixture, tmp_path):
 
 def test_case_of_the_path_follows_the_platform_rule(fixture):
     fixture.load()
-    registry = BreakpointRegistry()
+    registry = Registry()
     upper = os.path.join(os.path.dirname(fixture.path), os.path.basename(fixture.path).upper())
     (bp,) = registry.set_breakpoints(source(upper), [{"line": fixture.line("@loop-hit")}])
     if os.path.normcase("A") == "a":  # case-insensitive platform: same file
@@ -203,7 +215,7 @@ def test_case_of_the_path_follows_the_platform_rule(fixture):
 
 def test_plain_breakpoint_stops_with_its_id(fixture):
     fixture.load()
-    registry = BreakpointRegistry()
+    registry = Registry()
     (bp,) = registry.set_breakpoints(source(fixture.path), [{"line": fixture.line("@loop-hit")}])
     decisions = run_hits(registry, fixture, 3)
     assert [d.stop for d in decisions] == [True, True, True]
@@ -212,7 +224,7 @@ def test_plain_breakpoint_stops_with_its_id(fixture):
 
 def test_other_lines_and_files_do_not_stop(fixture):
     fixture.load()
-    registry = BreakpointRegistry()
+    registry = Registry()
     registry.set_breakpoints(source(fixture.path), [{"line": fixture.line("@top-call")}])
     assert not any(d.stop for d in run_hits(registry, fixture, 3))
     assert registry.check_line(sys._getframe()).stop is False
@@ -233,7 +245,7 @@ def test_other_lines_and_files_do_not_stop(fixture):
 )
 def test_hit_condition_forms(fixture, hit_condition, stops_at):
     fixture.load()
-    registry = BreakpointRegistry()
+    registry = Registry()
     (bp,) = registry.set_breakpoints(
         source(fixture.path),
         [{"line": fixture.line("@loop-hit"), "hitCondition": hit_condition}],
@@ -246,7 +258,7 @@ def test_hit_condition_forms(fixture, hit_condition, stops_at):
 @pytest.mark.parametrize("hit_condition", ["abc", "=5", "5x", ">", "%0", "-1", "5.0", "!=5"])
 def test_invalid_hit_condition_is_unverified_never_a_silent_pass(fixture, hit_condition):
     fixture.load()
-    registry = BreakpointRegistry()
+    registry = Registry()
     (bp,) = registry.set_breakpoints(
         source(fixture.path),
         [{"line": fixture.line("@loop-hit"), "hitCondition": hit_condition}],
@@ -258,7 +270,7 @@ def test_invalid_hit_condition_is_unverified_never_a_silent_pass(fixture, hit_co
 
 def test_condition_sees_locals_and_globals(fixture):
     fixture.load()
-    registry = BreakpointRegistry()
+    registry = Registry()
     registry.set_breakpoints(
         source(fixture.path),
         [{"line": fixture.line("@loop-hit"), "condition": "i % 3 == 0 and LIMIT == 100"}],
@@ -269,7 +281,7 @@ def test_condition_sees_locals_and_globals(fixture):
 
 def test_hits_count_only_when_the_condition_holds(fixture):
     fixture.load()
-    registry = BreakpointRegistry()
+    registry = Registry()
     registry.set_breakpoints(
         source(fixture.path),
         [{"line": fixture.line("@loop-hit"), "condition": "i % 2 == 0", "hitCondition": "2"}],
@@ -280,7 +292,7 @@ def test_hits_count_only_when_the_condition_holds(fixture):
 
 def test_condition_syntax_error_is_reported_when_set(fixture):
     fixture.load()
-    registry = BreakpointRegistry()
+    registry = Registry()
     (bp,) = registry.set_breakpoints(
         source(fixture.path), [{"line": fixture.line("@loop-hit"), "condition": "i >"}]
     )
@@ -298,7 +310,7 @@ def test_condition_is_compiled_once_not_per_hit(fixture, monkeypatch):
         return real_compile(*args, **kwargs)
 
     monkeypatch.setattr(breakpoints_module, "compile", counting_compile, raising=False)
-    registry = BreakpointRegistry()
+    registry = Registry()
     spec = {"line": fixture.line("@loop-hit"), "condition": "i > 0"}
     registry.set_breakpoints(source(fixture.path), [spec])
     assert calls == ["i > 0"]
@@ -310,7 +322,7 @@ def test_condition_is_compiled_once_not_per_hit(fixture, monkeypatch):
 
 def test_hits_do_not_touch_the_file_system(fixture, monkeypatch):
     fixture.load()
-    registry = BreakpointRegistry()
+    registry = Registry()
     registry.set_breakpoints(source(fixture.path), [{"line": fixture.line("@loop-hit")}])
     # warm the canonical-path cache for this code's filename, as a backend's decision would
     canonical_path(fixture.module.loop.__code__.co_filename)
@@ -327,7 +339,7 @@ def test_hits_do_not_touch_the_file_system(fixture, monkeypatch):
 
 def test_raising_condition_stops_and_reports_the_error(fixture):
     fixture.load()
-    registry = BreakpointRegistry()
+    registry = Registry()
     (bp,) = registry.set_breakpoints(
         source(fixture.path), [{"line": fixture.line("@loop-hit"), "condition": "undefined > 1"}]
     )
@@ -345,7 +357,7 @@ def test_raising_condition_stops_and_reports_the_error(fixture):
 
 def test_log_message_interpolates_with_escapes_and_does_not_stop(fixture):
     fixture.load()
-    registry = BreakpointRegistry()
+    registry = Registry()
     registry.set_breakpoints(
         source(fixture.path),
         [
@@ -366,7 +378,7 @@ def test_log_message_takes_f_string_conversions_format_specs_and_self_documentin
     fixture,
 ):
     fixture.load()
-    registry = BreakpointRegistry()
+    registry = Registry()
     registry.set_breakpoints(
         source(fixture.path),
         [{"line": fixture.line("@loop-hit"), "logMessage": "{i!r} {i / 3:.2f} {i=} {i!=2}"}],
@@ -381,7 +393,7 @@ def test_log_message_takes_f_string_conversions_format_specs_and_self_documentin
 
 def test_log_message_with_condition_and_invalid_message(fixture):
     fixture.load()
-    registry = BreakpointRegistry()
+    registry = Registry()
     line = fixture.line("@loop-hit")
     registry.set_breakpoints(
         source(fixture.path), [{"line": line, "logMessage": "at {i}", "condition": "i == 2"}]
@@ -394,7 +406,7 @@ def test_log_message_with_condition_and_invalid_message(fixture):
 
 def test_two_breakpoints_landing_on_one_line_both_report(fixture):
     fixture.load()
-    registry = BreakpointRegistry()
+    registry = Registry()
     first, second = registry.set_breakpoints(
         source(fixture.path),
         [{"line": fixture.line("@loop-comment")}, {"line": fixture.line("@loop-hit")}],
@@ -407,7 +419,7 @@ def test_two_breakpoints_landing_on_one_line_both_report(fixture):
 
 
 def test_pending_until_the_module_is_loaded(fixture):
-    registry = BreakpointRegistry()
+    registry = Registry()
     canonical = canonical_path(fixture.path)
     (bp,) = registry.set_breakpoints(source(fixture.path), [{"line": fixture.line("@loop-hit")}])
     assert bp.verified is False
@@ -424,7 +436,7 @@ def test_pending_until_the_module_is_loaded(fixture):
 
 
 def test_refresh_loaded_finds_imported_modules(fixture):
-    registry = BreakpointRegistry()
+    registry = Registry()
     registry.set_breakpoints(source(fixture.path), [{"line": fixture.line("@loop-hit")}])
     assert registry.refresh_loaded() == []
     fixture.load()
@@ -433,7 +445,7 @@ def test_refresh_loaded_finds_imported_modules(fixture):
 
 
 def test_pending_breakpoint_stops_when_the_module_runs_and_is_verified_then(fixture):
-    registry = BreakpointRegistry()
+    registry = Registry()
     canonical = canonical_path(fixture.path)
     (bp,) = registry.set_breakpoints(source(fixture.path), [{"line": fixture.line("@loop-hit")}])
     assert registry.lines_for(canonical) == {fixture.line("@loop-hit")}  # armed for the backend
@@ -449,7 +461,7 @@ def test_pending_breakpoint_stops_when_the_module_runs_and_is_verified_then(fixt
 def test_main_script_counts_as_loaded(tmp_path):
     path = tmp_path / "script.py"
     path.write_text("x = 1\n", encoding="utf-8")
-    registry = BreakpointRegistry()
+    registry = Registry()
     registry.set_main_file(str(path))
     (bp,) = registry.set_breakpoints(source(str(path)), [{"line": 1}])
     assert bp.verified is True
@@ -459,14 +471,17 @@ def test_main_script_counts_as_loaded(tmp_path):
 
 
 def test_breakpoint_locations(fixture):
-    registry = BreakpointRegistry()
+    registry = Registry()
     comment = fixture.line("@loop-comment")
-    assert registry.breakpoint_locations(fixture.path, comment) == [
-        {"line": fixture.line("@loop-hit")}
-    ]
+    assert registry.breakpoint_locations(fixture.path, comment) == [fixture.line("@loop-hit")]
     start = fixture.line("def loop")
     assert registry.breakpoint_locations(fixture.path, start, start + 6) == [
-        {"line": n} for n in (start, start + 1, start + 2, start + 4, start + 5, start + 6)
+        start,
+        start + 1,
+        start + 2,
+        start + 4,
+        start + 5,
+        start + 6,
     ]
     assert registry.breakpoint_locations(fixture.path, fixture.line("@class-trailing")) == []
 
@@ -496,7 +511,7 @@ def call_and_check(registry, fixture, call):
 )
 def test_function_breakpoint_name_forms(fixture, name, target, stops):
     fixture.load()
-    registry = BreakpointRegistry()
+    registry = Registry()
     name = name.format(mod=fixture.name)
     (bp,) = registry.set_function_breakpoints([{"name": name}])
     assert bp.verified is True
@@ -508,7 +523,7 @@ def test_function_breakpoint_name_forms(fixture, name, target, stops):
 
 @pytest.mark.parametrize("name", ["", "1abc", "a..b", "a b", "class", "f()", "mod.", "x.<locals>"])
 def test_invalid_function_names_are_unverified(name):
-    registry = BreakpointRegistry()
+    registry = Registry()
     (bp,) = registry.set_function_breakpoints([{"name": name}])
     assert bp.verified is False
     assert "Invalid function name" in bp.message
@@ -517,7 +532,7 @@ def test_invalid_function_names_are_unverified(name):
 
 def test_function_breakpoint_condition_hit_condition_and_stable_ids(fixture):
     fixture.load()
-    registry = BreakpointRegistry()
+    registry = Registry()
     (bp,) = registry.set_function_breakpoints([{"name": "top", "hitCondition": "%2"}])
     stops = [
         d.stop for d in call_and_check(registry, fixture, lambda m: [m.top() for _ in range(4)])
@@ -535,7 +550,7 @@ def test_function_breakpoint_in_main_script(tmp_path):
     path.write_text(
         "import sys\n\ndef top():\n    hook(sys._getframe())\n\ntop()\n", encoding="utf-8"
     )
-    registry = BreakpointRegistry()
+    registry = Registry()
     registry.set_function_breakpoints([{"name": "top"}, {"name": "myscript.top"}])
     decisions = []
     runpy.run_path(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from dapper.core.breakpoints import BreakpointRegistry
+from dapper.core.breakpoints import BreakpointRegistry, BreakpointSpec
 from dapper.frameworks.import_watch import ImportWatcher
 from dapper.frameworks.jinja_lines import compile_with_template_lines, template_line_table
 
@@ -96,7 +96,8 @@ def test_template_breakpoints_land_on_their_lines(tmp_path: Path):
     template.write_text("<h1>{{ title }}</h1>\n\n{% if x %}\n")
     registry = BreakpointRegistry()
     registry.text_suffixes = (".html",)
-    inside, past = registry.set_breakpoints({"path": str(template)}, [{"line": 2}, {"line": 9}])
+    specs = [BreakpointSpec(line=2), BreakpointSpec(line=9)]
+    inside, past = registry.set_breakpoints(str(template), specs)
     assert (inside.line, inside.verified) == (2, False)
     assert "not loaded" in (inside.message or "")
     assert not past.verified and "outside page.html (3 lines)" in (past.message or "")
