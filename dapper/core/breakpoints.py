@@ -137,7 +137,7 @@ def _describe_error(exc: BaseException) -> str:
 
 
 class _Breakpoint:
-    """One line or function breakpoint: its options, hit count and DAP state."""
+    """One line or function breakpoint: its options, hit count and status."""
 
     def __init__(
         self, bp_id: int, options: _Options, options_key: tuple[object, object, object]
@@ -432,7 +432,7 @@ class BreakpointRegistry:
         return set(self._by_file)
 
     def breakpoints_for(self, canonical: str) -> list[BreakpointStatus]:
-        """Current DAP ``Breakpoint`` objects of one canonical file."""
+        """The current statuses of the breakpoints of one canonical file."""
         with self._lock:
             return [bp.status() for bp in self._by_file.get(canonical, ())]
 
