@@ -52,6 +52,7 @@ def test_start_thread_runs_on_a_new_os_thread():
     assert seen == [ident] and ident != os_threads.get_ident()
 
 
+@pytest.mark.slow  # starts a Python process
 def test_originals_are_taken_when_gevent_patched_first():
     pytest.importorskip("gevent")
     code = (
