@@ -12,9 +12,18 @@ from __future__ import annotations
 import fnmatch
 import importlib.util
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import NamedTuple
+
+
+class RuleSpec(NamedTuple):
+    """One rule as asked for: a ``path`` or a ``module`` (the other empty).
+    The engine reads it from the ``rules`` launch argument."""
+
+    path: str
+    module: str
+    include: bool
 
 
 @dataclass(frozen=True)
@@ -31,14 +40,10 @@ class Rule:
         return canonical == self.pattern
 
 
-class RuleError(ValueError):
-    """A rule that names neither a path nor a module."""
-
-
 def parse_rules(
-    specs: Iterable[Mapping[str, Any]], canonical: Any, base: str | None = None
+    specs: Iterable[RuleSpec], canonical: Callable[[str], str], base: str | None = None
 ) -> tuple[list[Rule], list[str]]:
-    """Rules from the launch argument, and the modules that could not be found.
+    """The rules, and the modules that could not be found.
 
     ``canonical`` is the path normaliser shared with backends; ``base`` the
     folder relative paths start from.
@@ -46,24 +51,18 @@ def parse_rules(
     rules: list[Rule] = []
     missing: list[str] = []
     for spec in specs:
-        include = spec.get("include", True)
-        if not isinstance(include, bool):
-            raise RuleError("a rule's 'include' must be a boolean")
-        path, module = spec.get("path"), spec.get("module")
-        if isinstance(path, str) and path:
-            rules.append(_path_rule(path, include, canonical, base))
-        elif isinstance(module, str) and module:
-            location = _module_location(module)
-            if location is None:
-                missing.append(module)
-            else:
-                rules.append(_path_rule(location, include, canonical, None))
+        if spec.path:
+            rules.append(_path_rule(spec.path, spec.include, canonical, base))
         else:
-            raise RuleError("each rule needs a 'path' or a 'module' (a non-empty string)")
+            location = _module_location(spec.module)
+            if location is None:
+                missing.append(spec.module)
+            else:
+                rules.append(_path_rule(location, spec.include, canonical, None))
     return rules, missing
 
 
-def _path_rule(path: str, include: bool, canonical: Any, base: str | None) -> Rule:
+def _path_rule(path: str, include: bool, canonical: Callable[[str], str], base: str | None) -> Rule:
     if base is not None and not os.path.isabs(path):
         path = os.path.join(base, path)
     if any(char in path for char in "*?["):

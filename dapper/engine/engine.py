@@ -241,13 +241,24 @@ class Engine:
         """``rules``: which files ``justMyCode`` counts as the user's."""
         if not specs:
             return
-        from dapper.core.user_code_rules import RuleError, decide, parse_rules
+        from dapper.core.user_code_rules import RuleSpec, decide, parse_rules
         from dapper.paths import canonical_path, set_user_code_rules
 
-        try:
-            rules, missing = parse_rules(specs, canonical_path, os.getcwd())
-        except RuleError as exc:
-            raise RequestError(f"invalid 'rules': {exc}") from None
+        wanted = []
+        for spec in specs:
+            include = spec.get("include", True)
+            if not isinstance(include, bool):
+                raise RequestError("invalid 'rules': a rule's 'include' must be a boolean")
+            path, module = spec.get("path"), spec.get("module")
+            if isinstance(path, str) and path:
+                wanted.append(RuleSpec(path, "", include))
+            elif isinstance(module, str) and module:
+                wanted.append(RuleSpec("", module, include))
+            else:
+                raise RequestError(
+                    "invalid 'rules': each rule needs a 'path' or a 'module' (a non-empty string)"
+                )
+        rules, missing = parse_rules(wanted, canonical_path, os.getcwd())
         set_user_code_rules(functools.partial(decide, tuple(rules)))
         self.debugger.state.bump()
         for module in missing:
