@@ -20,7 +20,7 @@ from typing import Any
 
 from benchmarks.debuggers import Debugger, debuggee_env
 from benchmarks.workloads import DONE_MARKER, RESULT_ENV
-from dapper.protocol.client import DapClient, DapError, body_of, close_adapter
+from dapper.protocol.client import DEFAULT_TIMEOUT, DapClient, DapError, body_of, close_adapter
 from dapper.protocol.connection import Connection
 
 __all__ = ["Breakpoint", "DapError", "DebugSession", "Plan", "run_debugged"]
@@ -185,7 +185,18 @@ class DebugSession:
                 **(self.plan.launch if self.debugger.name.startswith("dapper") else {}),
             },
         )
-        client.event("initialized")
+        launch_seq = self._launch_seq
+        first = client.take(
+            lambda m: (m.get("type") == "event" and m.get("event") == "initialized")
+            or (m.get("type") == "response" and m.get("request_seq") == launch_seq),
+            DEFAULT_TIMEOUT,
+            "the 'initialized' event or the launch response",
+        )
+        if first.get("type") == "response":
+            # debugpy's noDebug has no configuration phase: no 'initialized', the
+            # launch is answered and the program already runs.
+            body_of(first)
+            return time.perf_counter() - self.started
         by_file: dict[str, list[Breakpoint]] = {}
         for bp in self.plan.breakpoints:
             by_file.setdefault(bp.path, []).append(bp)
