@@ -187,8 +187,10 @@ class DebugSession:
         )
         launch_seq = self._launch_seq
         first = client.take(
-            lambda m: (m.get("type") == "event" and m.get("event") == "initialized")
-            or (m.get("type") == "response" and m.get("request_seq") == launch_seq),
+            lambda m: (
+                (m.get("type") == "event" and m.get("event") == "initialized")
+                or (m.get("type") == "response" and m.get("request_seq") == launch_seq)
+            ),
             DEFAULT_TIMEOUT,
             "the 'initialized' event or the launch response",
         )
