@@ -74,8 +74,13 @@ def measure_overhead(
     rounds: int,
     size: float,
     progress: Progress = lambda text: None,
+    clock: str = "seconds",
 ) -> list[dict[str, Any]]:
     """Run every (workload, scenario) under every debugger ``rounds`` times.
+
+    ``clock``: the result field compared, ``seconds`` (wall clock) or
+    ``cpu_seconds`` (the program's CPU time, which a loaded machine disturbs
+    far less than the wall clock).
 
     Each round runs, per workload, plain first and then each debugger and
     scenario in turn, so slow drift of the machine hits all columns alike.
@@ -89,7 +94,7 @@ def measure_overhead(
     for number in range(1, rounds + 1):
         for (workload, _), scenarios in groups.items():
             plain = session.run(PLAIN, scenarios[0].plan(workload, size))
-            progress(f"round {number}/{rounds} {workload}: plain {plain.result['seconds']:.3f} s")
+            progress(f"round {number}/{rounds} {workload}: plain {plain.result[clock]:.3f} s")
             for debugger in others:
                 for scenario in scenarios:
                     cell = cells[(workload, scenario.name, debugger.name)]
@@ -101,12 +106,12 @@ def measure_overhead(
                             f"round {number}/{rounds} {workload} {scenario.name} {debugger.name}: {exc}"
                         )
                         continue
-                    cell.seconds.append(outcome.result["seconds"])
-                    cell.plain.append(plain.result["seconds"])
+                    cell.seconds.append(outcome.result[clock])
+                    cell.plain.append(plain.result[clock])
                     cell.evaluations = int(outcome.result.get("evaluations", 0))
                     cell.stops += outcome.stops
                     progress(
                         f"round {number}/{rounds} {workload} {scenario.name} {debugger.name}: "
-                        f"{outcome.result['seconds']:.3f} s ({outcome.result['seconds'] / plain.result['seconds']:.2f}x)"
+                        f"{outcome.result[clock]:.3f} s ({outcome.result[clock] / plain.result[clock]:.2f}x)"
                     )
     return [cell.row() for cell in cells.values()]

@@ -93,7 +93,8 @@ def render(results: dict[str, Any], *, compare: bool) -> str:
     parts = [
         f"Python {meta['python']} on {meta['platform']}, {meta['cpus']} CPUs, {meta['date']}; "
         f"dapper {meta['versions']['dapper']}, debugpy {meta['versions']['debugpy'] or 'absent'}; "
-        f"size {meta['size']}, {meta['rounds']} rounds",
+        f"size {meta['size']}, {meta['rounds']} rounds"
+        + (", CPU time" if meta.get("clock") == "cpu" else ""),
     ]
     if results["overhead"]:
         parts += [

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 
 RESULT_ENV = "DAPPER_BENCH_RESULT"
 #: Printed once the result is written, so the runner need not wait for a
@@ -21,9 +22,20 @@ def size_from_argv(default: float = 1.0) -> float:
     return float(sys.argv[1]) if len(sys.argv) > 1 else default
 
 
-def report(seconds: float, evaluations: int, **extra: object) -> None:
-    """Hand over the timed seconds and how often the hottest line ran."""
-    result = {"seconds": seconds, "evaluations": evaluations, **extra}
+def timer() -> tuple[float, float]:
+    """The start of the timed region: wall clock and this process's CPU time."""
+    return time.perf_counter(), time.process_time()
+
+
+def report(started: tuple[float, float], evaluations: int, **extra: object) -> None:
+    """Hand over the timed region (wall seconds, and CPU seconds of the whole
+    process, debugger threads included) and how often the hottest line ran."""
+    result = {
+        "seconds": time.perf_counter() - started[0],
+        "cpu_seconds": time.process_time() - started[1],
+        "evaluations": evaluations,
+        **extra,
+    }
     path = os.environ.get(RESULT_ENV)
     if path:
         with open(path, "w", encoding="utf-8") as handle:

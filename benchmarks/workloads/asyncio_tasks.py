@@ -1,9 +1,8 @@
 """asyncio workload: ten tasks taking turns on one loop, 30k turns (times the size factor)."""
 
 import asyncio
-import time
 
-from _report import report, size_from_argv
+from _report import report, size_from_argv, timer
 
 
 async def worker(turns):
@@ -27,9 +26,9 @@ async def run(n):
 
 def main():
     n = max(10, int(30_000 * size_from_argv()))
-    start = time.perf_counter()
+    start = timer()
     asyncio.run(run(n))
-    report(time.perf_counter() - start, n // 10 * 10)
+    report(start, n // 10 * 10)
 
 
 main()

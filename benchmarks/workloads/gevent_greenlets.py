@@ -5,10 +5,9 @@ import gevent.monkey
 
 gevent.monkey.patch_all()
 
-import time  # noqa: E402
 
 import gevent  # noqa: E402
-from _report import report, size_from_argv  # noqa: E402
+from _report import report, size_from_argv, timer  # noqa: E402
 
 
 def worker(turns):
@@ -33,9 +32,9 @@ def run(n):
 
 def main():
     n = max(10, int(40_000 * size_from_argv()))
-    start = time.perf_counter()
+    start = timer()
     run(n)
-    report(time.perf_counter() - start, n // 10 * 10)
+    report(start, n // 10 * 10)
 
 
 main()

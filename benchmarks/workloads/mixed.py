@@ -3,10 +3,9 @@ generator pipeline and a recursive walk, repeated for a number of rounds."""
 
 import json
 import re
-import time
 from dataclasses import asdict, dataclass, field
 
-from _report import report, size_from_argv
+from _report import report, size_from_argv, timer
 
 ITEMS = 200
 WORD = re.compile(r"[a-z]+(\d+)")
@@ -72,9 +71,9 @@ def run(rounds):
 
 def main():
     rounds = max(1, int(500 * size_from_argv()))
-    start = time.perf_counter()
+    start = timer()
     run(rounds)
-    report(time.perf_counter() - start, rounds * ITEMS)
+    report(start, rounds * ITEMS)
 
 
 main()

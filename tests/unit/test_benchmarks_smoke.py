@@ -123,3 +123,31 @@ def test_a_program_that_dies_without_a_result_fails_its_row_with_the_reason(tmp_
     message = str(failure.value)
     assert "ended without reporting a result" in message
     assert "RuntimeError: workload broke" in message
+
+
+def test_cpu_time_clock_compares_the_programs_cpu_seconds(tmp_path) -> None:
+    """``--cpu-time``: ratios of the program's CPU time, for a loaded machine."""
+    out = tmp_path / "cpu.json"
+    env = dict(os.environ)
+    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.overhead",
+            *("--size", str(SIZE), "--rounds", "1", "--cpu-time", "--no-latency"),
+            *("--debuggers", "dapper-settrace", "--scenarios", "bp_never"),
+            *("--workloads", "call_heavy", "--json", str(out)),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    results = json.loads(out.read_text(encoding="utf-8"))
+    assert results["meta"]["clock"] == "cpu"
+    assert "CPU time" in completed.stdout
+    (row,) = results["overhead"]
+    assert row["runs"] == 1 and row["seconds"] > 0 and row["plain_seconds"] > 0
