@@ -337,3 +337,21 @@ def test_children_of_a_program_that_called_dapper_listen(tree_factory, frame_eva
         if program.poll() is None:
             program.kill()
             program.wait()
+
+
+def test_pytest_xdist_workers_stop_at_a_breakpoint_in_a_test(tree_factory, frame_eval):
+    """``pytest -n 2``: the test with the breakpoint runs in one of two
+    pytest-xdist workers (execnet starts them with ``python -c``); it stops there."""
+    cases = "children/xdist/cases.py"
+    tree = tree_factory(breakpoints={path(cases): [{"line": line(cases, "xdist_case")}]})
+    tree.launch(program=path("children/run_xdist.py"), frameEval=frame_eval, subProcessWait=60)
+    workers = tree.wait_children(2, timeout=2 * TIMEOUT)
+    child, stopped = _stop_in_any(workers, timeout=2 * TIMEOUT)
+    thread = stopped["body"]["threadId"]
+    assert child.top_frame(thread)["source"]["path"] == path(cases)
+    assert evaluate(child, thread, "worker") in ("'gw0'", "'gw1'")
+    child.request("continue", {"threadId": thread})
+    assert tree.root.wait_exit() == 0
+    out = tree.root.output("stdout")
+    assert "3 passed" in out and "pytest exit code 0" in out
+    assert sum(len(worker.events("stopped")) for worker in workers) == 1
