@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
+import threading
 import time
+import urllib.request
 
 import pytest
 
@@ -355,3 +358,45 @@ def test_pytest_xdist_workers_stop_at_a_breakpoint_in_a_test(tree_factory, frame
     out = tree.root.output("stdout")
     assert "3 passed" in out and "pytest exit code 0" in out
     assert sum(len(worker.events("stopped")) for worker in workers) == 1
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_django_runserver_reloader_child_serves_requests_and_stops_in_a_view(
+    tree_factory, frame_eval
+):
+    """Django's autoreloader re-runs the program in a child, which serves the
+    requests: a breakpoint in a view stops in that child's session, and
+    terminating the parent ends the reloader child too."""
+    site = "children/django_site.py"
+    port = _free_port()
+    tree = tree_factory(breakpoints={path(site): [{"line": line(site, "view")}]})
+    tree.launch(program=path(site), args=[str(port)], frameEval=frame_eval)
+    [server] = tree.wait_children(1)
+    assert tree.configurations[0]["name"].startswith("django_site.py (pid")
+    wait_output(tree.root, "Quit the server with")
+    responses: list[str] = []
+
+    def get() -> None:
+        url = f"http://127.0.0.1:{port}/"
+        with urllib.request.urlopen(url, timeout=2 * TIMEOUT) as response:
+            responses.append(response.read().decode())
+
+    client = threading.Thread(target=get, daemon=True)
+    client.start()
+    stopped = server.wait_stopped("breakpoint")
+    thread = stopped["body"]["threadId"]
+    served_by = evaluate(server, thread, "served_by")
+    assert served_by == str(tree.configurations[0]["subProcessId"])
+    server.request("continue", {"threadId": thread})
+    client.join(TIMEOUT)
+    assert responses == [f"served by {served_by}"]
+    assert not tree.root.events("stopped")
+    tree.root.request("terminate")
+    tree.root.wait_event("terminated")
+    server.wait_event("terminated")
+    assert process_gone(int(served_by)), "the reloader child outlived its terminated parent"
