@@ -400,3 +400,21 @@ def test_django_runserver_reloader_child_serves_requests_and_stops_in_a_view(
     tree.root.wait_event("terminated")
     server.wait_event("terminated")
     assert process_gone(int(served_by)), "the reloader child outlived its terminated parent"
+
+
+def test_a_killed_childs_output_reaches_the_client_complete_and_in_order(tree_factory, frame_eval):
+    """Every line a child wrote to stdout and to stderr before SIGKILL arrives,
+    each stream in the order written, before the parent's line about its death."""
+    lines = 3000
+    tree = tree_factory()
+    tree.launch(
+        program=path("children/chatty_killed_child.py"), args=[str(lines)], frameEval=frame_eval
+    )
+    [child] = tree.wait_children(1)
+    assert child.wait_exit() == -9
+    assert tree.root.wait_exit() == 0
+    out = tree.root.output("stdout")
+    expected = "".join(f"out {i}\n" for i in range(lines))
+    assert out == expected + "parent: child ended with -9\n"
+    err = tree.root.output("stderr")
+    assert "".join(f"err {i}\n" for i in range(lines)) in err
