@@ -6,7 +6,19 @@ The client serves ``startDebugging`` as editors do: for Dapper it starts a new
 ``python -m dapper.adapter`` and sends the ``attach`` it was given; for debugpy
 it connects to the ``connect`` address (debugpy's adapter) and sends it there.
 The cost per child is the extra time over plain, less the same debugger's
-extra time on a program that starts no child, divided by the children started.
+extra time on a program that starts no child, divided by the children started
+(4 pool workers, 20 runs), each difference taken within one round. The same is
+computed from CPU time (user + system of every process of the run: adapters,
+program, children), which a loaded machine disturbs far less than wall time.
+
+A pool worker whose session is still being set up when the pool has done its
+work is ended by the pool (``terminate()``); its session ends before it was
+configured. That is counted (``ended early``), not an error.
+
+The benchmark makes itself the reaper of orphaned descendants (Linux), so the
+CPU time of a process a debugger leaves behind (debugpy's adapter does not wait
+for all of its helpers) is counted in the run that started it. It compiles
+Dapper's bytecode first, as installing it does (debugpy's comes from pip).
 
     python -m benchmarks.children [--rounds N] [--debuggers a,b] [--connect] [--json PATH]
 """
@@ -14,7 +26,10 @@ extra time on a program that starts no child, divided by the children started.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import json
+import os
+import resource
 import socket
 import statistics
 import subprocess
@@ -25,10 +40,16 @@ from collections.abc import Callable
 from typing import Any
 
 from benchmarks import session
-from benchmarks.debuggers import Debugger, available_debuggers, debuggee_env, versions
+from benchmarks.debuggers import (
+    Debugger,
+    available_debuggers,
+    compile_dapper,
+    debuggee_env,
+    versions,
+)
 from benchmarks.workloads import script
 from dapper.protocol import messages
-from dapper.protocol.client import DapClient, body_of, close_adapter
+from dapper.protocol.client import DapClient, DapError, body_of, close_adapter
 from dapper.protocol.connection import Connection, socket_connection
 
 #: workload -> debugged children it starts
@@ -45,6 +66,8 @@ class ChildSessions:
         self.direct = direct
         self.started: list[tuple[DapClient, subprocess.Popen | None]] = []
         self.errors: list[str] = []
+        #: sessions whose child ended before they were configured
+        self.ended_early = 0
         self._lock = threading.Lock()
 
     def hook(self, client_of: Callable[[], DapClient]) -> Callable[[dict[str, Any]], bool]:
@@ -97,6 +120,12 @@ class ChildSessions:
             client.request("setExceptionBreakpoints", self.debugger.exception_arguments(False))
             client.request("configurationDone")
             body_of(client.response(seq))
+        except DapError:
+            # The child ended (a pool that finished its work) before its
+            # session was configured; a run that really failed ends without
+            # ``terminated`` and fails there.
+            with self._lock:
+                self.ended_early += 1
         except Exception as exc:  # noqa: BLE001 - reported with the results
             self.errors.append(f"{type(exc).__name__}: {exc}")
 
@@ -117,13 +146,50 @@ class Variant:
         self.is_plain = debugger.is_plain
 
 
-def run_once(variant: Variant, workload: str) -> tuple[float, int]:
-    """Seconds from start to the end of the program, and child sessions started."""
+def _adopt_orphans() -> None:
+    """Become the reaper of orphaned descendants (``PR_SET_CHILD_SUBREAPER``)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass  # not Linux: CPU time of orphans is not counted
+
+
+def _reap_orphans(timeout: float = 10.0) -> None:
+    """Wait for every descendant left behind, at most ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.05)
+
+
+def _cpu_of_children() -> float:
+    """User + system seconds of every process this one has reaped (with what
+    they reaped in turn)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_once(variant: Variant, workload: str) -> tuple[float, float, int, int]:
+    """Seconds from start to the end of the program, CPU seconds of the run,
+    child sessions started and of those how many ended before configured."""
+    cpu = _cpu_of_children()
+    seconds, started, early = _run(variant, workload)
+    _reap_orphans()
+    return seconds, _cpu_of_children() - cpu, started, early
+
+
+def _run(variant: Variant, workload: str) -> tuple[float, int, int]:
     debugger = variant.debugger
     program = script(workload)
     plan = session.Plan(program)
     if debugger.is_plain:
-        return session.run_plain_untimed(plan).finished or 0.0, 0
+        return session.run_plain_untimed(plan).finished or 0.0, 0, 0
     children = ChildSessions(debugger, direct=variant.direct)
     runs: list[session.DebugSession] = []
     try:
@@ -137,70 +203,92 @@ def run_once(variant: Variant, workload: str) -> tuple[float, int]:
         children.close()
     if children.errors:
         raise RuntimeError(f"{debugger.name} {workload}: {children.errors[0]}")
-    return elapsed, len(children.started)
+    return elapsed, len(children.started), children.ended_early
 
 
-def measure(debuggers: list[Variant], rounds: int) -> list[dict[str, Any]]:
-    samples: dict[tuple[str, str], list[float]] = {}
-    sessions: dict[tuple[str, str], int] = {}
+def measure(
+    debuggers: list[Variant], rounds: int, workloads: dict[str, int] | None = None
+) -> list[dict[str, Any]]:
+    workloads = WORKLOADS if workloads is None else workloads
+    #: (workload, debugger) -> one (wall seconds, CPU seconds) per round
+    samples: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    sessions: dict[tuple[str, str], list[int]] = {}
+    early: dict[tuple[str, str], int] = {}
     for number in range(rounds):
-        for workload in WORKLOADS:
+        for workload in workloads:
             for debugger in debuggers:
-                seconds, started = run_once(debugger, workload)
-                samples.setdefault((workload, debugger.name), []).append(seconds)
-                sessions[(workload, debugger.name)] = started
+                seconds, cpu, started, ended_early = run_once(debugger, workload)
+                key = (workload, debugger.name)
+                samples.setdefault(key, []).append((seconds, cpu))
+                sessions.setdefault(key, []).append(started)
+                early[key] = early.get(key, 0) + ended_early
                 print(
                     f"round {number + 1} {workload:<12} {debugger.name:<22} {seconds:7.3f} s"
-                    f" ({started} child sessions)",
+                    f" cpu {cpu:7.3f} s ({started} child sessions, {ended_early} ended early)",
                     file=sys.stderr,
                     flush=True,
                 )
     rows = []
-    for workload, count in WORKLOADS.items():
+    for workload, count in workloads.items():
         plain = samples[(workload, "plain")]
         for debugger in debuggers:
             own = samples[(workload, debugger.name)]
-            extra = [t - p for t, p in zip(own, plain, strict=True)]
-            base = [
-                t - p
-                for t, p in zip(
-                    samples[("no_children", debugger.name)],
-                    samples[("no_children", "plain")],
-                    strict=True,
-                )
-            ]
             row: dict[str, Any] = {
                 "workload": workload,
                 "debugger": debugger.name,
-                "seconds": statistics.median(own),
-                "plain_seconds": statistics.median(plain),
-                "ratio": statistics.median([t / p for t, p in zip(own, plain, strict=True)]),
-                "child_sessions": sessions[(workload, debugger.name)],
+                "seconds": statistics.median(t for t, _ in own),
+                "plain_seconds": statistics.median(p for p, _ in plain),
+                "ratio": statistics.median(
+                    t / p for (t, _), (p, _) in zip(own, plain, strict=True)
+                ),
+                "cpu_seconds": statistics.median(c for _, c in own),
+                "plain_cpu_seconds": statistics.median(c for _, c in plain),
+                "child_sessions": max(sessions[(workload, debugger.name)]),
+                "ended_early": early[(workload, debugger.name)],
+                "rounds": [list(sample) for sample in own],
             }
             if count and not debugger.is_plain:
-                row["per_child_ms"] = statistics.median(
-                    [(e - b) / count * 1000 for e, b in zip(extra, base, strict=True)]
-                )
+                base = samples[("no_children", debugger.name)]
+                base_plain = samples[("no_children", "plain")]
+                for index, field in ((0, "per_child_ms"), (1, "per_child_cpu_ms")):
+                    row[field] = statistics.median(
+                        per_child(o[index], p[index], b[index], bp[index], count)
+                        for o, p, b, bp in zip(own, plain, base, base_plain, strict=True)
+                    )
             rows.append(row)
     return rows
 
 
+def per_child(debugged: float, plain: float, base: float, base_plain: float, count: int) -> float:
+    """Milliseconds one debugged child start adds: the run's extra over its
+    plain run, less the session's own extra (the no-children program in the
+    same round), divided by the children started."""
+    return ((debugged - plain) - (base - base_plain)) / count * 1000
+
+
 def table(rows: list[dict[str, Any]]) -> str:
-    debugpy = {r["workload"]: r.get("per_child_ms") for r in rows if r["debugger"] == "debugpy"}
+    debugpy = {r["workload"]: r for r in rows if r["debugger"] == "debugpy"}
     lines = [
-        "| workload | debugger | plain s | debugged s | ratio | child sessions | per child ms | vs debugpy |",
-        "|---|---|---|---|---|---|---|---|",
+        "| workload | debugger | plain s | debugged s | ratio | child sessions (ended early)"
+        " | per child ms | vs debugpy | per child CPU ms | CPU vs debugpy |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
+
+    def versus(row: dict[str, Any], field: str) -> str:
+        mine = row.get(field)
+        theirs = debugpy.get(row["workload"], {}).get(field)
+        return f"{mine / theirs:.2f}" if mine is not None and theirs else ""
+
     for r in rows:
         if r["debugger"] == "plain":
             continue
         per = r.get("per_child_ms")
-        against = debugpy.get(r["workload"])
-        versus = f"{per / against:.2f}" if per is not None and against else ""
+        cpu = r.get("per_child_cpu_ms")
         lines.append(
             f"| {r['workload']} | {r['debugger']} | {r['plain_seconds']:.3f} | {r['seconds']:.3f}"
-            f" | {r['ratio']:.2f} | {r['child_sessions']} | {'' if per is None else f'{per:.0f}'}"
-            f" | {versus} |"
+            f" | {r['ratio']:.2f} | {r['child_sessions']} ({r['ended_early']})"
+            f" | {'' if per is None else f'{per:.0f}'} | {versus(r, 'per_child_ms')}"
+            f" | {'' if cpu is None else f'{cpu:.0f}'} | {versus(r, 'per_child_cpu_ms')} |"
         )
     return "\n".join(lines)
 
@@ -210,6 +298,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--debuggers", help="comma-separated names (plain always runs)")
     parser.add_argument("--json", help="write the rows here")
+    parser.add_argument(
+        "--workloads",
+        help="comma-separated: child_pool, child_runs (no_children, the base, always runs)",
+    )
     parser.add_argument(
         "--connect",
         action="store_true",
@@ -226,7 +318,13 @@ def main(argv: list[str] | None = None) -> int:
     variants = [Variant(d) for d in found]
     if args.connect:
         variants += [Variant(d, direct=True) for d in found if d.kind == "dapper"]
-    rows = measure(variants, args.rounds)
+    workloads = dict(WORKLOADS)
+    if args.workloads:
+        wanted = {"no_children", *args.workloads.split(",")}
+        workloads = {name: count for name, count in WORKLOADS.items() if name in wanted}
+    _adopt_orphans()
+    compile_dapper()
+    rows = measure(variants, args.rounds, workloads)
     print(f"Python {sys.version.split()[0]}, {args.rounds} rounds, {versions()}")
     print(table(rows))
     if args.json:

@@ -151,6 +151,17 @@ def versions() -> dict[str, str | None]:
     return {"dapper": getattr(dapper, "__version__", None), "debugpy": _debugpy_version()}
 
 
+def compile_dapper() -> None:
+    """Write the bytecode of Dapper's modules, as installing it does.
+
+    A checkout run with ``PYTHONDONTWRITEBYTECODE`` set (or from a read-only
+    tree) otherwise compiles every module from source in every adapter and
+    debugged process, while debugpy, installed by pip, loads its bytecode."""
+    import compileall
+
+    compileall.compile_dir(os.path.join(DAPPER_ROOT, "dapper"), quiet=1)
+
+
 def debuggee_env(extra: dict[str, str]) -> dict[str, str]:
     """The environment for an adapter or debuggee: ours, with Dapper importable."""
     env = dict(os.environ)
