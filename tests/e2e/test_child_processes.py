@@ -418,3 +418,20 @@ def test_a_killed_childs_output_reaches_the_client_complete_and_in_order(tree_fa
     assert out == expected + "parent: child ended with -9\n"
     err = tree.root.output("stderr")
     assert "".join(f"err {i}\n" for i in range(lines)) in err
+
+
+def test_a_process_pool_executor_worker_stops_at_a_conditional_breakpoint(
+    tree_factory, frame_eval
+):
+    program = "children/executor_pool.py"
+    tree = tree_factory(
+        breakpoints={path(program): [{"line": line(program, "cube"), "condition": "n == 4"}]}
+    )
+    tree.launch(program=path(program), frameEval=frame_eval)
+    workers = tree.wait_children(2)
+    child, stopped = _stop_in_any(workers)
+    assert evaluate(child, stopped["body"]["threadId"], "n") == "4"
+    child.request("continue", {"threadId": stopped["body"]["threadId"]})
+    assert tree.root.wait_exit() == 0
+    assert "sum of cubes: 2025" in tree.root.output("stdout")
+    assert sum(len(worker.events("stopped")) for worker in workers) == 1
