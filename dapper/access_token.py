@@ -26,10 +26,8 @@ Every comparison is constant-time (:func:`matches`).
 
 from __future__ import annotations
 
-import hmac
 import ipaddress
 import os
-import secrets
 import select
 import socket
 import time
@@ -47,8 +45,18 @@ _PROOF_LEN = 64  # hex characters of a generated secret
 
 
 def generate() -> str:
-    """A fresh random token (256 bits, hex)."""
-    return secrets.token_hex(_PROOF_LEN // 2)
+    """A fresh random token (256 bits, hex), from the OS's CSPRNG (what
+    ``secrets.token_hex`` reads; ``secrets`` itself costs every debugged child
+    process an import of ``random`` and ``hmac``)."""
+    return os.urandom(_PROOF_LEN // 2).hex()
+
+
+def _same(a: bytes, b: bytes) -> bool:
+    """Constant-time comparison (``hmac.compare_digest``, imported on first use:
+    it loads OpenSSL, which a child process's start does not need)."""
+    import hmac
+
+    return hmac.compare_digest(a, b)
 
 
 def matches(expected: str | None, given: object) -> bool:
@@ -56,7 +64,7 @@ def matches(expected: str | None, given: object) -> bool:
     expected token matches nothing; a non-string given token never matches."""
     if not expected or not isinstance(given, str):
         return False
-    return hmac.compare_digest(expected.encode("utf-8"), given.encode("utf-8", "surrogatepass"))
+    return _same(expected.encode("utf-8"), given.encode("utf-8", "surrogatepass"))
 
 
 def load_file(path: str) -> str:
@@ -182,7 +190,7 @@ class ProvenAcceptor:
             self._pending[sock] = (received, expires)
             return None
         del self._pending[sock]
-        if not hmac.compare_digest(received, self._expected):
+        if not _same(received, self._expected):
             self._refuse(sock)
             return None
         self._peers.pop(sock, None)

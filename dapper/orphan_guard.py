@@ -10,7 +10,6 @@ Elsewhere the engine's connection closing is the only signal.
 
 from __future__ import annotations
 
-import ctypes
 import os
 import queue
 import signal
@@ -76,6 +75,8 @@ def die_with_parent(environ: Any = None) -> bool:
     value = environ.pop(PARENT_ENV, None)
     if not value or not value.isdigit() or not sys.platform.startswith("linux"):
         return False
+    import ctypes  # only here: a process without the guard never loads it
+
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         if libc.prctl(_PR_SET_PDEATHSIG, _SIGNAL, 0, 0, 0) != 0:
@@ -95,6 +96,8 @@ def release() -> None:
     its death must no longer end the program. Callable from any thread."""
     if not sys.platform.startswith("linux"):
         return
+    import ctypes
+
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.signal.restype = ctypes.c_void_p

@@ -12,7 +12,6 @@ other command runs untouched, with the environment the program gave it.
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -47,8 +46,15 @@ def rewrite(
     new_argv = [*command.interpreter, *command.options, "-c", BOOT, *command.program]
     new_executable = command.executable
     if not os.path.isabs(new_executable) and not os.path.dirname(new_executable):
-        new_executable = shutil.which(new_executable) or new_executable
+        new_executable = _which(new_executable) or new_executable
     return new_executable, new_argv, new_env
+
+
+def _which(name: str) -> str | None:
+    """``shutil.which``, imported when first needed (not at a child's start)."""
+    import shutil
+
+    return shutil.which(name)
 
 
 def _rewrite_or_none(executable: Any, argv: Any, env: Any) -> Any:
@@ -80,7 +86,7 @@ def _spawner(name: str) -> Callable:
     def spawn(path, argv, env, *args, **kwargs):
         target = path
         if name == "posix_spawnp" and not os.path.dirname(os.fsdecode(path)):
-            target = shutil.which(os.fsdecode(path)) or path
+            target = _which(os.fsdecode(path)) or path
         changed = _rewrite_or_none(target, argv, env)
         if changed is None:
             return _originals[(os, name)](path, argv, env, *args, **kwargs)

@@ -10,20 +10,16 @@ from __future__ import annotations
 
 import logging
 import os
-import shlex
-import shutil
 import socket
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dapper import access_token, interpreters
+from dapper import access_token
 from dapper.adapter import attach, legacy_keys
 from dapper.adapter.child_sessions import ChildListener, attach_configuration
-from dapper.adapter.debuggee_process import DebuggeeProcess
 from dapper.adapter.launch_config import LaunchConfig, parse_launch
 from dapper.adapter.launch_keys import (
     ATTACH_KEYS,
@@ -38,6 +34,9 @@ from dapper.protocol.connection import Connection, socket_connection
 from dapper.protocol.dispatcher import LATER, RequestDispatcher, after, handles
 from dapper.protocol.framing import ProtocolError
 from dapper.protocol.messages import RELEASE_OUTPUT, RequestError
+
+if TYPE_CHECKING:
+    from dapper.adapter.debuggee_process import DebuggeeProcess
 
 log = logging.getLogger("dapper.adapter")
 
@@ -285,6 +284,11 @@ class AdapterRelay:
     # ------------------------------------------------------------ launching
 
     def _start_debuggee(self, config: LaunchConfig) -> None:
+        # Launch-only modules, imported here: an adapter serving an attach (each
+        # child session's) starts without them.
+        from dapper import interpreters
+        from dapper.adapter.debuggee_process import DebuggeeProcess
+
         if len(config.python) == 1 and config.python != [sys.executable]:
             # Another interpreter: refuse an unsupported one now, not once the program
             # runs. (A wrapper command is not run twice; `python -m dapper` refuses there.)
@@ -370,6 +374,8 @@ class AdapterRelay:
         ours = _DAPPER_PARENT
         if config.python != [sys.executable]:
             # Another interpreter must still find this copy of Dapper, and only it.
+            import tempfile
+
             shim = self._shim_dir = self._shim_dir or tempfile.mkdtemp(prefix="dapper-path-")
             if os.path.lexists(os.path.join(shim, "dapper")):
                 os.unlink(os.path.join(shim, "dapper"))
@@ -453,6 +459,8 @@ class AdapterRelay:
             "supportsArgsCanBeInterpretedByShell"
         ):
             # The client's shell expands the args string; the rest must reach it intact.
+            import shlex
+
             prefix = argv[: len(argv) - len(config.args)]
             arguments["args"] = [*(shlex.quote(a) for a in prefix), config.args_text]
             arguments["argsCanBeInterpretedByShell"] = True
@@ -699,6 +707,8 @@ class AdapterRelay:
             self.engine.close()
         self.client.close()
         if self._shim_dir is not None:
+            import shutil
+
             shutil.rmtree(self._shim_dir, ignore_errors=True)
 
 

@@ -16,7 +16,6 @@ import json
 import logging
 import os
 import re
-import tempfile
 import threading
 import time
 from typing import IO, Any
@@ -74,7 +73,10 @@ class ProtocolTrace:
 
 def adapter_log_path(directory: str | None, role: str = "adapter") -> str:
     """A log file of this process in ``directory`` (created if needed)."""
-    directory = directory or tempfile.gettempdir()
+    if not directory:
+        import tempfile  # only when logging: not at every adapter's start
+
+        directory = tempfile.gettempdir()
     os.makedirs(directory, exist_ok=True)
     return os.path.join(directory, f"dapper.{role}-{os.getpid()}.log")
 
