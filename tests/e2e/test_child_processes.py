@@ -420,9 +420,7 @@ def test_a_killed_childs_output_reaches_the_client_complete_and_in_order(tree_fa
     assert "".join(f"err {i}\n" for i in range(lines)) in err
 
 
-def test_a_process_pool_executor_worker_stops_at_a_conditional_breakpoint(
-    tree_factory, frame_eval
-):
+def test_a_process_pool_executor_worker_stops_at_a_conditional_breakpoint(tree_factory, frame_eval):
     program = "children/executor_pool.py"
     tree = tree_factory(
         breakpoints={path(program): [{"line": line(program, "cube"), "condition": "n == 4"}]}
