@@ -366,19 +366,29 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_django_runserver_reloader_child_serves_requests_and_stops_in_a_view(
-    tree_factory, frame_eval
+@pytest.mark.parametrize(
+    ("site", "ready"),
+    [
+        # Django's runserver: its autoreloader's child prints this once it serves.
+        ("children/django_site.py", "Quit the server with"),
+        # Flask's app.run(use_reloader=True): werkzeug's reloader hands its child
+        # the listening socket, so a request waits in its backlog meanwhile.
+        ("children/flask_site.py", "reloader true pid"),
+    ],
+    ids=["django", "flask"],
+)
+def test_a_reloader_child_serves_requests_and_stops_in_a_view(
+    tree_factory, frame_eval, site, ready
 ):
-    """Django's autoreloader re-runs the program in a child, which serves the
-    requests: a breakpoint in a view stops in that child's session, and
+    """Django's and Flask's reloaders re-run the program in a child, which serves
+    the requests: a breakpoint in a view stops in that child's session, and
     terminating the parent ends the reloader child too."""
-    site = "children/django_site.py"
     port = _free_port()
     tree = tree_factory(breakpoints={path(site): [{"line": line(site, "view")}]})
     tree.launch(program=path(site), args=[str(port)], frameEval=frame_eval)
     [server] = tree.wait_children(1)
-    assert tree.configurations[0]["name"].startswith("django_site.py (pid")
-    wait_output(tree.root, "Quit the server with")
+    assert tree.configurations[0]["name"].startswith(os.path.basename(site) + " (pid")
+    wait_output(tree.root, ready)
     responses: list[str] = []
 
     def get() -> None:
