@@ -154,7 +154,7 @@ class Engine:
         finally:
             self.session = None
             self.client_ready.clear()
-            if session.admitted:
+            if session.admitted and not self._terminating:  # (ending: nothing resumes)
                 self.debugger.detach()
                 if session.attached and not self.configured.is_set():
                     # a vanished client must not keep the program waiting
@@ -287,7 +287,8 @@ class Engine:
         if self._terminating:
             return
         self._terminating = True
-        self.debugger.detach()
+        # Stopped threads stay stopped: not one more line of the program runs
+        # (resuming them first let it print, write files, ... while exiting).
         threading.Thread(target=_exit_process, name="dapper.exit", daemon=True).start()
 
     def release_output(self) -> None:
@@ -366,6 +367,11 @@ def flush_standard_streams() -> None:
 
 
 def _exit_process() -> None:
+    # A stopped thread may hold a stream's lock (stopped inside a write of the
+    # program's own): the flush gets a moment, not a veto.
+    watchdog = threading.Timer(2.0, os._exit, (0,))
+    watchdog.daemon = True
+    watchdog.start()
     try:
         flush_standard_streams()
     finally:

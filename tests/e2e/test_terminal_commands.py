@@ -51,6 +51,9 @@ def test_whatis_source_alias_and_double_semicolon(steps):
 
     terminal.send("interact")  # a Python prompt in the frame, until Ctrl-D
     terminal.expect(r">>> ")
+    terminal.type("1 +")
+    terminal.interrupt()  # Ctrl-C drops the input, as Python's prompt does: no quit
+    terminal.expect(r"KeyboardInterrupt\n>>> ")
     terminal.send("w = z_base = x + 41")
     terminal.expect(r">>> ")
     terminal.send("for i in range(2):")
@@ -87,6 +90,16 @@ def test_steps_stop_at_call_and_return_as_in_pdb(steps):
     assert re.search(r"z is 30\n--Return--\n> .*\(11\)main\(\)->30\n-> return z\n", out), out
     out = terminal.command("n")  # next from a return: the caller's next event
     assert re.search(r"--Return--\n> .*\(14\)<module>\(\)->None\n-> main\(\)\n", out), out
+
+
+@pytest.mark.parametrize("steps", BACKENDS, indirect=True)
+def test_quit_runs_no_more_of_the_program(steps):
+    terminal = steps
+    terminal.command("b terminal_steps.py:9")
+    assert re.search(r"\(9\)main\(\)", terminal.command("c"))
+    terminal.send("q")  # the next line would print: as under pdb, it never runs
+    terminal.wait()
+    assert "z is" not in terminal.output
 
 
 @pytest.mark.parametrize("steps", BACKENDS, indirect=True)
@@ -131,6 +144,12 @@ def test_break_as_in_pdb(steps):
         terminal.expect(r"\(com\) ")
         terminal.send(line)
     terminal.prompt()  # the prompt is back after 'n'
+    terminal.send("commands 3")
+    terminal.expect(r"\(com\) ")
+    terminal.send("p 'replaced'")
+    terminal.expect(r"\(com\) ")
+    terminal.interrupt()  # Ctrl-C: as in pdb, the old list stays
+    assert "command definition aborted, old commands restored" in terminal.prompt()
     out = terminal.command("b")
     assert "\tp x\n\tn\n" in out, out
     out = terminal.command("c")
