@@ -14,6 +14,7 @@ from dapper.terminal.client import TerminalRequestError
 from dapper.terminal.commands import RESUMING, Commands, QuitRequested, RestartRequested
 from dapper.terminal.completion import DELIMITERS, Completer
 from dapper.terminal.console import Console
+from dapper.terminal.ctrl_c import CtrlC
 from dapper.terminal.driver import TerminalDriver
 from dapper.terminal.parser import parse_command
 from dapper.terminal.processes import Processes
@@ -221,6 +222,7 @@ class PromptLoop:
         #: the rest of a line after ';;', run before anything else is read
         self.chained: list[str] = []
         self._at_prompt = False
+        self._ctrl_c: CtrlC | None = None
 
     def _read_more(self, prompt: str) -> str | None:
         """Lines for ``commands``: from the -c queue first, then the terminal."""
@@ -236,7 +238,7 @@ class PromptLoop:
         except TerminalRequestError as exc:
             self.console.error(f"cannot start the program: {exc}")
             return self._finish(default=2)
-        previous = self._install_ctrl_c()
+        self._ctrl_c = self._install_ctrl_c()
         try:
             while True:
                 # A stop in any process brings the prompt, switched to that process.
@@ -269,6 +271,10 @@ class PromptLoop:
                         self.chained.insert(0, rest.strip())
                 try:
                     self.commands.run(line)
+                except KeyboardInterrupt:
+                    # A prompt of a command's own (never quits, as in pdb).
+                    self.console.write("\n")
+                    continue
                 except RestartRequested as request:
                     if not self._restart(request.arguments):
                         break
@@ -279,13 +285,13 @@ class PromptLoop:
             pass
         finally:
             # Quitting is not interruptible: a Ctrl-C now must not tear it up.
-            if previous is not None:
-                signal.signal(signal.SIGINT, signal.SIG_IGN)
+            if self._ctrl_c is not None:
+                self._ctrl_c.ignore()
         try:
             return self._finish(default=0)
         finally:
-            if previous is not None:
-                signal.signal(signal.SIGINT, previous)
+            if self._ctrl_c is not None:
+                self._ctrl_c.uninstall()
 
     def _restart_at_end(self) -> bool:
         """pdb's way at the end of the program: say how it ended and start it
@@ -326,18 +332,17 @@ class PromptLoop:
         except Exception:  # noqa: BLE001 - the session is over either way
             return 130
 
-    def _install_ctrl_c(self) -> Any:
+    def _install_ctrl_c(self) -> CtrlC | None:
         """Ctrl-C interrupts the prompt (KeyboardInterrupt); anywhere else it
         only notes a pause request, so it never tears a request in half."""
         if threading.current_thread() is not threading.main_thread():
             return None
+        ctrl_c = CtrlC(lambda: self._at_prompt, self._ctrl_c_while_running)
+        ctrl_c.install()
+        return ctrl_c
 
-        def on_ctrl_c(signum: int, frame: Any) -> None:
-            if self._at_prompt:
-                raise KeyboardInterrupt
-            self.session.interrupt_requested.set()
-
-        return signal.signal(signal.SIGINT, on_ctrl_c)
+    def _ctrl_c_while_running(self) -> None:
+        self.session.interrupt_requested.set()
 
     def _prompt(self, prompt: str) -> str | None:
         self.session.interrupt_requested.clear()
@@ -346,6 +351,8 @@ class PromptLoop:
             return self.console.read_line(prompt)
         finally:
             self._at_prompt = False
+            if self._ctrl_c is not None:
+                self._ctrl_c.taken()
 
     def _next_line(self) -> str | None:
         if self.chained:

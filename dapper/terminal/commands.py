@@ -257,7 +257,11 @@ class Commands:
         bp = table.get(number)
         lines: list[str] = []
         while True:
-            line = self.read_line("(com) ")
+            try:
+                line = self.read_line("(com) ")
+            except KeyboardInterrupt:
+                self.console.write("\n")
+                raise CommandError("command definition aborted, old commands restored") from None
             if line is None or line.strip() == "end":
                 break
             if line.strip():
@@ -476,7 +480,12 @@ class Commands:
         self.console.say("*interactive*  (Ctrl-D to return to the debugger)")
         lines: list[str] = []
         while True:
-            line = self.read_line("... " if lines else ">>> ")
+            try:
+                line = self.read_line("... " if lines else ">>> ")
+            except KeyboardInterrupt:  # as Python's own prompt: drop the input, go on
+                self.console.write("\nKeyboardInterrupt\n")
+                lines = []
+                continue
             if line is None:
                 break
             lines.append(line)

@@ -69,12 +69,6 @@ def test_program_gets_the_users_terminal_and_keyboard(tty, backend):
     assert "Traceback" not in terminal.output
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known intermittent bug (open in issue 17): under heavy load, keys typed at the "
-    "very first prompt after a Ctrl-C pause are sometimes neither echoed nor read, so the "
-    "Ctrl-C that follows does not bring a new prompt",
-)
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_ctrl_c_pauses_a_running_program_and_clears_the_line_at_the_prompt(tty, backend):
     terminal = tty("--backend", backend, SPIN)
