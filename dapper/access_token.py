@@ -30,6 +30,7 @@ import ipaddress
 import os
 import select
 import socket
+import sys
 import time
 from collections.abc import Callable, MutableMapping
 
@@ -85,6 +86,47 @@ def take_env(name: str = TOKEN_ENV, environ: MutableMapping[str, str] | None = N
     environ = os.environ if environ is None else environ
     value = environ.pop(name, None)
     return value or None
+
+
+def listen_token(
+    host: str,
+    *,
+    token_file: str | None = None,
+    no_token: bool = False,
+    env_token: str | None = None,
+    who: str = "dapper",
+) -> str | None:
+    """The token a server listening on ``host`` requires: from ``token_file`` or
+    the environment; generated and printed once (on stderr) beyond loopback;
+    None on loopback without one, or with ``no_token`` (warned).
+
+    Raises ``ValueError`` when both options are given or the file is unusable.
+    """
+    if token_file and no_token:
+        raise ValueError("--token-file and --no-token exclude each other")
+    if token_file:
+        try:
+            return load_file(token_file)
+        except OSError as exc:
+            raise ValueError(f"cannot read the token file: {exc}") from None
+    if env_token:
+        return env_token
+    if is_loopback(host):
+        return None
+    if no_token:
+        print(
+            f"{who}: WARNING: --no-token: anyone who can reach {host} may run any code "
+            "in the debugged program",
+            file=sys.stderr,
+        )
+        return None
+    token = generate()
+    print(
+        f"{who}: clients must send this access token as '{ATTACH_KEY}' in launch/attach: {token}",
+        file=sys.stderr,
+        flush=True,
+    )
+    return token
 
 
 def is_loopback(host: str) -> bool:

@@ -251,31 +251,13 @@ def _token_file(path: str) -> str:
 
 
 def listen_token(args: argparse.Namespace, host: str, env_token: str | None) -> str | None:
-    """The token ``--listen`` requires: from ``--token-file`` or the environment;
-    generated (and printed once) beyond loopback; None with ``--no-token``."""
-    if args.token_file and args.no_token:
-        raise UsageError("--token-file and --no-token exclude each other")
-    if args.token_file:
-        return _token_file(args.token_file)
-    if env_token:
-        return env_token
-    if access_token.is_loopback(host):
-        return None
-    if args.no_token:
-        print(
-            f"dapper: WARNING: --no-token: anyone who can reach {host} may run any code "
-            "in this program",
-            file=sys.stderr,
+    """The token ``--listen`` requires (``access_token.listen_token``)."""
+    try:
+        return access_token.listen_token(
+            host, token_file=args.token_file, no_token=args.no_token, env_token=env_token
         )
-        return None
-    token = access_token.generate()
-    print(
-        f"dapper: clients must send this access token as '{access_token.ATTACH_KEY}' "
-        f"in attach: {token}",
-        file=sys.stderr,
-        flush=True,
-    )
-    return token
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def connect_token(args: argparse.Namespace, env_token: str | None) -> str | None:

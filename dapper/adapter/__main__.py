@@ -1,7 +1,10 @@
-"""``python -m dapper.adapter [--port N [--host H]] [--log-file PATH] [--log-dir DIR]``.
+"""``python -m dapper.adapter [--port N [--host H] [--token-file PATH | --no-token]]
+[--log-file PATH] [--log-dir DIR]``.
 
 Speaks DAP over stdio by default; with ``--port`` it serves TCP, one session
-per connection, and keeps serving. ``python <site-packages>/dapper/adapter``
+per connection, and keeps serving. Whoever reaches that port can start any
+program, so beyond loopback a client must send an access token (as with
+``python -m dapper --listen``). ``python <site-packages>/dapper/adapter``
 works too: that is how the VS Code Python Debugger extension's
 ``debugAdapterPath`` setting starts an adapter (adding ``--log-dir DIR``).
 """
@@ -25,8 +28,9 @@ import json
 import os
 import socket
 import threading
+import time
 
-from dapper import __version__
+from dapper import __version__, access_token
 from dapper._frame_eval.config import FRAME_EVAL_KEYS
 from dapper.adapter.launch_config import ATTACH_KEYS, LAUNCH_KEYS
 from dapper.adapter.relay import AdapterRelay
@@ -49,11 +53,13 @@ MAX_SESSIONS = 16
 GREETING_TIMEOUT = 30.0
 
 
-def serve_tcp(host: str, port: int, trace: ProtocolTrace | None) -> None:
+def serve_tcp(host: str, port: int, trace: ProtocolTrace | None, token: str | None = None) -> None:
+    """Serve ``host:port``; with ``token``, each client must send it in launch/attach."""
     listener = socket.create_server((host, port), reuse_port=False)
     bound = listener.getsockname()
     print(f"dapper.adapter: listening on {bound[0]}:{bound[1]}", file=sys.stderr, flush=True)
     slots = threading.BoundedSemaphore(MAX_SESSIONS)
+    watch = _GreetingWatch()
     while True:
         sock, peer = listener.accept()
         if not slots.acquire(blocking=False):
@@ -64,12 +70,42 @@ def serve_tcp(host: str, port: int, trace: ProtocolTrace | None) -> None:
             )
             sock.close()
             continue
+        session = AdapterRelay(
+            socket_connection(sock, name="client", trace=trace), required_token=token
+        )
         # An idle connection is closed; launch/attach lift the limit.
-        sock.settimeout(GREETING_TIMEOUT)
-        session = AdapterRelay(socket_connection(sock, name="client", trace=trace))
+        watch.add(session)
         threading.Thread(
             target=_serve_session, args=(session, slots), name="dapper.session", daemon=True
         ).start()
+
+
+class _GreetingWatch:
+    """Closes connections that sent no ``launch``/``attach`` within
+    ``GREETING_TIMEOUT`` seconds: one thread for all of them."""
+
+    def __init__(self) -> None:
+        self._waiting: list[tuple[float, AdapterRelay]] = []
+        self._cond = threading.Condition()
+        threading.Thread(target=self._run, name="dapper.greetings", daemon=True).start()
+
+    def add(self, session: AdapterRelay) -> None:
+        with self._cond:
+            self._waiting.append((time.monotonic() + GREETING_TIMEOUT, session))
+            self._cond.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._waiting:
+                    self._cond.wait()
+                deadline, session = self._waiting[0]
+                left = deadline - time.monotonic()
+                if left > 0:
+                    self._cond.wait(left)
+                    continue
+                self._waiting.pop(0)
+            session.close_unless_greeted()
 
 
 def _serve_session(session: AdapterRelay, slots: threading.BoundedSemaphore) -> None:
@@ -85,6 +121,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--port", type=int, help="serve TCP on this port instead of stdio")
     parser.add_argument("--host", default="127.0.0.1", help="host for --port (default: loopback)")
+    parser.add_argument(
+        "--token-file",
+        help="with --port: clients must send the token in this file as 'accessToken' "
+        f"in launch/attach (or set ${access_token.TOKEN_ENV}; beyond loopback one is "
+        "generated and printed when neither is given)",
+    )
+    parser.add_argument(
+        "--no-token",
+        action="store_true",
+        help="with --port beyond loopback: accept clients without a token (unsafe)",
+    )
     parser.add_argument("--log-file", help="write a full protocol trace to this file")
     parser.add_argument(
         "--print-launch-keys",
@@ -98,6 +145,22 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     args = parser.parse_args(argv)
+    # --port only: over stdio the variable is the program's to see.
+    env_token = access_token.take_env(access_token.TOKEN_ENV) if args.port is not None else None
+    if args.port is None and (args.token_file or args.no_token):
+        parser.error("--token-file and --no-token apply to --port only")
+    token = None
+    if args.port is not None:
+        try:
+            token = access_token.listen_token(
+                args.host,
+                token_file=args.token_file,
+                no_token=args.no_token,
+                env_token=env_token,
+                who="dapper.adapter",
+            )
+        except ValueError as exc:
+            parser.error(str(exc))
     if args.print_launch_keys:
         tables = {"launch": LAUNCH_KEYS, "attach": ATTACH_KEYS, "frameEval": FRAME_EVAL_KEYS}
         print(json.dumps({name: list(keys) for name, keys in tables.items()}))
@@ -115,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     try:
         if args.port is not None:
-            serve_tcp(args.host, args.port, trace)
+            serve_tcp(args.host, args.port, trace, token)
         else:
             serve_stdio(trace)
     except KeyboardInterrupt:

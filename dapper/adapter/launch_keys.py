@@ -95,6 +95,8 @@ LAUNCH_KEYS: dict[str, tuple[Check, str]] = {
     "pathMappings": OBJECTS,
     "subProcess": BOOLEAN,
     "subProcessWait": SECONDS,
+    #: the token of an adapter serving TCP beyond loopback (``--port``)
+    "accessToken": STRING,
 }
 
 ATTACH_KEYS: dict[str, tuple[Check, str]] = {

@@ -49,8 +49,15 @@ _DAPPER_PARENT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath
 class AdapterRelay:
     """Serves one client connection until it disconnects or goes away."""
 
-    def __init__(self, client: Connection) -> None:
+    def __init__(self, client: Connection, *, required_token: str | None = None) -> None:
+        """``required_token``: a client must send it as ``accessToken`` in its
+        ``launch``/``attach`` (``--port`` beyond loopback); until then only
+        ``initialize`` and ``disconnect`` are answered."""
         self.client = client
+        self.required_token = required_token
+        #: set by ``launch``/``attach``
+        self.greeted = threading.Event()
+        self._token_proven = required_token is None
         self.engine: Connection | None = None
         #: the thread relaying engine messages to the client
         self._relay_thread: threading.Thread | None = None
@@ -89,6 +96,7 @@ class AdapterRelay:
             # These wait on the debuggee (and maybe on the client, for
             # runInTerminal): the client's messages are read meanwhile.
             threaded=("launch", "attach", "restart"),
+            before=self._before_request,
         )
 
     # ------------------------------------------------------------ client side
@@ -113,8 +121,43 @@ class AdapterRelay:
         self.initialize_arguments = arguments
         return capabilities()
 
+    def _before_request(self, request: dict) -> None:
+        """Nothing but ``initialize``/``disconnect`` before the access token."""
+        if self._token_proven or request["command"] in ("initialize", "disconnect"):
+            return
+        if request["command"] in ("launch", "attach"):
+            return  # checked by their handlers, which close the connection on failure
+        raise RequestError(
+            f"send the access token ('{access_token.ATTACH_KEY}') in launch or attach first"
+        )
+
+    def _token_refused(self, request: dict) -> bool:
+        """Check the access token of ``launch``/``attach``; on a mismatch answer
+        with an error, log the refusal and close the connection."""
+        if self._token_proven:
+            return False
+        arguments = request.get("arguments")
+        given = arguments.get(access_token.ATTACH_KEY) if isinstance(arguments, dict) else None
+        if access_token.matches(self.required_token, given):
+            self._token_proven = True
+            return False
+        why = "sent no access token" if given is None else "sent a wrong access token"
+        print(f"dapper.adapter: refused a client that {why}", file=sys.stderr, flush=True)
+        self.client.send(
+            messages.error_response(
+                request,
+                f"this adapter requires an access token: send it as "
+                f"'{access_token.ATTACH_KEY}' in {request['command']} ({why})",
+            )
+        )
+        self._done.set()
+        self.client.close()
+        return True
+
     @handles("launch")
     def _launch(self, request: dict) -> dict | None:
+        if self._token_refused(request):
+            return LATER
         if self.mode is not None:
             raise RequestError(f"this session already did '{self.mode}'")
         arguments = legacy_keys.modernise(request.get("arguments") or {})
@@ -136,6 +179,8 @@ class AdapterRelay:
 
     @handles("attach")
     def _attach(self, request: dict) -> dict | None:
+        if self._token_refused(request):
+            return LATER
         if self.mode is not None:
             raise RequestError(f"this session already did '{self.mode}'")
         arguments = dict(legacy_keys.modernise(request.get("arguments") or {}))
@@ -209,10 +254,16 @@ class AdapterRelay:
 
     def _greeted(self) -> None:
         """The client started a session: an idle client is normal from now on
-        (a TCP client had a time limit until here)."""
-        sock = getattr(self.client, "socket", None)
-        if sock is not None:
-            sock.settimeout(None)
+        (a TCP client had a time limit until here: ``close_unless_greeted``)."""
+        self.greeted.set()
+
+    def close_unless_greeted(self) -> None:
+        """End a connection that never sent ``launch``/``attach`` (the ``--port``
+        server's time limit; the socket itself has none, since changing a
+        socket's timeout while another thread reads it can fail that read)."""
+        if not self.greeted.is_set():
+            self._done.set()
+            self.client.close()
 
     @handles("disconnect")
     def _disconnect(self, request: dict) -> None:

@@ -10,6 +10,7 @@ import socket
 import pytest
 
 from dapper import access_token
+from dapper.protocol.client import ConnectionClosedError
 from dapper.protocol.connection import socket_connection
 from tests.e2e.dap_client import TIMEOUT, DapClient, validate
 from tests.e2e.helpers import attach_until_exit, listening_program
@@ -194,3 +195,137 @@ def test_debugging_a_program_on_another_host_needs_the_token_both_ways(frame_eva
     # Waiting beyond loopback without a token is refused, saying what to do.
     assert "beyond loopback it needs an access token" in reverse["without_token"]
     assert "--token-file" in reverse["without_token"]
+
+
+# ---------------------------------------------------------------- adapter --port
+
+
+def _adapter_server(*options: str, env: dict | None = None):
+    """``python -m dapper.adapter --port 0 ...``: (process, port, stderr lines so far)."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.e2e.dap_client import REPO_ROOT
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dapper.adapter", "--port", "0", *options],
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(REPO_ROOT), **(env or {})),
+    )
+    said = []
+    for line in proc.stderr:
+        said.append(line)
+        found = re.search(r"listening on [\d.]+:(\d+)", line)
+        if found:
+            return proc, int(found.group(1)), said
+    proc.wait()
+    raise AssertionError(f"the adapter did not listen: {''.join(said)}")
+
+
+def _adapter_session(port: int):
+    """A schema-checked client of the adapter's TCP server; returns (client, invalid)."""
+    from dapper.protocol.client import DapClient as Client
+
+    invalid: list[str] = []
+
+    def check(direction: str, message: dict) -> None:
+        if direction == "<-":
+            try:
+                validate(message)
+            except AssertionError as exc:
+                invalid.append(str(exc))
+
+    sock = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+    sock.settimeout(None)
+    return Client(socket_connection(sock, name="tests", trace=check)), invalid
+
+
+PORT_PROGRAM = "import os; print('ran'); os._exit(4)"  # no SystemExit: no uncaught stop
+
+
+def _launch_over_tcp(client, token: str | None) -> dict:
+    """initialize + launch (with ``token``); the launch response, or the first failure."""
+    assert client.response(client.send_request("initialize", {"adapterID": "dapper"}))["success"]
+    arguments: dict = {"code": PORT_PROGRAM, "console": "internalConsole"}
+    if token is not None:
+        arguments[access_token.ATTACH_KEY] = token
+    seq = client.send_request("launch", arguments)
+    first = client.take(
+        lambda m: m.get("event") == "initialized" or m.get("request_seq") == seq,
+        TIMEOUT,
+        "initialized or the launch response",
+    )
+    if first.get("type") == "response":
+        return first
+    client.request("configurationDone")
+    return client.response(seq)
+
+
+@pytest.mark.parametrize("given", [None, "wrong"], ids=["no-token", "wrong-token"])
+def test_adapter_port_refuses_a_launch_without_the_right_token(given):
+    proc, port, _ = _adapter_server(env={access_token.TOKEN_ENV: "s3cret"})
+    try:
+        client, invalid = _adapter_session(port)
+        # Nothing that runs code is served before the token: not even evaluate.
+        early = client.response(client.send_request("evaluate", {"expression": "1"}))
+        assert not early["success"] and "access token" in early["message"]
+        refused = _launch_over_tcp(client, given)
+        assert not refused["success"]
+        assert "requires an access token" in refused["message"]
+        # … and the connection is closed: nothing was launched.
+        with pytest.raises(ConnectionClosedError):
+            client.event("process", TIMEOUT)
+        assert invalid == []
+        proc.terminate()
+        proc.wait(timeout=TIMEOUT)
+        log = proc.stderr.read()
+        why = "sent no access token" if given is None else "sent a wrong access token"
+        assert f"refused a client that {why}" in log
+    finally:
+        proc.kill()
+        proc.wait()
+        proc.stderr.close()
+
+
+def test_adapter_port_with_the_token_launches(tmp_path):
+    token_file = tmp_path / "token"
+    token_file.write_text("from-a-file\n")
+    proc, port, _ = _adapter_server("--token-file", str(token_file))
+    try:
+        client, invalid = _adapter_session(port)
+        assert _launch_over_tcp(client, "from-a-file")["success"]
+        exited = client.event("exited", TIMEOUT)
+        assert exited["body"]["exitCode"] == 4
+        assert invalid == []
+    finally:
+        proc.kill()
+        proc.wait()
+        proc.stderr.close()
+
+
+def test_adapter_port_beyond_loopback_generates_a_token_or_warns_with_no_token():
+    proc, port, said = _adapter_server("--host", "0.0.0.0")
+    try:
+        printed = re.search(r"access token as 'accessToken' in launch/attach: (\w+)", "".join(said))
+        assert printed, said
+        client, _ = _adapter_session(port)
+        assert not _launch_over_tcp(client, None)["success"]
+        client, invalid = _adapter_session(port)
+        assert _launch_over_tcp(client, printed.group(1))["success"]
+        assert client.event("exited", TIMEOUT)["body"]["exitCode"] == 4
+        assert invalid == []
+    finally:
+        proc.kill()
+        proc.wait()
+        proc.stderr.close()
+    proc, port, said = _adapter_server("--host", "0.0.0.0", "--no-token")
+    try:
+        assert "WARNING: --no-token" in "".join(said)
+        client, _ = _adapter_session(port)
+        assert _launch_over_tcp(client, None)["success"]
+    finally:
+        proc.kill()
+        proc.wait()
+        proc.stderr.close()
