@@ -97,7 +97,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         type=int,
         metavar="PID",
         help="instead of running a program, start the engine in this running Python "
-        "program (CPython 3.14+) for one session",
+        "program (CPython 3.14+; 3.11-3.13 with gdb on PATH) for one session",
     )
     parser.add_argument("--adapter", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)

@@ -9,7 +9,9 @@ exception filter is on.
 
 On 3.11, threads that already run when the backend is installed cannot be given
 a trace function from Python; threads started afterwards (and every thread on
-3.12+, through ``threading.settrace_all_threads``) are covered.
+3.12+, through ``threading.settrace_all_threads``) are covered. Nor can a
+thread's trace function be removed by another thread there: at shutdown each
+thread that got one is made to drop it itself, at its next event.
 """
 
 from __future__ import annotations
@@ -42,15 +44,25 @@ class SettraceBackend(BackendBase):
         super().__init__()
         #: frame -> exception seen in it with no line event since (unwind heuristic)
         self._pending_exc: dict[FrameType, BaseException] = {}
+        #: 3.11: the threads given our trace function (each must drop it itself)
+        self._traced_threads: set[int] = set()
 
     # -- install / shutdown ---------------------------------------------------------
     def _install(self) -> None:
         if _HAS_ALL_THREADS:
             threading.settrace_all_threads(self._global_trace)
         else:
-            threading.settrace(self._global_trace)
+            threading.settrace(self._first_trace)
             sys.settrace(self._global_trace)
+            self._traced_threads.add(_get_ident())
         _thread.start_new_thread = self._start_new_thread
+
+    def _first_trace(self, frame: FrameType, event: str, arg: Any) -> Any:
+        """3.11, a ``threading.Thread`` started while installed: note the thread
+        (see ``_clear_thread_state``), then the usual global trace function."""
+        self._traced_threads.add(_get_ident())
+        sys.settrace(self._global_trace)
+        return self._global_trace(frame, event, arg)
 
     def _start_new_thread(self, function: Any, args: Any, kwargs: Any = None) -> int:
         """``_thread.start_new_thread`` while installed: ``threading.settrace``
@@ -59,6 +71,8 @@ class SettraceBackend(BackendBase):
         trace = self._global_trace
 
         def traced(*a: Any, **k: Any) -> Any:
+            if not _HAS_ALL_THREADS:
+                self._traced_threads.add(_get_ident())
             sys.settrace(trace)
             return function(*a, **k)
 
@@ -84,6 +98,23 @@ class SettraceBackend(BackendBase):
                     frame.f_trace = None
                 frame = frame.f_back
         self._pending_exc.clear()
+        if not _HAS_ALL_THREADS:
+            # 3.11: a thread still holding our (now inert) trace function drops
+            # it at its next event in the program's newest frame: below the
+            # debugger's own frames, where a paused thread waits (they and what
+            # they call produce no events).
+            current = _get_ident()
+            frames = sys._current_frames()
+            for tid in self._traced_threads:
+                top = frames.get(tid) if tid != current else None
+                frame, walk = top, top
+                while walk is not None:
+                    if is_debugger_file(walk.f_code.co_filename):
+                        frame = walk.f_back
+                    walk = walk.f_back
+                if frame is not None and frame.f_trace is None:
+                    frame.f_trace = _drop_trace_function
+            self._traced_threads.clear()
 
     # -- making state changes effective --------------------------------------------
     def _refresh(self) -> None:
@@ -143,6 +174,9 @@ class SettraceBackend(BackendBase):
 
     def _local_trace(self, frame: FrameType, event: str, arg: Any) -> Any:
         if not self.installed:
+            if not _HAS_ALL_THREADS:  # 3.11: see _clear_thread_state
+                frame.f_trace = None
+                _drop_ours()
             return None
         tid = _get_ident()
         if tid in self._busy:
@@ -204,3 +238,17 @@ _TB_LAGS = sys.version_info < (3, 12)
 
 def _is_debugger_code(frame: FrameType) -> bool:
     return is_debugger_file(frame.f_code.co_filename)
+
+
+def _drop_trace_function(frame: FrameType, event: str, arg: Any) -> None:
+    """3.11: in a thread the backend traced, at its first event after shutdown:
+    remove the thread's trace function, as another thread cannot."""
+    frame.f_trace = None
+    _drop_ours()
+
+
+def _drop_ours() -> None:
+    """Remove this thread's trace function if it is ours (not one the program
+    set since)."""
+    if getattr(sys.gettrace(), "__func__", None) is SettraceBackend._global_trace:
+        sys.settrace(None)

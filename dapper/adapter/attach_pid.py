@@ -1,16 +1,18 @@
 """Attach by process id (adapter side): have a running Python program that never
 imported Dapper start an engine that connects back to the adapter.
 
-The only mechanism is ``sys.remote_exec`` (PEP 768, CPython 3.14+), run by an
-interpreter of the target's version (the target's own executable when the
-adapter's differs). CPython 3.11-3.13 have no safe mechanism; see
-docs/decisions/006-attach-by-pid.md. Every way this can fail is checked first
-and named: no such process, not Python, an unsupported version, ptrace not
-permitted, remote debugging disabled, Dapper not importable in the target.
+CPython 3.14+: ``sys.remote_exec`` (PEP 768), run by an interpreter of the
+target's version (the target's own executable when the adapter's differs).
+CPython 3.11-3.13 have no such mechanism: gdb runs the same bootstrap at a safe
+point of the interpreter (``dapper/adapter/gdb_attach.py``); see
+docs/decisions/008-attach-by-pid.md. Every way this can fail is checked first
+and named: no such process, not Python, an unsupported version, no gdb, ptrace
+not permitted, remote debugging disabled, Dapper not importable in the target.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -24,6 +26,12 @@ from typing import Any
 _DAPPER_PARENT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 _VERSION = re.compile(r"^(?:lib)?python(\d)\.(\d+)")
 _PTRACE_SCOPE = "/proc/sys/kernel/yama/ptrace_scope"
+#: The script gdb runs (3.11-3.13), and how long it waits for a safe point
+#: (shorter than the adapter's wait for the connection, so its reason is the one
+#: shown) and for a thread to release the GIL before it queues a pending call.
+GDB_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "gdb_attach.py")
+GDB_TIMEOUT = 20.0
+GDB_GRACE = 1.0
 
 
 class AttachError(Exception):
@@ -99,10 +107,11 @@ def check(pid: int) -> tuple[tuple[int, int], str]:
     shown = f"{version[0]}.{version[1]}"
     if version < (3, 11):
         raise AttachError(f"process {pid} runs Python {shown}; Dapper supports CPython 3.11+")
-    if version < (3, 14):
+    if version < (3, 14) and shutil.which("gdb") is None:
         raise AttachError(
-            f"process {pid} runs Python {shown}: attaching to a running program by process id "
-            "needs CPython 3.14+ (sys.remote_exec, PEP 768). For 3.11-3.13, start the program "
+            f"process {pid} runs Python {shown}: before CPython 3.14 (sys.remote_exec), "
+            "attaching to a running program by process id needs gdb, and no gdb is on PATH: "
+            "install it (e.g. 'apt-get install gdb', 'dnf install gdb'). Or start the program "
             "with 'python -m dapper --listen PORT ...' or call dapper.listen(PORT) in it, then "
             "attach with 'connect'."
         )
@@ -133,7 +142,12 @@ class PidAttach:
         if owner != os.geteuid():
             for name in (self._dir, self.script):
                 os.chown(name, owner, -1)
-        self._run_remote_exec(version, exe)
+        self._gdb: subprocess.Popen[str] | None = None
+        self._gdb_said: str | None = None
+        if version >= (3, 14):
+            self._run_remote_exec(version, exe)
+        else:
+            self._start_gdb()
 
     def _run_remote_exec(self, version: tuple[int, int], exe: str) -> None:
         if sys.version_info[:2] == version and hasattr(sys, "remote_exec"):
@@ -162,6 +176,59 @@ class PidAttach:
                 raise AttachError(f"remote debugging is disabled in process {self.pid}: {last}")
             raise AttachError(f"sys.remote_exec into process {self.pid} failed: {last}")
 
+    def _start_gdb(self) -> None:
+        """gdb attaches, runs the bootstrap at a safe point and detaches, on its
+        own: the adapter only reads its verdict (see ``_gdb_failure``)."""
+        arguments = {"pid": self.pid, "script": self.script}
+        arguments.update(timeout=GDB_TIMEOUT, grace=GDB_GRACE)
+        command = [shutil.which("gdb") or "gdb", "-nx", "-batch", "-iex", "set auto-load off"]
+        command += ["-iex", "set debuginfod enabled off", "-x", GDB_SCRIPT]
+        try:
+            self._gdb = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                env=dict(os.environ, DAPPER_GDB_ATTACH=json.dumps(arguments)),
+                start_new_session=True,  # a Ctrl-C for the adapter is not for gdb
+            )
+        except OSError as exc:
+            self.close()
+            raise AttachError(f"cannot run gdb to reach process {self.pid}: {exc}") from None
+
+    def _gdb_failure(self) -> str | None:
+        """Why gdb could not run the bootstrap, once it ended; None while it runs
+        or when it did."""
+        if self._gdb is None or self._gdb.poll() is None:
+            return None
+        if self._gdb_said is None:
+            output = self._gdb.stdout.read() if self._gdb.stdout else ""
+            verdicts = [ln for ln in output.splitlines() if ln.startswith("dapper-gdb: ")]
+            self._gdb_said = verdicts[-1][len("dapper-gdb: ") :] if verdicts else output.strip()
+        word, _, detail = self._gdb_said.partition(" ")
+        if word == "injected":
+            return None
+        if word == "attach-failed" and "not permitted" in detail:
+            return str(_ptrace_denied(self.pid, f"gdb: {detail}"))
+        if word == "attach-failed" and "No such process" in detail:
+            return f"no process with id {self.pid}"
+        if word == "no-python":
+            return f"process {self.pid} is not a Python program gdb can reach: {detail}"
+        if word == "exited":
+            return f"process {self.pid} exited before the debugger could start in it"
+        if word == "finalizing":
+            return f"process {self.pid} is exiting: the debugger was not started in it"
+        if word == "timeout":
+            return (
+                f"process {self.pid} did not reach a point where the debugger can start in "
+                f"{GDB_TIMEOUT:.0f} s: no thread released the GIL and its main thread ran no "
+                "Python code (it may be blocked in a call outside Python); gdb detached and "
+                "left it as it was"
+            )
+        last = (self._gdb_said.strip().splitlines() or ["(no output)"])[-1]
+        return f"gdb could not attach to process {self.pid}: {last}"
+
     def _status(self) -> str:
         try:
             with open(self.status, encoding="utf-8") as handle:
@@ -173,6 +240,9 @@ class PidAttach:
         """Why the target has not connected back (it exited, or the bootstrap failed)."""
         if not os.path.isdir(f"/proc/{self.pid}"):
             return f"process {self.pid} exited before the debugger could start in it"
+        gdb_failure = self._gdb_failure()
+        if gdb_failure is not None:
+            return gdb_failure
         status = self._status()
         return None if not status or status.startswith("ok ") else status
 
@@ -182,6 +252,14 @@ class PidAttach:
         return status[3:] if status.startswith("ok ") else None
 
     def close(self) -> None:
+        if self._gdb is not None and self._gdb.poll() is None:
+            # Never killed: gdb detaches on its own (its time limit is shorter
+            # than ours; after a connection it is detaching already), and a gdb
+            # killed mid-way could leave a breakpoint in the target.
+            try:
+                self._gdb.communicate(timeout=GDB_TIMEOUT + 15)
+            except subprocess.TimeoutExpired:
+                pass
         shutil.rmtree(self._dir, ignore_errors=True)
 
 

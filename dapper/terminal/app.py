@@ -44,8 +44,9 @@ prompt). The program stops before its first line.
   --backend NAME   how debugger events are delivered: {", ".join(BACKENDS)}
   -c COMMAND       run COMMAND first, as if typed at the prompt (repeatable)
   -m MODULE        debug a module, as python -m does
-  --pid PID        attach to a running Python program (CPython 3.14+); it stops
-                   where it is, and quitting detaches and lets it run on
+  --pid PID        attach to a running Python program (CPython 3.14+, or 3.11+
+                   with gdb on PATH); it stops where it is, and quitting
+                   detaches and lets it run on
   --pm             post-mortem: run the program without stopping at its first
                    line; stop where an uncaught exception ends it
                    (also: python -m dapper.pm FILE [ARGS...])
