@@ -106,14 +106,14 @@ class SettraceBackend(BackendBase):
             current = _get_ident()
             frames = sys._current_frames()
             for tid in self._traced_threads:
-                top = frames.get(tid) if tid != current else None
-                frame, walk = top, top
+                walk = frames.get(tid) if tid != current else None
+                newest = walk
                 while walk is not None:
                     if is_debugger_file(walk.f_code.co_filename):
-                        frame = walk.f_back
+                        newest = walk.f_back
                     walk = walk.f_back
-                if frame is not None and frame.f_trace is None:
-                    frame.f_trace = _drop_trace_function
+                if newest is not None and newest.f_trace is None:
+                    newest.f_trace = _drop_trace_function
             self._traced_threads.clear()
 
     # -- making state changes effective --------------------------------------------
