@@ -30,7 +30,7 @@ _PTRACE_SCOPE = "/proc/sys/kernel/yama/ptrace_scope"
 #: (shorter than the adapter's wait for the connection, so its reason is the one
 #: shown) and for a thread to release the GIL before it queues a pending call.
 GDB_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "gdb_attach.py")
-GDB_TIMEOUT = 20.0
+GDB_TIMEOUT = 20.0  # DAPPER_GDB_TIMEOUT overrides it (the tests' time-out case)
 GDB_GRACE = 1.0
 
 
@@ -143,6 +143,7 @@ class PidAttach:
             for name in (self._dir, self.script):
                 os.chown(name, owner, -1)
         self._gdb: subprocess.Popen[str] | None = None
+        self._gdb_timeout = GDB_TIMEOUT
         self._gdb_said: str | None = None
         if version >= (3, 14):
             self._run_remote_exec(version, exe)
@@ -179,8 +180,9 @@ class PidAttach:
     def _start_gdb(self) -> None:
         """gdb attaches, runs the bootstrap at a safe point and detaches, on its
         own: the adapter only reads its verdict (see ``_gdb_failure``)."""
+        self._gdb_timeout = float(os.environ.get("DAPPER_GDB_TIMEOUT") or GDB_TIMEOUT)
         arguments = {"pid": self.pid, "script": self.script}
-        arguments.update(timeout=GDB_TIMEOUT, grace=GDB_GRACE)
+        arguments.update(timeout=self._gdb_timeout, grace=GDB_GRACE)
         command = [shutil.which("gdb") or "gdb", "-nx", "-batch", "-iex", "set auto-load off"]
         command += ["-iex", "set debuginfod enabled off", "-x", GDB_SCRIPT]
         try:
@@ -222,7 +224,7 @@ class PidAttach:
         if word == "timeout":
             return (
                 f"process {self.pid} did not reach a point where the debugger can start in "
-                f"{GDB_TIMEOUT:.0f} s: no thread released the GIL and its main thread ran no "
+                f"{self._gdb_timeout:.0f} s: no thread released the GIL and its main thread ran no "
                 "Python code (it may be blocked in a call outside Python); gdb detached and "
                 "left it as it was"
             )
@@ -257,7 +259,7 @@ class PidAttach:
             # than ours; after a connection it is detaching already), and a gdb
             # killed mid-way could leave a breakpoint in the target.
             try:
-                self._gdb.communicate(timeout=GDB_TIMEOUT + 15)
+                self._gdb.communicate(timeout=self._gdb_timeout + 15)
             except subprocess.TimeoutExpired:
                 pass
         shutil.rmtree(self._dir, ignore_errors=True)

@@ -256,6 +256,31 @@ def test_a_program_that_never_releases_the_gil_is_attached_too(frame_eval):
         stop_process(proc)
 
 
+@pytest.mark.skipif(HAS_REMOTE_EXEC, reason="the time limit of the gdb route (3.11-3.13)")
+@needs_mechanism
+def test_a_program_out_of_reach_gets_a_clear_error_and_runs_on_unharmed():
+    """Its only thread is blocked reading stdin: it neither releases the GIL
+    again nor runs a bytecode, so gdb gives up at its time limit and detaches.
+    The program then runs on: no breakpoint is left in it (it would die of
+    SIGTRAP at its next blocking call) and the pending call left queued does
+    nothing."""
+    code = "import sys; print('ready', flush=True); print('got', input(), flush=True)"
+    proc = subprocess.Popen(
+        [sys.executable, "-S", "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout.readline() == "ready\n"
+        message = _attach_error(proc.pid, env={"DAPPER_GDB_TIMEOUT": "3"})
+        assert message.startswith(f"process {proc.pid} did not reach a point where the debugger")
+        assert "gdb detached and left it as it was" in message
+        proc.stdin.write("hello\n")
+        proc.stdin.flush()
+        assert proc.stdout.readline() == "got hello\n"
+        assert proc.wait(timeout=TIMEOUT) == 0
+    finally:
+        stop_process(proc)
+
+
 def test_no_such_process():
     done = subprocess.run(
         [sys.executable, "-c", "import os; print(os.getpid())"],
