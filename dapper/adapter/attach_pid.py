@@ -192,7 +192,7 @@ class PidAttach:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 text=True,
-                env=dict(os.environ, DAPPER_GDB_ATTACH=json.dumps(arguments)),
+                env=_gdb_environment(DAPPER_GDB_ATTACH=json.dumps(arguments)),
                 start_new_session=True,  # a Ctrl-C for the adapter is not for gdb
             )
         except OSError as exc:
@@ -207,7 +207,7 @@ class PidAttach:
         if self._gdb_said is None:
             output = self._gdb.stdout.read() if self._gdb.stdout else ""
             verdicts = [ln for ln in output.splitlines() if ln.startswith("dapper-gdb: ")]
-            self._gdb_said = verdicts[-1][len("dapper-gdb: ") :] if verdicts else output.strip()
+            self._gdb_said = verdicts[0][len("dapper-gdb: ") :] if verdicts else output.strip()
         word, _, detail = self._gdb_said.partition(" ")
         if word == "injected":
             return None
@@ -263,6 +263,14 @@ class PidAttach:
             except subprocess.TimeoutExpired:
                 pass
         shutil.rmtree(self._dir, ignore_errors=True)
+
+
+def _gdb_environment(**extra: str) -> dict[str, str]:
+    """The adapter's environment without what would point gdb's own embedded
+    Python at another interpreter's library (PYTHONHOME, PYTHONPATH, ...)."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith("PYTHON")}
+    env.update(extra)
+    return env
 
 
 def _bootstrap(session: dict[str, Any], status: str) -> str:
