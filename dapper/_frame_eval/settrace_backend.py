@@ -122,6 +122,13 @@ class SettraceBackend(BackendBase):
         if not self.installed:
             return
         state = self.state
+        if not _HAS_ALL_THREADS:
+            # 3.11: a thread that asks to stop itself (breakpoint()) may have
+            # run before the backend was installed: it can trace itself.
+            tid = _get_ident()
+            if tid in state.stepping and sys.gettrace() is None:
+                sys.settrace(self._global_trace)
+                self._traced_threads.add(tid)
         for tid, frame in self.live_user_frames():
             code = frame.f_code
             decision = decide_frame(code, state, tid, self.code_info(code)[0])
