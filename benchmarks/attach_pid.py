@@ -26,8 +26,9 @@ import time
 from dapper.protocol.client import DapClient, body_of, close_adapter
 from dapper.protocol.connection import Connection
 
-PROGRAMS = {
-    "sleeping": """\
+#: Both programs: a function with the breakpoint, called in a loop whose body
+#: either sleeps a little (``sleeping``) or not (``busy``).
+PROGRAM = """\
 import time
 print("ready", flush=True)
 
@@ -37,19 +38,8 @@ def tick(n):
 n = 0
 while True:
     n = tick(n)
-    time.sleep(0.01)
-""",
-    "busy": """\
-print("ready", flush=True)
-
-def tick(n):
-    return n + 1  # @stop
-
-n = 0
-while True:
-    n = tick(n)
-""",
-}
+"""
+PROGRAMS = {"sleeping": PROGRAM + "    time.sleep(0.01)\n", "busy": PROGRAM}
 
 
 def _stop_line(source: str) -> int:
