@@ -211,7 +211,13 @@ class PidAttach:
         word, _, detail = self._gdb_said.partition(" ")
         if word == "injected":
             return None
-        if word == "attach-failed" and "not permitted" in detail:
+        if word == "attach-failed" and ("not permitted" in detail or "already traced" in detail):
+            tracer = _tracer(self.pid)
+            if tracer:
+                return (
+                    f"process {self.pid} is already being debugged (traced by process "
+                    f"{tracer}): a process can have one tracer at a time"
+                )
             return str(_ptrace_denied(self.pid, f"gdb: {detail}"))
         if word == "attach-failed" and "No such process" in detail:
             return f"no process with id {self.pid}"
@@ -263,6 +269,18 @@ class PidAttach:
             except subprocess.TimeoutExpired:
                 pass
         shutil.rmtree(self._dir, ignore_errors=True)
+
+
+def _tracer(pid: int) -> int:
+    """The process that ptrace-attached to ``pid`` (0: none, or unknown)."""
+    try:
+        status = _read(pid, "status").decode("utf-8", "replace")
+    except AttachError:
+        return 0
+    for line in status.splitlines():
+        if line.startswith("TracerPid:"):
+            return int(line.split()[1])
+    return 0
 
 
 def _gdb_environment(**extra: str) -> dict[str, str]:

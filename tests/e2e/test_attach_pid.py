@@ -281,6 +281,44 @@ def test_a_program_out_of_reach_gets_a_clear_error_and_runs_on_unharmed():
         stop_process(proc)
 
 
+@pytest.mark.skipif(HAS_REMOTE_EXEC, reason="the gdb route (3.11-3.13) attaches with ptrace")
+@needs_mechanism
+def test_a_program_already_being_debugged_gets_a_clear_error_and_runs_on():
+    target = Target()
+    holder = None
+    try:
+        before = target.state()
+        # Another debugger holds the program until told to let go.
+        holder = subprocess.Popen(
+            ["gdb", "-nx", "-batch", "-p", str(target.pid), "-ex", "shell read line"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        deadline = time.monotonic() + TIMEOUT
+        while _tracer(target.pid) != holder.pid and time.monotonic() < deadline:
+            time.sleep(0.05)  # polling until gdb has attached
+        message = _attach_error(target.pid)
+        assert message.startswith(f"process {target.pid} is already being debugged")
+        assert f"traced by process {holder.pid}" in message
+        holder.communicate("\n", timeout=TIMEOUT)  # it detaches
+        assert target.state_becomes(before) == before
+        assert target.quit() == 0
+    finally:
+        if holder is not None:
+            stop_process(holder)
+        target.close()
+
+
+def _tracer(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as handle:
+        for text in handle:
+            if text.startswith("TracerPid:"):
+                return int(text.split()[1])
+    return 0
+
+
 def test_no_such_process():
     done = subprocess.run(
         [sys.executable, "-c", "import os; print(os.getpid())"],
