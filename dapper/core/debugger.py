@@ -647,6 +647,30 @@ class Debugger:
             raise DebuggerError(f"thread {dap_thread_id} is not stopped on an exception")
         return entry
 
+    def exception_chain(self, dap_thread_id: int) -> list[BaseException]:
+        """The stop's exception chain, the first raised first (``exceptions``)."""
+        from dapper.core.exception_info import exception_chain
+
+        return exception_chain(self.current_exception(dap_thread_id)[0])
+
+    def show_exception(self, dap_thread_id: int, index: int) -> None:
+        """Make exception ``index`` of the chain the stack shown for the
+        stopped thread: its traceback's frames, at the lines they were at (as
+        pdb's ``exceptions N``). The thread itself stays where it stopped."""
+        chain = self.exception_chain(dap_thread_id)
+        if not 0 <= index < len(chain):
+            raise DebuggerError(f"no exception {index}: the chain has 0 to {len(chain) - 1}")
+        suspension = self.suspension_for(dap_thread_id)
+        frames, lines = _traceback_frames(chain[index].__traceback__)
+        if not frames:
+            raise DebuggerError(f"exception {index} has no traceback to show")
+        suspension.frames = self.present_frames(frames)
+        suspension.lines = lines
+        suspension.labels = {}
+        self._logical = None
+        self.frames.clear()
+        self.variables.clear()
+
     def return_value(self, ident: int) -> tuple[str, Any] | None:
         """(function name, value) a step just returned from on thread ``ident``."""
         return self._return_values.get(ident)

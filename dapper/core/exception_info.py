@@ -53,6 +53,26 @@ def _inner(exc: BaseException) -> BaseException | None:
     return None
 
 
+def exception_repr(exc: BaseException) -> str:
+    """``repr(exc)``, as pdb's ``exceptions`` lists it (its type and message
+    when that repr raises)."""
+    try:
+        return repr(exc)
+    except Exception:  # the program's own __repr__ raised
+        return f"{type(exc).__name__}: {exception_text(exc)}"
+
+
+def exception_chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` and the exceptions it was raised from or while handling, the
+    first raised first (pdb's ``exceptions`` numbering; cut when deep or cyclic)."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and len(chain) < _MAX_CHAIN and all(current is not e for e in chain):
+        chain.append(current)
+        current = _inner(current)
+    return chain[::-1]
+
+
 def exception_details(exc: BaseException, _seen: set[int] | None = None) -> ExceptionDetails:
     """``exc`` and the chain of its causes (cut when deep or cyclic)."""
     seen = _seen if _seen is not None else set()

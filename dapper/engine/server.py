@@ -150,6 +150,23 @@ class EngineServer:
     def on_terminate(self, request: dict) -> None:
         self.engine.terminate_soon()
 
+    @handles("dapper/exceptions")
+    def on_dapper_exceptions(self, request: dict) -> dict:
+        """Dapper's own (for ``dapper debug``'s ``exceptions``): the chain of the
+        stopped thread's exception, the first raised first; with ``show``,
+        that one's traceback becomes the thread's stack."""
+        from dapper.core.exception_info import exception_repr
+
+        arguments = arguments_of(request)
+        thread_id = int_arg(arguments, "threadId")
+        show = int_arg(arguments, "show", required=False, default=-1)
+        if show != -1:
+            self.debugger.show_exception(thread_id, show)
+        chain = self.debugger.exception_chain(thread_id)
+        suspension = self.debugger.suspension_for(thread_id)
+        texts = self.debugger.run_on(suspension, lambda: [exception_repr(e) for e in chain])
+        return {"exceptions": texts}
+
     @handles("dapper/status")
     def on_dapper_status(self, request: dict) -> dict:
         return self.engine.status()

@@ -652,6 +652,29 @@ class Commands:
         session.client.request("setExceptionBreakpoints", session.exception_arguments())
         self.do_catch("")
 
+    def do_exceptions(self, arg: str) -> None:
+        """pdb's (3.13) chained exceptions at an exception stop: list them, the
+        first raised first; ``exceptions N`` shows exception N's traceback as
+        the stack (``w``, ``up``, ``p`` work on its frames)."""
+        session = self.session
+        self._require_stopped()
+        if session.last_reason != "exception":
+            raise CommandError(
+                "Did not find chained exceptions. To move between exceptions, stop on one first"
+            )
+        arguments: dict[str, int] = {"threadId": session.thread_id or 1}
+        if arg.strip():
+            (arguments["show"],) = parse_numbers(arg, "exception number")
+        chain = session.client.request("dapper/exceptions", arguments).get("exceptions", [])
+        if "show" in arguments:
+            session.exception_index = arguments["show"]
+            session.refresh_stack()
+            session.show_location()
+            return
+        current = len(chain) - 1 if session.exception_index is None else session.exception_index
+        for number, text in enumerate(chain):
+            self.console.say(f"{'>' if number == current else ' '} {number:>3} {text}")
+
     # ------------------------------------------------------------ other
 
     def do_backend(self, arg: str) -> None:
@@ -738,6 +761,7 @@ HELP: dict[str, str] = {
     "processes": "list the processes of this run (the program and its children)",
     "process": "N   switch the prompt to process N (a stopped one)",
     "catch": "raised|uncaught|userUnhandled [TYPE ...] | off [FILTER]   stop on exceptions",
+    "exceptions": "[N]   at an exception stop: its chained exceptions; N shows that one's traceback",
     "help": "[COMMAND]   this help",
     "quit": "end the program and the debugger",
     "whatis": "EXPRESSION   print its type",

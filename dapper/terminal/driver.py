@@ -90,6 +90,8 @@ class TerminalDriver:
         #: the stop is at a function's start ("call") or return ("return"), as
         #: pdb's ``--Call--`` / ``--Return--``; None at a line
         self.call_event: str | None = None
+        #: which exception of the stop's chain ``exceptions N`` shows (None: the last)
+        self.exception_index: int | None = None
         #: the return value shown on a ``--Return--`` stop's location line
         self._return_shown: str | None = None
         #: attached to a running program: quitting detaches instead of ending it
@@ -266,6 +268,7 @@ class TerminalDriver:
         self.silent_stop = False
         self.last_reason = body.get("reason")
         self.call_event = _CALL_EVENTS.get(body.get("description") or "")
+        self.exception_index = None
         self.refresh_stack()
         self._return_shown = self.return_value() if self.call_event == "return" else None
         for dap_id in body.get("hitBreakpointIds") or []:

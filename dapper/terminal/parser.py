@@ -38,6 +38,7 @@ _SPELLINGS = {
     "processes": "processes",
     "process": "process",
     "catch": "catch",
+    "exceptions": "exceptions",
     "help": "h help",
     "quit": "q quit exit",
     "restart": "restart",

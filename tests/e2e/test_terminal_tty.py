@@ -216,3 +216,28 @@ def test_post_mortem_stops_where_the_uncaught_exception_was_raised(tty, backend,
         assert f'File "{DAPPER_PACKAGE}' not in terminal.output
     finally:
         terminal.close()
+
+
+CHAINED = str(FIXTURES / "terminal_chained.py")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_exceptions_lists_the_chain_and_shows_each_ones_traceback(tty, backend):
+    terminal = tty("--backend", backend, "--pm", CHAINED)
+    out = terminal.prompt()
+    assert re.search(r"Uncaught exception: KeyError: 'x'\n> .*\(9\)load\(\)\n", out), out
+    out = terminal.command("exceptions")  # as pdb 3.13: the first raised first, > the one shown
+    assert out == (
+        "    0 ValueError(\"invalid literal for int() with base 10: 'x'\")\n"
+        ">   1 KeyError('x')\n(dapper) "
+    ), out
+    out = terminal.command("exceptions 0")  # the ValueError's own traceback
+    assert re.search(r"> .*terminal_chained\.py\(2\)parse\(\)\n-> return int\(text\)\n", out), out
+    assert terminal.command("p text") == "'x'\n(dapper) "
+    assert re.search(r"\(7\)load\(\)\n-> return parse\(text\)\n", terminal.command("up"))
+    assert terminal.command("exceptions").startswith(">   0 ValueError")
+    out = terminal.command("exceptions 1")
+    assert re.search(r"> .*\(9\)load\(\)\n-> raise KeyError\(text\) from exc\n", out), out
+    assert "*** no exception 5" in terminal.command("exceptions 5")
+    terminal.send("q")
+    terminal.wait()
