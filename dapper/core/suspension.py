@@ -57,10 +57,15 @@ class Suspension:
     def wait(self) -> None:
         """Run posted jobs until resumed. Called on the stopped thread."""
         while True:
-            item = self._queue.get()
-            if item is _RESUME:
-                return
-            self._run(item)
+            try:
+                item = self._queue.get()
+                if item is _RESUME:
+                    return
+                self._run(item)
+            except EvaluationTimeout:
+                # An interruption meant for a job that finished just before it
+                # arrived: it must never reach the program.
+                continue
 
     def _run(self, job: _Job) -> None:
         try:
@@ -88,9 +93,18 @@ class Suspension:
             if not job.done.wait(timeout):
                 _raise_in_thread(self.ident, EvaluationTimeout)
                 if not job.done.wait(1.0):
+                    # Blocked in C (time.sleep, a lock, I/O): the interruption
+                    # takes effect, inside the job, when that call returns.
                     raise EvaluationTimeoutError(
-                        f"evaluation did not finish within {timeout:g}s and could not be interrupted"
+                        f"evaluation did not finish within {timeout:g}s and is blocked in a "
+                        "call that cannot be interrupted (C code such as time.sleep or a "
+                        "lock); the thread stays in it until it returns, and resuming takes "
+                        "effect then"
                     )
+                if not isinstance(job.error, EvaluationTimeoutError):
+                    # It finished on its own just as it was interrupted: take the
+                    # interruption back before it can reach the program.
+                    _raise_in_thread(self.ident, None)
                 raise EvaluationTimeoutError(f"evaluation did not finish within {timeout:g}s")
             if job.error is not None:
                 raise job.error
@@ -99,5 +113,8 @@ class Suspension:
             self._busy.release()
 
 
-def _raise_in_thread(ident: int, exc_type: type[BaseException]) -> None:
-    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(exc_type))
+def _raise_in_thread(ident: int, exc_type: type[BaseException] | None) -> None:
+    """Raise ``exc_type`` in thread ``ident`` at its next bytecode; None takes
+    back one that has not been raised yet."""
+    exc = ctypes.py_object(exc_type) if exc_type is not None else None
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), exc)

@@ -239,3 +239,31 @@ def test_a_raising_condition_stops_once_and_says_where(dap, frame_eval):
     ]
     assert len(errors) == 1, errors
     assert f"{program}:{where}" in errors[0] and "NameError" in errors[0]
+
+
+def test_a_repr_blocked_in_c_is_reported_and_the_program_then_runs_on(dap, frame_eval):
+    """A ``__repr__`` in ``time.sleep`` cannot be interrupted: the request fails
+    at its time limit saying so, and once the call returns the program goes on
+    exactly as a plain run would (the interruption never reaches it)."""
+    program = path("blocked_repr.py")
+    dap.launch(
+        program=program,
+        frameEval=frame_eval,
+        env={"DAPPER_EVAL_TIMEOUT": "1"},
+        breakpoints={program: [{"line": line("blocked_repr.py", "stop")}]},
+    )
+    stopped = dap.wait_stopped("breakpoint")
+    thread = stopped["body"]["threadId"]
+    frame = dap.top_frame(thread)
+    response = dap.wait_response(
+        dap.send_request(
+            "evaluate", {"expression": "slow", "frameId": frame["id"], "context": "watch"}
+        )
+    )
+    assert response["success"] is False
+    assert "cannot be interrupted" in response["message"]
+    assert "resuming takes effect then" in response["message"]
+    dap.request("continue", {"threadId": thread})
+    assert dap.wait_exit() == 0
+    wait_output(dap, "before\nafter\n")
+    assert "EvaluationTimeout" not in dap.output("stderr")
