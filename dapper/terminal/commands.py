@@ -675,6 +675,15 @@ class Commands:
         for number, text in enumerate(chain):
             self.console.say(f"{'>' if number == current else ' '} {number:>3} {text}")
 
+    def do_debug(self, arg: str) -> None:
+        """pdb's recursive debugger is not offered (docs/terminal.md says why)."""
+        raise CommandError(
+            "debug is not available: Dapper evaluates on the stopped thread with its "
+            "own events off, and cannot stop a second time inside that evaluation. "
+            "Instead: 'b FUNCTION' (or tbreak) on what the code calls, then let the "
+            "program reach it; or 'interact' to try the code in this frame"
+        )
+
     # ------------------------------------------------------------ other
 
     def do_backend(self, arg: str) -> None:
@@ -762,6 +771,7 @@ HELP: dict[str, str] = {
     "process": "N   switch the prompt to process N (a stopped one)",
     "catch": "raised|uncaught|userUnhandled [TYPE ...] | off [FILTER]   stop on exceptions",
     "exceptions": "[N]   at an exception stop: its chained exceptions; N shows that one's traceback",
+    "debug": "CODE   (pdb's recursive debugger: not available, says why)",
     "help": "[COMMAND]   this help",
     "quit": "end the program and the debugger",
     "whatis": "EXPRESSION   print its type",

@@ -39,6 +39,7 @@ _SPELLINGS = {
     "process": "process",
     "catch": "catch",
     "exceptions": "exceptions",
+    "debug": "debug",
     "help": "h help",
     "quit": "q quit exit",
     "restart": "restart",
