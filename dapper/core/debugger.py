@@ -335,15 +335,12 @@ class Debugger:
                 self._return_values[ident] = (frame.f_code.co_name, value)
             reason, ids = self.steps.take_reason(ident)
             self._stop(ident, frame, reason, hit_ids=ids, text=FUNCTION_RETURN)
-            # Resumed inside the return: a step from here goes on in the caller
-            # (pdb: the caller's next line), not back to the call's line.
+            # Resumed inside the return: any step from here (in, over, out, as
+            # pdb's s, n, r and until) ends at the caller's next line, not back
+            # on the call's line.
             step = self.steps.get(ident)
-            if step is not None:
-                out = step.kind == "out"
-                if step.on_return(frame):
-                    if out and step.kind == "over":
-                        step.kind = "out"  # pdb's return: on to the caller's return
-                    self.steps.publish(ident, step)
+            if step is not None and step.on_return(frame):
+                self.steps.publish(ident, step)
             return
         caller = step.caller_to_stop_in(frame)
         if caller is not None:

@@ -86,11 +86,11 @@ def test_steps_stop_at_call_and_return_as_in_pdb(steps):
     assert terminal.command("retval") == "3\n(dapper) "
     assert terminal.command("p total") == "3\n(dapper) "
     assert re.search(r"> .*\(3\)add\(\)->3\n", terminal.command("w"))
-    out = terminal.command("s")  # on in the caller, past the call
+    out = terminal.command("until")  # on in the caller, past the call (s, n, r alike)
     assert re.search(r"> .*\(9\)main\(\)\n-> z = y \* 10\n", out), out
     out = terminal.command("r")  # return: stops as main returns, in main
     assert re.search(r"z is 30\n--Return--\n> .*\(11\)main\(\)->30\n-> return z\n", out), out
-    out = terminal.command("n")  # next from a return: the caller's next event
+    out = terminal.command("r")  # from a return: the caller's next event, here its return
     assert re.search(r"--Return--\n> .*\(14\)<module>\(\)->None\n-> main\(\)\n", out), out
 
 
