@@ -12,6 +12,8 @@ import sys
 from types import FrameType
 from typing import Any
 
+from dapper.core.shown_frame import ShownFrame
+
 #: how deep an await chain is followed (a cycle or a huge gather tree ends it)
 MAX_CHAIN = 64
 
@@ -44,7 +46,7 @@ def _name_order(name: str) -> tuple:
     return (prefix, int(number), "") if number.isdigit() else (name, 0, name)
 
 
-def is_loop_internal(frame: FrameType) -> bool:
+def is_loop_internal(frame: ShownFrame) -> bool:
     """A frame of asyncio itself (the event loop, Task and Future machinery)."""
     asyncio = sys.modules.get("asyncio")
     if asyncio is None or asyncio.__file__ is None:
@@ -138,8 +140,8 @@ def awaiting_frame(frame: FrameType) -> FrameType | None:
 
 
 def with_awaiting_chain(
-    frames: list[FrameType], just_my_code: bool
-) -> tuple[list[FrameType], dict[int, str]]:
+    frames: list[ShownFrame], just_my_code: bool
+) -> tuple[list[ShownFrame], dict[int, str]]:
     """A stopped thread's frames (innermost first) with the coroutines awaiting
     its task inserted after the task's own, and, under justMyCode, the event
     loop's frames left out. Also labels: frame id() -> 'awaited by' text."""

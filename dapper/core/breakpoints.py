@@ -24,6 +24,7 @@ from dapper import os_threads
 from dapper.core.hit_condition import HitCondition, InvalidHitConditionError, parse_hit_condition
 from dapper.core.loaded_files import LoadedFiles
 from dapper.core.log_message import InvalidLogMessageError, LogMessage, parse_log_message
+from dapper.core.shown_frame import ShownFrame
 from dapper.core.source_lines import SourceLines, SourceUnavailableError, get_source_lines
 from dapper.core.text_lines import TextLines, is_text_file
 from dapper.paths import canonical_path
@@ -170,11 +171,11 @@ class _Breakpoint:
             self.message or None,
         )
 
-    def evaluate(self, frame: FrameType, decision: HitDecision, lock: threading.Lock) -> None:
+    def evaluate(self, frame: ShownFrame, decision: HitDecision, lock: threading.Lock) -> None:
         """Condition, then hit count and hit condition, then log or stop."""
         self.finish(frame, decision, lock, self.condition_result(frame))
 
-    def condition_result(self, frame: FrameType) -> bool | Exception:
+    def condition_result(self, frame: ShownFrame) -> bool | Exception:
         """The condition's truth in ``frame`` (True without one), or the error it raised."""
         condition = self.options.condition
         if condition is None:
@@ -186,7 +187,7 @@ class _Breakpoint:
 
     def finish(
         self,
-        frame: FrameType,
+        frame: ShownFrame,
         decision: HitDecision,
         lock: threading.Lock,
         condition: bool | Exception,
@@ -451,7 +452,7 @@ class BreakpointRegistry:
 
     def check_line_at(
         self,
-        frame: FrameType,
+        frame: ShownFrame,
         canonical: str,
         line: int,
         known: bool | BaseException | None = None,

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import ast
 import traceback
-from types import CodeType, FrameType
+from types import CodeType
 from typing import Any
 
 from dapper.core.frame_locals import write_local
+from dapper.core.shown_frame import ShownFrame
 
 #: Filename shown in tracebacks and syntax errors of code typed by the user.
 USER_CODE_FILENAME = "<debug input>"
@@ -45,7 +46,7 @@ def compile_user_code(source: str | ast.Module | ast.Expression, mode: str) -> C
         raise EvaluationError(error_message(exc)) from None
 
 
-def _is_module_level(frame: FrameType) -> bool:
+def _is_module_level(frame: ShownFrame) -> bool:
     return frame.f_locals is frame.f_globals
 
 
@@ -53,7 +54,7 @@ def _has_nested_scope(code: CodeType) -> bool:
     return any(isinstance(const, CodeType) for const in code.co_consts)
 
 
-def run_in_frame(frame: FrameType, code: CodeType) -> Any:
+def run_in_frame(frame: ShownFrame, code: CodeType) -> Any:
     """Run ``code`` against ``frame``'s namespaces and return what ``eval`` returns.
 
     Locals that the code rebinds are written back into the frame. Code with a
@@ -85,12 +86,12 @@ def _run(code: CodeType, global_ns: dict, local_ns: dict | None) -> Any:
         raise EvaluationError(error_message(exc)) from None
 
 
-def evaluate_expression(frame: FrameType, expression: str) -> Any:
+def evaluate_expression(frame: ShownFrame, expression: str) -> Any:
     """The value of ``expression`` in ``frame`` (``EvaluationError`` on failure)."""
     return run_in_frame(frame, compile_user_code(expression, "eval"))
 
 
-def assign_name(frame: FrameType, name: str, value: Any) -> None:
+def assign_name(frame: ShownFrame, name: str, value: Any) -> None:
     """Bind ``name`` the way an assignment in the frame's function would (local or global)."""
     if _is_module_level(frame):
         frame.f_globals[name] = value

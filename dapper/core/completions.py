@@ -11,11 +11,11 @@ import keyword
 import re
 import sys
 import types
-from types import FrameType
 from typing import Any, NamedTuple
 
 from dapper.core.code_runner import EvaluationError
 from dapper.core.safe_lookup import lookup_dotted
+from dapper.core.shown_frame import ShownFrame
 
 # The dotted name that ends at the cursor, e.g. "self.items.app" in "len(self.items.app".
 _TRAILING_NAME = re.compile(r"([A-Za-z_][\w]*(?:\s*\.\s*[A-Za-z_]\w*)*)?(\s*\.\s*)?$")
@@ -52,7 +52,7 @@ def _item_type(value: Any) -> str:
     return "variable"
 
 
-def _names_in_scope(frame: FrameType | GlobalScope) -> dict[str, Any]:
+def _names_in_scope(frame: ShownFrame | GlobalScope) -> dict[str, Any]:
     names: dict[str, Any] = {}
     frame_builtins = frame.f_globals.get("__builtins__", builtins)
     if isinstance(frame_builtins, types.ModuleType):
@@ -101,7 +101,7 @@ def _visible(name: str, prefix: str) -> bool:
 
 
 def completions(
-    frame: FrameType | GlobalScope, text: str, column: int, *, column_base: int = 1
+    frame: ShownFrame | GlobalScope, text: str, column: int, *, column_base: int = 1
 ) -> list[Completion]:
     """The completions of ``text`` with the cursor at ``column``.
 

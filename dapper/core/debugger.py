@@ -39,6 +39,7 @@ from dapper.core.frame_kinds import is_debugger_frame, is_suspending
 from dapper.core.frame_label import FrameFormat, frame_label
 from dapper.core.load_watcher import ModuleLoadWatcher
 from dapper.core.logical_threads import LogicalThread, collect
+from dapper.core.shown_frame import Presenter, ShownFrame
 from dapper.core.sources import SourceRegistry
 from dapper.core.stack import (
     HIDDEN_LIBRARY,
@@ -93,7 +94,7 @@ class Debugger:
         #: show some frames as others (a template's line for the engine code
         #: rendering it): each takes a frame and returns the frame-like objects
         #: shown in its place, or None to leave it alone (``present_frames``)
-        self.presenters: list[Callable[[Any], list[Any] | None]] = []
+        self.presenters: list[Presenter] = []
         #: ``showReturnValue``: a step out of a function shows what it returned
         self.show_return_value: bool = True
         #: list greenlets while stopped: None follows gevent's monkey-patching
@@ -236,7 +237,7 @@ class Debugger:
         if reason is not None:
             self._stop(ident, frame, reason, hit_ids=ids, at_line=True)
 
-    def line_reached(self, frame: FrameType, shown: Any, canonical: str, line: int) -> None:
+    def line_reached(self, frame: FrameType, shown: ShownFrame, canonical: str, line: int) -> None:
         """A line of a file with no code of its own runs (a template line
         rendering, seen by a framework hook running in ``frame``); ``shown`` is
         the frame-like object that stands for it (``f_locals`` are the
@@ -257,7 +258,7 @@ class Debugger:
             frames = [shown, *self.present_frames(visible_frames(frame))]
             self._stop(ident, frame, reason, hit_ids=ids, frames=frames)
 
-    def _shown(self, frame: FrameType) -> Any:
+    def _shown(self, frame: FrameType) -> ShownFrame:
         """The frame-like object shown for ``frame`` (itself unless presented)."""
         for present in self.presenters:
             shown = present(frame)
@@ -265,13 +266,13 @@ class Debugger:
                 return shown[0]
         return frame
 
-    def present_frames(self, frames: list[Any]) -> list[Any]:
+    def present_frames(self, frames: list[FrameType]) -> list[ShownFrame]:
         """``frames`` as the user sees them: each presenter may show a frame as
         others (a template frame above the engine's rendering frame). A
         presenter that fails leaves the frame as it is."""
         if not self.presenters:
-            return frames
-        shown: list[Any] = []
+            return list(frames)
+        shown: list[ShownFrame] = []
         for frame in frames:
             replaced = None
             for present in self.presenters:
@@ -305,7 +306,7 @@ class Debugger:
         return True
 
     def _report_hit(
-        self, decision: HitDecision, frame: FrameType
+        self, decision: HitDecision, frame: ShownFrame
     ) -> tuple[str | None, Sequence[int]]:
         """Send a breakpoint hit's log output and condition errors; stop if it asks to."""
         self._report_logs(decision, frame)
@@ -315,7 +316,7 @@ class Debugger:
             return "breakpoint", decision.breakpoint_ids
         return None, ()
 
-    def _report_logs(self, decision: HitDecision, frame: FrameType) -> None:
+    def _report_logs(self, decision: HitDecision, frame: ShownFrame) -> None:
         if not decision.log_messages:
             return
         # Where the logpoint is, so a client can link its output to the line.
@@ -419,7 +420,7 @@ class Debugger:
         *,
         hit_ids: Sequence[int] | None = None,
         text: str | None = None,
-        frames: list[FrameType] | None = None,
+        frames: list[ShownFrame] | None = None,
         lines: dict[int, int] | None = None,
         at_line: bool = False,
     ) -> None:
@@ -593,7 +594,7 @@ class Debugger:
             top = sys._current_frames().get(ident) if ident is not None else None
             if top is None or ident is None:
                 raise DebuggerError(f"unknown thread {dap_thread_id}")
-            frames, lines, labels = visible_frames(top), {}, {}
+            frames, lines, labels = list[ShownFrame](visible_frames(top)), {}, {}
         page = stack_frames(frames, ident, self.frames, self.sources, start, levels, lines, labels)
         if fmt is not None:
             # the frames behind the shown entries ('awaited by' label entries have none)
@@ -616,7 +617,7 @@ class Debugger:
             )
         return page
 
-    def frame(self, frame_id: int) -> tuple[Suspension, FrameType]:
+    def frame(self, frame_id: int) -> tuple[Suspension, ShownFrame]:
         """The stopped thread and frame behind a ``frameId``."""
         entry = self.frames.get(frame_id)
         if entry is None:
@@ -702,7 +703,7 @@ def _traceback_frames(tb: TracebackType | None) -> tuple[list[FrameType], dict[i
     return outermost_first[::-1], lines
 
 
-def _waits_outside_python(ident: int, frame: FrameType) -> bool:
+def _waits_outside_python(ident: int, frame: ShownFrame) -> bool:
     """Whether thread ``ident`` still has ``frame`` on its stack (it has not
     moved on since the stack was read)."""
     top = sys._current_frames().get(ident)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import ast
 import operator
 from dataclasses import dataclass
-from types import FrameType
 from typing import Any
 
 from dapper.core.code_runner import (
@@ -28,6 +27,7 @@ from dapper.core.completions import completions
 from dapper.core.output_capture import capture_output
 from dapper.core.safe_lookup import lookup_dotted
 from dapper.core.safe_repr import DEFAULT_MAX_LENGTH
+from dapper.core.shown_frame import ShownFrame
 from dapper.core.variables import Variable, VariableStore
 
 __all__ = [
@@ -87,7 +87,7 @@ def _split_statements(source: str) -> tuple[ast.Module, ast.Expression | None]:
     return module, None
 
 
-def _run_repl(frame: FrameType, source: str) -> tuple[Any, bool]:
+def _run_repl(frame: ShownFrame, source: str) -> tuple[Any, bool]:
     try:
         code = compile_user_code(source, "eval")
     except EvaluationError:
@@ -102,7 +102,7 @@ def _run_repl(frame: FrameType, source: str) -> tuple[Any, bool]:
     return run_in_frame(frame, compile_user_code(tail, "eval")), True
 
 
-def _evaluate_only(frame: FrameType, expression: str, context: str) -> Any:
+def _evaluate_only(frame: ShownFrame, expression: str, context: str) -> Any:
     try:
         code = compile_user_code(expression, "eval")
     except EvaluationError:
@@ -116,7 +116,7 @@ def _evaluate_only(frame: FrameType, expression: str, context: str) -> Any:
     return run_in_frame(frame, code)
 
 
-def evaluate(frame: FrameType, expression: str, context: str = "repl") -> EvalResult:
+def evaluate(frame: ShownFrame, expression: str, context: str = "repl") -> EvalResult:
     """Evaluate ``expression`` in ``frame`` for a DAP ``context`` (see module doc).
 
     Never raises ``Exception``: failures come back in ``EvalResult.error``.
@@ -142,7 +142,7 @@ def evaluate(frame: FrameType, expression: str, context: str = "repl") -> EvalRe
     return result
 
 
-def set_expression(frame: FrameType, expression: str, value_expr: str) -> Any:
+def set_expression(frame: ShownFrame, expression: str, value_expr: str) -> Any:
     """Assign the value of ``value_expr`` to ``expression`` (a name, ``a.b`` or ``a[i]``).
 
     Returns the value assigned; raises ``EvaluationError`` with a user-facing
@@ -166,7 +166,7 @@ def set_expression(frame: FrameType, expression: str, value_expr: str) -> Any:
     return value
 
 
-def _subscript_key(frame: FrameType, node: ast.expr) -> Any:
+def _subscript_key(frame: ShownFrame, node: ast.expr) -> Any:
     if isinstance(node, ast.Slice):
         parts = (node.lower, node.upper, node.step)
         return slice(*(evaluate_expression(frame, ast.unparse(p)) if p else None for p in parts))

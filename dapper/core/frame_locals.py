@@ -12,6 +12,8 @@ import sys
 from types import FrameType
 from typing import Any
 
+from dapper.core.shown_frame import ShownFrame
+
 _WRITE_THROUGH = sys.version_info >= (3, 13)
 
 if not _WRITE_THROUGH:
@@ -20,7 +22,7 @@ if not _WRITE_THROUGH:
     _locals_to_fast.restype = None
 
 
-def write_local(frame: FrameType, name: str, value: Any) -> None:
+def write_local(frame: ShownFrame, name: str, value: Any) -> None:
     """Bind ``name`` to ``value`` in ``frame``'s locals, visible to the running code.
 
     A frame presented in place of a real one (a template's, ``Debugger.presenters``)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from types import FrameType
 from typing import NamedTuple
 
 from dapper import os_threads
 from dapper.core.frame_kinds import is_debugger_frame
+from dapper.core.shown_frame import ShownFrame
 from dapper.core.sources import SourceInfo, SourceRegistry
 from dapper.paths import is_user_file
 
@@ -51,11 +53,11 @@ class FrameRegistry:
 
     def __init__(self) -> None:
         self._lock = os_threads.allocate_lock()
-        self._frames: dict[int, tuple[int, FrameType]] = {}
+        self._frames: dict[int, tuple[int, ShownFrame]] = {}
         self._by_frame: dict[int, int] = {}
         self._counter = itertools.count(1)
 
-    def id_for(self, thread_ident: int, frame: FrameType) -> int:
+    def id_for(self, thread_ident: int, frame: ShownFrame) -> int:
         with self._lock:
             key = id(frame)
             fid = self._by_frame.get(key)
@@ -70,7 +72,7 @@ class FrameRegistry:
         with self._lock:
             return next(self._counter)
 
-    def get(self, frame_id: int) -> tuple[int, FrameType] | None:
+    def get(self, frame_id: int) -> tuple[int, ShownFrame] | None:
         with self._lock:
             return self._frames.get(frame_id)
 
@@ -80,9 +82,9 @@ class FrameRegistry:
             self._by_frame.clear()
 
 
-def _entries(frames: list, labels: dict[int, str] | None) -> list:
+def _entries(frames: Sequence[ShownFrame], labels: dict[int, str] | None) -> list[ShownFrame | str]:
     """Frames with each one's label entry (a str) before it."""
-    entries: list = []
+    entries: list[ShownFrame | str] = []
     for frame in frames:
         label = labels.get(id(frame)) if labels else None
         if label is not None:
@@ -101,7 +103,7 @@ def shown_frames(
 
 
 def stack_frames(
-    frames: list[FrameType],
+    frames: Sequence[ShownFrame],
     thread_ident: int,
     registry: FrameRegistry,
     sources: SourceRegistry,

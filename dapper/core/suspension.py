@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from dapper import os_threads
 from dapper.core.errors import DebuggerError, EvaluationTimeoutError
+from dapper.core.shown_frame import ShownFrame
 
 T = TypeVar("T")
 
@@ -38,7 +39,7 @@ _RESUME = object()
 class Suspension:
     """A thread stopped at ``frame``: it sits in ``wait()`` until resumed."""
 
-    def __init__(self, ident: int, frame: FrameType | None, frames: list[FrameType] | None = None):
+    def __init__(self, ident: int, frame: FrameType | None, frames: list[ShownFrame] | None = None):
         self.ident = ident
         self.frame = frame
         #: explicit frame list (innermost first), e.g. from an uncaught exception's traceback

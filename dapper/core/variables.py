@@ -17,12 +17,12 @@ import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from types import FrameType
 from typing import Any, NamedTuple
 
 from dapper.core.code_runner import EvaluationError, error_message, evaluate_expression
 from dapper.core.frame_locals import write_local
 from dapper.core.safe_repr import DEFAULT_MAX_LENGTH, safe_repr
+from dapper.core.shown_frame import ShownFrame
 
 SPECIAL_GROUP = "special variables"
 PROTECTED_GROUP = "protected variables"
@@ -404,7 +404,7 @@ class VariableStore:
 
     # -- scopes --
     def scopes(
-        self, frame: FrameType, extra_locals: Mapping[str, Any] | None = None
+        self, frame: ShownFrame, extra_locals: Mapping[str, Any] | None = None
     ) -> list[Scope]:
         """The scopes (Locals, Globals) of ``frame``.
 
@@ -521,7 +521,7 @@ class VariableStore:
 
     # -- writing --
     def set_variable(
-        self, ref: int, name: str, value_expr: str, frame: FrameType, *, hex: bool = False
+        self, ref: int, name: str, value_expr: str, frame: ShownFrame, *, hex: bool = False
     ) -> Variable:
         """Assign ``value_expr`` (evaluated in ``frame``) to child ``name`` of ``ref``.
 
