@@ -11,7 +11,7 @@ import platform
 import sys
 from typing import Any
 
-from benchmarks.debuggers import available_debuggers, versions
+from benchmarks.debuggers import available_debuggers, compile_dapper, versions
 from benchmarks.latency import measure_latency
 from benchmarks.measure import measure_overhead
 from benchmarks.report import render
@@ -93,6 +93,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     mode = QUICK if args.quick else FULL
     size = args.size if args.size is not None else mode["size"]
     debuggers, skipped = _select(args)
+    # Start-up rows must not charge Dapper for compiling itself from source
+    # (a checkout, or PYTHONDONTWRITEBYTECODE) while debugpy loads its bytecode.
+    compile_dapper()
 
     def progress(text: str) -> None:
         print(text, file=sys.stderr, flush=True)
