@@ -171,6 +171,13 @@ SET_TRACE = str(FIXTURES / "terminal_set_trace.py")
 CRASH = str(FIXTURES / "terminal_crash.py")
 
 
+@pytest.mark.xfail(
+    strict=False,
+    reason="known intermittent bug (open in issue 17): in the full suite the program's "
+    "first line ('isatty True True'), printed before breakpoint(), is sometimes missing "
+    "from the terminal when the prompt appears (CI 2026-12-02: 3.12 sys.monitoring, "
+    "3.14 eval_frame)",
+)
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_breakpoint_with_pythonbreakpoint_drops_into_the_prompt(backend):
     """A plain run of a program that calls ``breakpoint()``, with nothing set
