@@ -207,6 +207,12 @@ def test_breakpoint_with_pythonbreakpoint_drops_into_the_prompt(backend):
         terminal.close()
 
 
+@pytest.mark.xfail(
+    strict=False,
+    reason="known intermittent bug (open in issue 17): in the full suite the program's "
+    "first printed line ('start') is sometimes missing from the terminal (CI 2026-12-02: "
+    "3.14 and 3.15, --pm settrace); the same family as the set_trace test above",
+)
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("how", ["--pm", "dapper.pm"])
 def test_post_mortem_stops_where_the_uncaught_exception_was_raised(tty, backend, how):
