@@ -21,25 +21,12 @@ SIZE = 0.02
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-@pytest.fixture(scope="module")
-def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str]:
-    out = tmp_path_factory.mktemp("bench") / "results.json"
+def _run_overhead(*args: str) -> subprocess.CompletedProcess:
+    """``python -m benchmarks.overhead ARGS`` with this checkout importable."""
     env = dict(os.environ)
     env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
     completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "benchmarks.overhead",
-            "--quick",
-            "--size",
-            str(SIZE),
-            "--debuggers",
-            "dapper-settrace",
-            "--compare",
-            "--json",
-            str(out),
-        ],
+        [sys.executable, "-m", "benchmarks.overhead", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -47,6 +34,16 @@ def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str]:
         timeout=300,  # four quick rows x 5 rounds of real sessions, on a loaded machine
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
+    return completed
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str]:
+    out = tmp_path_factory.mktemp("bench") / "results.json"
+    completed = _run_overhead(
+        *("--quick", "--size", str(SIZE), "--debuggers", "dapper-settrace"),
+        *("--compare", "--json", str(out)),
+    )
     with open(out, encoding="utf-8") as handle:
         return json.load(handle), completed.stdout
 
@@ -128,24 +125,11 @@ def test_a_program_that_dies_without_a_result_fails_its_row_with_the_reason(tmp_
 def test_cpu_time_clock_compares_the_programs_cpu_seconds(tmp_path) -> None:
     """``--cpu-time``: ratios of the program's CPU time, for a loaded machine."""
     out = tmp_path / "cpu.json"
-    env = dict(os.environ)
-    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "benchmarks.overhead",
-            *("--size", str(SIZE), "--rounds", "1", "--cpu-time", "--no-latency"),
-            *("--debuggers", "dapper-settrace", "--scenarios", "bp_never"),
-            *("--workloads", "call_heavy", "--json", str(out)),
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    completed = _run_overhead(
+        *("--size", str(SIZE), "--rounds", "1", "--cpu-time", "--no-latency"),
+        *("--debuggers", "dapper-settrace", "--scenarios", "bp_never"),
+        *("--workloads", "call_heavy", "--json", str(out)),
     )
-    assert completed.returncode == 0, completed.stderr[-3000:]
     results = json.loads(out.read_text(encoding="utf-8"))
     assert results["meta"]["clock"] == "cpu"
     assert "CPU time" in completed.stdout
