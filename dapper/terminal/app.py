@@ -222,7 +222,9 @@ class PromptLoop:
         self.last_line = ""
         #: the rest of a line after ';;', run before anything else is read
         self.chained: list[str] = []
-        self._at_prompt = False
+        #: the number of the prompt reading a line now (0: none is)
+        self._open_prompt = 0
+        self._prompts_opened = 0
         self._ctrl_c: CtrlC | None = None
 
     def _read_more(self, prompt: str) -> str | None:
@@ -338,7 +340,9 @@ class PromptLoop:
         only notes a pause request, so it never tears a request in half."""
         if threading.current_thread() is not threading.main_thread():
             return None
-        ctrl_c = CtrlC(lambda: self._at_prompt, self._ctrl_c_while_running)
+        ctrl_c = CtrlC(
+            lambda: self._open_prompt, self._ctrl_c_while_running, self.console.editing_line
+        )
         ctrl_c.install()
         return ctrl_c
 
@@ -347,13 +351,12 @@ class PromptLoop:
 
     def _prompt(self, prompt: str) -> str | None:
         self.session.interrupt_requested.clear()
-        self._at_prompt = True
+        self._prompts_opened += 1
+        self._open_prompt = self._prompts_opened
         try:
             return self.console.read_line(prompt)
         finally:
-            self._at_prompt = False
-            if self._ctrl_c is not None:
-                self._ctrl_c.taken()
+            self._open_prompt = 0
 
     def _next_line(self) -> str | None:
         if self.chained:

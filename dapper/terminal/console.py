@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+import termios
 import threading
 from collections.abc import Callable
 from typing import Any, TextIO
@@ -91,6 +92,20 @@ class Console:
         line = line.rstrip("\r\n")
         self.write(line + "\n")
         return line
+
+    def editing_line(self) -> bool:
+        """Whether the user is typing a line at the prompt now (not before
+        readline has taken the terminal, nor once the line is entered).
+
+        readline turns the terminal's own line mode (``ICANON``) off while it
+        edits a line and back on before it returns the line; without readline
+        the terminal edits the line itself, all the time input() waits."""
+        if self._readline is None:
+            return True
+        try:
+            return not termios.tcgetattr(self.stdin.fileno())[3] & termios.ICANON
+        except (termios.error, OSError, ValueError):
+            return True
 
     def echo_command(self, prompt: str, line: str) -> None:
         """Show a command that came from ``-c`` or a breakpoint's command list."""

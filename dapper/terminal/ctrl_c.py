@@ -9,6 +9,13 @@ yet: under load this is milliseconds) is noted and then waits for the next
 key. So the signal itself is not acted on; a watcher thread reads it from
 ``signal.set_wakeup_fd`` and, at the prompt, knocks on the main thread
 (``SIGUSR1`` to that thread alone) until the prompt has taken the Ctrl-C.
+
+A knock is taken only while readline is editing the line. A Ctrl-C typed just
+after Enter arrives while the prompt is still, for a moment, open, but its
+line is already entered: dropping that line would lose the command the user
+typed (``until``, say). That Ctrl-C is meant for what the line runs, so once
+the prompt has closed without taking it, it becomes a pause request, as one
+typed a moment later would be.
 """
 
 from __future__ import annotations
@@ -25,14 +32,24 @@ KNOCK_EVERY = 0.05
 
 
 class CtrlC:
-    """Installs the handlers; ``at_prompt`` says whether the prompt is reading
-    a line, ``while_running`` is called (on the watcher thread) otherwise."""
+    """Installs the handlers. ``open_prompt`` gives the number of the prompt
+    reading a line now (each prompt a new one; 0 when none is open),
+    ``editing_line`` whether the user is still typing that line, and
+    ``while_running`` is called (on the watcher thread) for a Ctrl-C meant for
+    what runs."""
 
-    def __init__(self, at_prompt: Callable[[], bool], while_running: Callable[[], None]) -> None:
-        self.at_prompt = at_prompt
+    def __init__(
+        self,
+        open_prompt: Callable[[], int],
+        while_running: Callable[[], None],
+        editing_line: Callable[[], bool] = lambda: True,
+    ) -> None:
+        self.open_prompt = open_prompt
         self.while_running = while_running
-        #: a Ctrl-C the prompt has not taken yet
-        self._pending = False
+        self.editing_line = editing_line
+        #: holds one token while a Ctrl-C waits to be acted on; whoever pops it
+        #: (the prompt's knock handler or the watcher) acts on it, exactly once
+        self._unclaimed: list[bool] = []
         self._main = threading.main_thread().ident or 0
         self._previous: dict[int, Any] = {}
         self._previous_wakeup: int | None = None
@@ -51,7 +68,7 @@ class CtrlC:
     def ignore(self) -> None:
         """From now on Ctrl-C does nothing (the session is ending)."""
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        self._pending = False
+        self._unclaimed.clear()
 
     def uninstall(self) -> None:
         for signum, handler in self._previous.items():
@@ -61,13 +78,15 @@ class CtrlC:
         if self._pipe is not None:
             os.close(self._pipe[1])  # the watcher reads end of file and ends
 
-    def taken(self) -> None:
-        """The prompt got its KeyboardInterrupt (or is gone): stop knocking."""
-        self._pending = False
+    def _claim(self) -> bool:
+        try:
+            self._unclaimed.pop()  # (atomic: only one side gets the token)
+        except IndexError:
+            return False
+        return True
 
     def _on_knock(self, signum: int, frame: Any) -> None:
-        if self._pending and self.at_prompt():
-            self._pending = False
+        if self.open_prompt() and self.editing_line() and self._claim():
             raise KeyboardInterrupt
 
     def _watch(self) -> None:
@@ -80,14 +99,19 @@ class CtrlC:
                     return
                 if signal.SIGINT not in data:
                     continue  # (a knock's own wake-up byte, or another signal)
-                if not self.at_prompt():
+                prompt = self.open_prompt()
+                if not prompt:
                     self.while_running()
                     continue
-                self._pending = True
-                while self._pending and self.at_prompt():
+                self._unclaimed[:] = [True]
+                while self._unclaimed and self.open_prompt() == prompt:
                     signal.pthread_kill(self._main, signal.SIGUSR1)
                     time.sleep(KNOCK_EVERY)
-                self._pending = False
+                if self._claim() and not self.open_prompt():
+                    # That prompt's line was entered before it could take the
+                    # Ctrl-C: it pauses what the line runs. (If the line ran
+                    # and a new prompt is already open, it has nothing left to do.)
+                    self.while_running()
         finally:
             os.close(read)
 

@@ -1,10 +1,17 @@
 """Runs ``dapper debug`` as a user would: a subprocess with piped stdin, its
-output collected as it arrives, and waits on text with timeouts (never sleeps)."""
+output collected as it arrives, and waits on text with timeouts (never sleeps).
+
+The thread that collects output owns the descriptor it reads: ``close()``
+stops that thread before the descriptor is closed. (Closing it under a reader
+that is between two reads let the reader's next read take the descriptor
+number a later test's terminal had just been given: that test's output then
+went missing, its first printed line or the echo of typed keys.)"""
 
 from __future__ import annotations
 
 import os
 import re
+import select
 import signal
 import subprocess
 import sys
@@ -40,15 +47,30 @@ class TerminalRun:
         self._cursor = 0
         self._changed = threading.Condition()
         self._eof = False
-        threading.Thread(target=self._pump, daemon=True).start()
+        self._closing = threading.Event()
+        self._reader = threading.Thread(target=self._pump, daemon=True)
+        self._reader.start()
         if stdin_text is not None:
             self.process.stdin.write(stdin_text.encode())
             self.process.stdin.close()
 
+    def _read_chunk(self, fd: int) -> bytes | None:
+        """The next output (b"" at its end), or None once ``close()`` began."""
+        while not self._closing.is_set():
+            ready, _, _ = select.select([fd], [], [], 0.1)
+            if ready:
+                try:
+                    return os.read(fd, 65536)
+                except OSError:  # EIO on a terminal: every holder of it is gone
+                    return b""
+        return None
+
     def _pump(self) -> None:
         fd = self.process.stdout.fileno()
         while True:
-            chunk = os.read(fd, 65536)
+            chunk = self._read_chunk(fd)
+            if chunk is None:
+                return
             with self._changed:
                 if not chunk:
                     self._eof = True
@@ -118,8 +140,13 @@ class TerminalRun:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
 
+    def _stop_reader(self) -> None:
+        self._closing.set()
+        self._reader.join(10)
+
     def close(self) -> None:
         self.kill()
+        self._stop_reader()
         for stream in (self.process.stdin, self.process.stdout):
             try:
                 stream.close()
@@ -181,17 +208,18 @@ class PtyRun(TerminalRun):
         self._cursor = 0
         self._changed = threading.Condition()
         self._eof = False
-        threading.Thread(target=self._pump, daemon=True).start()
+        self._closing = threading.Event()
+        self._reader = threading.Thread(target=self._pump, daemon=True)
+        self._reader.start()
 
     def _pump(self) -> None:
         import codecs
 
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         while True:
-            try:
-                chunk = os.read(self.master, 65536)
-            except OSError:  # EIO: every holder of the terminal is gone
-                chunk = b""
+            chunk = self._read_chunk(self.master)
+            if chunk is None:
+                return
             text = decoder.decode(chunk, final=not chunk)
             with self._changed:
                 if not chunk:
@@ -217,6 +245,7 @@ class PtyRun(TerminalRun):
 
     def close(self) -> None:
         self.kill()
+        self._stop_reader()
         try:
             os.close(self.master)
         except OSError:
