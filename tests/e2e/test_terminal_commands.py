@@ -30,13 +30,6 @@ def _at_main_line_8(terminal: PtyRun) -> None:
     assert re.search(r"\(8\)main\(\)", terminal.command("c"))
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known intermittent bug (open in issue 17): in the full suite, keys typed at a "
-    "prompt followed by Ctrl-C are sometimes neither echoed nor read (here at interact's "
-    "'>>> '; final CI of 2026-12-02, 3.13, settrace and eval_frame); the same as "
-    "test_terminal_tty's Ctrl-C test",
-)
 @pytest.mark.parametrize("steps", BACKENDS, indirect=True)
 def test_whatis_source_alias_and_double_semicolon(steps):
     terminal = steps

@@ -69,13 +69,6 @@ def test_program_gets_the_users_terminal_and_keyboard(tty, backend):
     assert "Traceback" not in terminal.output
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known intermittent bug (open in issue 17): keys typed at the first prompt after "
-    "a Ctrl-C pause are sometimes neither echoed nor read (seen again in CI on 2026-12-02, "
-    "settrace, 3.11, after the SIGUSR1 fix of another Ctrl-C race), so the Ctrl-C that "
-    "follows brings no new prompt",
-)
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_ctrl_c_pauses_a_running_program_and_clears_the_line_at_the_prompt(tty, backend):
     terminal = tty("--backend", backend, SPIN)
@@ -171,13 +164,6 @@ SET_TRACE = str(FIXTURES / "terminal_set_trace.py")
 CRASH = str(FIXTURES / "terminal_crash.py")
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known intermittent bug (open in issue 17): in the full suite the program's "
-    "first line ('isatty True True'), printed before breakpoint(), is sometimes missing "
-    "from the terminal when the prompt appears (CI 2026-12-02: 3.12 sys.monitoring, "
-    "3.14 eval_frame)",
-)
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_breakpoint_with_pythonbreakpoint_drops_into_the_prompt(backend):
     """A plain run of a program that calls ``breakpoint()``, with nothing set
@@ -207,12 +193,6 @@ def test_breakpoint_with_pythonbreakpoint_drops_into_the_prompt(backend):
         terminal.close()
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known intermittent bug (open in issue 17): in the full suite the program's "
-    "first printed line ('start') is sometimes missing from the terminal (CI 2026-12-02: "
-    "3.14 and 3.15, --pm settrace); the same family as the set_trace test above",
-)
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("how", ["--pm", "dapper.pm"])
 def test_post_mortem_stops_where_the_uncaught_exception_was_raised(tty, backend, how):
