@@ -57,6 +57,8 @@ cdef extern from "_frame_evaluator_compat.h":
     Py_ssize_t dapper_request_extra_index(void*)
     int dapper_get_extra(PyObject*, Py_ssize_t, void**)
     int dapper_set_extra(PyObject*, Py_ssize_t, void*)
+    PyObject* dapper_entering_swapped_function(dapper_iframe*, int)
+    PyObject* dapper_call_with_frame_args(dapper_iframe*, PyObject*)
     int dapper_is_finalizing()
     dapper_eval_func dapper_get_eval_func()
     void dapper_set_eval_func(dapper_eval_func)
@@ -124,6 +126,7 @@ cdef bint g_uses_trace = PY_VERSION_HEX < 0x030C0000
 cdef object g_decide_code = None
 cdef object g_decide_frame = None
 cdef object g_dispatch = None
+cdef object g_twin_entry = None
 
 # Counters: plain C integers, bumped without locks (the GIL serialises them).
 cdef unsigned long long c_slow_path_attempts = 0
@@ -135,6 +138,7 @@ cdef unsigned long long c_cache_hits = 0
 cdef unsigned long long c_cache_misses = 0
 cdef unsigned long long c_hook_fallbacks = 0
 cdef unsigned long long c_dispatch_errors = 0
+cdef unsigned long long c_twin_entries = 0
 
 
 cdef inline bint _thread_ignored() noexcept:
@@ -203,7 +207,8 @@ cdef PyObject* _slow_path(PyThreadState* tstate, dapper_iframe* frame, int throw
     cdef int result
     cdef bint never
     cdef unsigned long long version
-    global c_slow_path_attempts, c_cache_hits, c_cache_misses, g_busy
+    cdef PyObject* func = NULL
+    global c_slow_path_attempts, c_cache_hits, c_cache_misses, g_busy, c_twin_entries
     if _thread_ignored() or dapper_is_finalizing():
         return g_prev(tstate, frame, throwflag)
     c_slow_path_attempts += 1
@@ -227,12 +232,31 @@ cdef PyObject* _slow_path(PyThreadState* tstate, dapper_iframe* frame, int throw
             dapper_set_extra(code, g_extra_index, dapper_pack_extra(version, decision, never))
     if decision >= 0 and g_stepping and not never:
         decision = _call_decision(g_decide_frame, code, decision)
+    if decision >= 0 and not never and etype == NULL and g_twin_entry is not None:
+        # The decision may just have given this code a twin and swapped it
+        # into the function being called: run this first call in the twin too.
+        func = dapper_entering_swapped_function(frame, throwflag)
+        if func != NULL and not _is_twin_entry(code, func):
+            func = NULL
     ts.in_hook = 0
     g_busy -= 1
     PyErr_Restore(etype, evalue, etb)
+    if func != NULL:
+        c_twin_entries += 1
+        return dapper_call_with_frame_args(frame, func)
     if decision <= SKIP:
         return g_prev(tstate, frame, throwflag)
     return _run_selected(tstate, frame, throwflag, decision)
+
+
+cdef bint _is_twin_entry(PyObject* code, PyObject* func) noexcept:
+    """Whether ``func``'s code is the published twin of ``code`` (Python decides)."""
+    global c_hook_fallbacks
+    try:
+        return bool(g_twin_entry(<object>code, (<object>func).__code__))
+    except BaseException:
+        c_hook_fallbacks += 1
+        return False
 
 
 cdef PyObject* _run_selected(PyThreadState* tstate, dapper_iframe* frame, int throwflag,
@@ -328,11 +352,15 @@ cdef int _trace_function(PyObject* obj, PyFrameObject* pyframe, int what, PyObje
     return 0
 
 
-def install(decide_code, decide_frame, dispatch=None) -> None:
+def install(decide_code, decide_frame, dispatch=None, twin_entry=None) -> None:
     """Install the hook. ``decide_code(code) -> int`` (cached per version),
     ``decide_frame(code, code_decision) -> int`` (while stepping),
-    ``dispatch(frame, event, arg, mode, live)`` (3.11 events of selected frames)."""
+    ``dispatch(frame, event, arg, mode, live)`` (3.11 events of selected frames),
+    ``twin_entry(code, function_code) -> bool`` (3.11: whether a call of ``code``
+    whose function was swapped to ``function_code`` at the decision runs that
+    instead)."""
     global g_decide_code, g_decide_frame, g_dispatch, g_installed, g_prev, g_extra_index
+    global g_twin_entry
     global g_version, g_version_base, g_version_high
     if g_extra_index < 0:
         g_extra_index = dapper_request_extra_index(NULL)
@@ -342,6 +370,7 @@ def install(decide_code, decide_frame, dispatch=None) -> None:
     g_decide_code = decide_code
     g_decide_frame = decide_frame
     g_dispatch = dispatch
+    g_twin_entry = twin_entry
     current = dapper_get_eval_func()
     if current != <dapper_eval_func>_hook and current != <dapper_eval_func>_passthrough_hook:
         if not dapper_is_default_eval(current):
@@ -375,7 +404,7 @@ def install_passthrough() -> None:
 
 def uninstall() -> None:
     """Put the default evaluator back and forget the Python callbacks."""
-    global g_decide_code, g_decide_frame, g_dispatch, g_installed
+    global g_decide_code, g_decide_frame, g_dispatch, g_installed, g_twin_entry
     global g_stepping, g_live, g_want_calls
     current = dapper_get_eval_func()
     if current == <dapper_eval_func>_hook or current == <dapper_eval_func>_passthrough_hook:
@@ -386,6 +415,7 @@ def uninstall() -> None:
     g_decide_code = None
     g_decide_frame = None
     g_dispatch = None
+    g_twin_entry = None
     g_want_calls = 1
     dapper_disable_trace_all(<Py_tracefunc>_trace_function)
     dapper_linemap_clear()
@@ -528,13 +558,14 @@ def get_stats() -> dict:
         "decision_cache_misses": c_cache_misses,
         "hook_fallbacks": c_hook_fallbacks,
         "dispatch_errors": c_dispatch_errors,
+        "twin_first_entries": c_twin_entries,
     }
 
 
 def reset_stats() -> None:
     global c_slow_path_attempts, c_slow_path_activations, c_scoped_trace_installs
     global c_fast_path_frames, c_never_frames, c_cache_hits, c_cache_misses, c_hook_fallbacks
-    global c_dispatch_errors
+    global c_dispatch_errors, c_twin_entries
     c_slow_path_attempts = 0
     c_slow_path_activations = 0
     c_scoped_trace_installs = 0
@@ -544,6 +575,7 @@ def reset_stats() -> None:
     c_cache_misses = 0
     c_hook_fallbacks = 0
     c_dispatch_errors = 0
+    c_twin_entries = 0
 
 
 def _uninstall_at_exit() -> None:

@@ -262,6 +262,125 @@ static void dapper_disable_trace_all(Py_tracefunc f) {
 #endif
 }
 
+/* First entry into an instrumented twin (decision 009, "The first entry").
+ *
+ * 3.11 only: the function of a frame that is about to run its first
+ * instruction on a call (owned by the thread, nothing executed yet, no
+ * exception thrown in, no locals dict), when that function's code is no longer
+ * the frame's code (the decision the hook just asked for swapped it to its
+ * twin). Borrowed; NULL otherwise, and always on 3.12+ (where sys.monitoring
+ * local events serve the first entry's breakpoint lines alone). */
+static inline PyObject *dapper_entering_swapped_function(dapper_iframe *frame, int throwflag) {
+#if PY_VERSION_HEX < 0x030C0000
+    PyFunctionObject *func = frame->f_func;
+    if (throwflag || func == NULL || frame->owner != FRAME_OWNED_BY_THREAD
+        || frame->f_locals != NULL || frame->frame_obj != NULL
+        || frame->prev_instr != _PyCode_CODE(frame->f_code) - 1
+        || func->func_code == (PyObject *)frame->f_code || !PyCode_Check(func->func_code)) {
+        return NULL;
+    }
+    return (PyObject *)func;
+#else
+    (void)frame;
+    (void)throwflag;
+    return NULL;
+#endif
+}
+
+/* Call ``func`` with the arguments bound in ``frame`` (which has not started:
+ * its argument slots hold exactly what the call bound, cells not made yet),
+ * instead of running ``frame``. ``func`` has the same signature (the twin's
+ * layout is checked equal to the original's), so binding the same values again
+ * gives the same locals: positional parameters and ``*args`` positionally,
+ * keyword-only parameters and ``**kwargs`` by name, in their order. The frame
+ * itself is then cleared unrun by its caller, as after any hook. */
+static PyObject *dapper_call_with_frame_args(dapper_iframe *frame, PyObject *func) {
+#if PY_VERSION_HEX < 0x030C0000
+    PyCodeObject *co = frame->f_code;
+    PyObject **locals = frame->localsplus;
+    Py_ssize_t argcount = co->co_argcount;
+    Py_ssize_t kwonly = co->co_kwonlyargcount;
+    Py_ssize_t slot = argcount + kwonly;
+    PyObject *varargs = NULL;
+    PyObject *varkw = NULL;
+    if (co->co_flags & CO_VARARGS) {
+        varargs = locals[slot++];
+    }
+    if (co->co_flags & CO_VARKEYWORDS) {
+        varkw = locals[slot++];
+    }
+    for (Py_ssize_t i = 0; i < slot; i++) {
+        if (locals[i] == NULL) {
+            PyErr_SetString(PyExc_SystemError, "dapper: unbound argument at frame entry");
+            return NULL;
+        }
+    }
+    if ((varargs != NULL && !PyTuple_CheckExact(varargs))
+        || (varkw != NULL && !PyDict_Check(varkw))) {
+        PyErr_SetString(PyExc_SystemError, "dapper: unexpected *args/**kwargs at frame entry");
+        return NULL;
+    }
+    Py_ssize_t nvar = varargs ? PyTuple_GET_SIZE(varargs) : 0;
+    Py_ssize_t nkw = kwonly + (varkw ? PyDict_GET_SIZE(varkw) : 0);
+    Py_ssize_t npos = argcount + nvar;
+    /* one spare slot in front: PY_VECTORCALL_ARGUMENTS_OFFSET */
+    PyObject **stack = PyMem_Malloc((size_t)(1 + npos + nkw) * sizeof(PyObject *));
+    if (stack == NULL) {
+        return PyErr_NoMemory();
+    }
+    PyObject **args = stack + 1;
+    PyObject *kwnames = NULL;
+    PyObject *result = NULL;
+    Py_ssize_t n = 0;
+    for (Py_ssize_t i = 0; i < argcount; i++) {
+        args[n++] = locals[i];
+    }
+    for (Py_ssize_t i = 0; i < nvar; i++) {
+        args[n++] = PyTuple_GET_ITEM(varargs, i);
+    }
+    if (nkw > 0) {
+        kwnames = PyTuple_New(nkw);
+        if (kwnames == NULL) {
+            goto done;
+        }
+        Py_ssize_t k = 0;
+        for (Py_ssize_t i = 0; i < kwonly; i++) {
+            PyObject *name = PyTuple_GET_ITEM(co->co_localsplusnames, argcount + i);
+            Py_INCREF(name);
+            PyTuple_SET_ITEM(kwnames, k++, name);
+            args[n++] = locals[argcount + i];
+        }
+        if (varkw != NULL) {
+            Py_ssize_t pos = 0;
+            PyObject *key;
+            PyObject *value;
+            /* no Python code runs while the dict is walked: nothing can change it */
+            while (k < nkw && PyDict_Next(varkw, &pos, &key, &value)) {
+                Py_INCREF(key);
+                PyTuple_SET_ITEM(kwnames, k++, key);
+                args[n++] = value;
+            }
+        }
+        if (k != nkw) {
+            PyErr_SetString(PyExc_SystemError, "dapper: **kwargs changed at frame entry");
+            goto done;
+        }
+    }
+    /* The arguments stay owned by the frame, alive until its caller clears it. */
+    result = PyObject_Vectorcall(func, args, (size_t)npos | PY_VECTORCALL_ARGUMENTS_OFFSET,
+                                 kwnames);
+done:
+    Py_XDECREF(kwnames);
+    PyMem_Free(stack);
+    return result;
+#else
+    (void)frame;
+    (void)func;
+    PyErr_SetString(PyExc_SystemError, "dapper: twin entry is 3.11 only");
+    return NULL;
+#endif
+}
+
 /* 3.11: breakpoint lines of traced code objects, so the C trace function can
  * drop line events of every other line without calling into Python. A small
  * open-addressing table keyed by the code object's address; each entry holds

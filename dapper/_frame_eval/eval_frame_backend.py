@@ -48,6 +48,7 @@ _HOOK_STATS = (
     "decision_cache_misses",
     "hook_fallbacks",
     "dispatch_errors",
+    "twin_first_entries",
 )
 
 
@@ -86,7 +87,10 @@ class EvalFrameBackend(BackendBase):
     def _install(self) -> None:
         _hook.reset_stats()
         _hook.install(
-            self._decide_code_for_hook, self._decide_frame_for_hook, self._trace_dispatch()
+            self._decide_code_for_hook,
+            self._decide_frame_for_hook,
+            self._trace_dispatch(),
+            self._twin_entry if self.instrumenter is not None else None,
         )
 
     def _trace_dispatch(self) -> Any:
@@ -119,6 +123,19 @@ class EvalFrameBackend(BackendBase):
         if hook_decision == _TRACE:
             self._select_code(code, bp_lines)
         return hook_decision
+
+    def _twin_entry(self, code: CodeType, function_code: CodeType) -> bool:
+        """3.11, at a call of ``code`` whose function's ``__code__`` became
+        ``function_code`` during the hook's decision: is that the twin published
+        for ``code``? The hook then runs the call in the twin (decision 009,
+        "The first entry"), as every later call of the function does."""
+        twin = self.state.instrumented_originals.get(id(code))
+        return (
+            self.callbacks is not None
+            and twin is not None
+            and twin.original is code
+            and twin.code is function_code
+        )
 
     def _decide_frame_for_hook(self, code: CodeType, code_decision: int) -> int:
         """While a thread steps or pauses: the code decision with its stepping on top."""
