@@ -16,6 +16,7 @@ from dapper._frame_eval.eval_frame_backend import EvalFrameBackend
 from dapper._frame_eval.instrumentation.instrumenter import SUPPORTED
 from tests.unit import first_entry_targets as t
 from tests.unit.frame_eval_helpers import RecordingCallbacks
+from tests.unit.instrumentation_support import outcome
 
 pytestmark = pytest.mark.skipif(not SUPPORTED, reason="instrumented code not tested here")
 
@@ -42,13 +43,6 @@ def backend():
         be.shutdown()
 
 
-def _outcome(call):
-    try:
-        return "returned", call()
-    except Exception as exc:  # noqa: BLE001 - compared with the plain run
-        return "raised", (type(exc).__name__, exc.args)
-
-
 CALLS = [
     ("signature", lambda: t.signature(1, 2, 3, c=5, z=9, y=1), 1),
     ("signature", lambda: t.signature(1, c=1), 1),
@@ -68,12 +62,12 @@ CALLS = [
 @pytest.mark.parametrize(("name", "call", "hits"), CALLS)
 def test_first_call_behaves_like_the_plain_function(backend, name, call, hits):
     backend.shutdown()
-    expected = _outcome(call)  # plain, no debugger
+    expected = outcome(call)  # plain, no debugger
     backend.install(backend.cb, DebugState())
     backend.set_line_breakpoints(t.__file__, BP_LINES)
     function = getattr(t.Thing if name == "method" else t, name)
     original = function.__code__
-    got = _outcome(call)
+    got = outcome(call)
     assert got == expected
     lines = [e[2] for e in backend.cb.of("line", name)]
     assert len(lines) == hits and set(lines) <= set(BP_LINES)
