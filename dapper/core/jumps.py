@@ -38,6 +38,13 @@ def jump(frame: FrameType, line: int) -> None:
     try:
         frame.f_lineno = line  # type: ignore[misc]  # settable in a line callback
     except ValueError as exc:
+        if _NOT_IN_A_LINE_EVENT in str(exc) or _NO_TRACE_FUNCTION in str(exc):
+            raise DebuggerError(
+                f"Cannot jump to line {line} from this stop: it was not reached through a "
+                "line event (a breakpoint that instrumented code checks inside the frame "
+                "stops there, and CPython only jumps from a line event). Step once (next) "
+                "and jump from there, or launch with frameEval.instrumentedCode: false."
+            ) from None
         raise DebuggerError(f"Cannot jump to line {line}: {exc}.") from None
     finally:
         if lend:
@@ -45,6 +52,10 @@ def jump(frame: FrameType, line: int) -> None:
 
 
 _NEEDS_F_TRACE = sys.version_info < (3, 12)
+#: CPython's refusals of a jump from outside a line event (3.11: the thread's
+#: last trace event was a call; 3.12+: no trace function is running)
+_NOT_IN_A_LINE_EVENT = "'call' trace event of a new frame"
+_NO_TRACE_FUNCTION = "can only be set in a trace function"
 
 
 def _no_trace(frame: FrameType, event: str, arg: object) -> None:

@@ -24,7 +24,12 @@ def _targets(dap, marker_line: int) -> list[dict]:
 
 
 def test_goto_skips_lines_and_refuses_illegal_jumps(dap, frame_eval):
-    tid = _launch(dap, frame_eval, "j_two")
+    # From a step's stop: a line event on every backend (a breakpoint may be
+    # checked by instrumented code instead, see the next test).
+    tid = _launch(dap, frame_eval, "j_one")
+    dap.request("next", {"threadId": tid})
+    dap.wait_stopped("step")
+    assert dap.top_frame(tid)["line"] == line(TARGET, "j_two")
     assert _targets(dap, line(TARGET, "j_loop") + 1) == [], "a blank line is no target"
     into_loop = _targets(dap, line(TARGET, "j_loop"))
     refused = dap.request("goto", {"threadId": tid, "targetId": into_loop[0]["id"]}, ok=False)
@@ -39,6 +44,29 @@ def test_goto_skips_lines_and_refuses_illegal_jumps(dap, frame_eval):
     assert dap.top_frame(tid)["line"] == line(TARGET, "j_end")
     dap.request("continue", {"threadId": tid})
     wait_output(dap, "total 1\n")
+    assert dap.wait_exit() == 0
+
+
+def test_goto_from_a_breakpoint_stop_jumps_or_says_to_step_first(dap, frame_eval):
+    # A stop that instrumented code reported from inside the frame (3.11
+    # eval_frame, from the first call on) cannot jump: CPython jumps only from
+    # a line event. The refusal says what to do, and doing it works.
+    tid = _launch(dap, frame_eval, "j_two")
+    (target,) = _targets(dap, line(TARGET, "j_end"))
+    response = dap.request("goto", {"threadId": tid, "targetId": target["id"]}, ok=False)
+    if response["success"]:
+        expected = "total 1\n"
+    else:
+        assert "Step once (next) and jump from there" in response["message"]
+        dap.request("next", {"threadId": tid})
+        dap.wait_stopped("step")
+        assert dap.top_frame(tid)["line"] == line(TARGET, "j_loop") - 1  # the for line
+        dap.request("goto", {"threadId": tid, "targetId": target["id"]})
+        expected = "total 11\n"
+    dap.wait_stopped("goto")
+    assert dap.top_frame(tid)["line"] == line(TARGET, "j_end")
+    dap.request("continue", {"threadId": tid})
+    wait_output(dap, expected)
     assert dap.wait_exit() == 0
 
 
