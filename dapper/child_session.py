@@ -30,7 +30,10 @@ def child_name(kind: str, target: str) -> str:
 
 def wait_for_session(engine: Any, link: ChildLink, name: str, port: int) -> bool:
     """Announce this process and wait until its session is configured (bounded);
-    whether it was."""
+    whether it was. Its output goes to that session from now on."""
+    from dapper import child_output
+
+    output = child_output.capture(link, os.getpid())
     deadline = time.monotonic() + link.wait
     announcement = Announcement(link)
     answer = announcement.send_hello(
@@ -40,6 +43,7 @@ def wait_for_session(engine: Any, link: ChildLink, name: str, port: int) -> bool
             "name": name,
             "port": port,
             "accessToken": engine.access_token,
+            "outputStreams": output,
         }
     )
     try:

@@ -352,6 +352,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     if inherited.children is not None:
+        if not args.child:
+            from dapper import child_output
+
+            child_output.note_adapter_pipes(inherited.children)
         subprocess_patch.install(inherited.children)
         child_exits.install(inherited.children)
         fork_session.install(engine, inherited.children, name)

@@ -10,6 +10,7 @@ attach, so a client starts a new adapter and sends it, or connects to
 
 from __future__ import annotations
 
+import codecs
 import json
 import logging
 import socket
@@ -32,6 +33,32 @@ INHERITED = frozenset(LAUNCH_KEYS) & frozenset(ATTACH_KEYS)
 #: hello from a child -> answer sent back to it ({"attach": bool})
 OnChild = Callable[[dict[str, Any]], dict[str, Any]]
 Console = Callable[[str], None]
+#: (category, text): output for the root session
+Output = Callable[[str, str], None]
+
+#: characters of a child's output kept for a session that has not come for them
+#: yet; beyond that (or once the child runs undebugged) it goes to the root session
+MAX_PENDING = 4 * 1024 * 1024
+
+
+class _ChildOutput:
+    """One child's stdout and stderr, from its channels to whoever shows them:
+    its session's adapter once it asks, else (the child runs undebugged, or no
+    session came) the root session."""
+
+    def __init__(self) -> None:
+        self.pending: list[tuple[str, str]] = []
+        self.size = 0
+        self.subscriber: socket.socket | None = None
+        self.to_root = False
+        #: streams the child said it sends (None until its hello), and ended ones
+        self.expected: int | None = None
+        self.closed = 0
+        self.ended = threading.Event()
+
+    def check_ended(self) -> None:
+        if self.expected is not None and self.closed >= self.expected:
+            self.ended.set()
 
 
 def attach_configuration(
@@ -58,9 +85,15 @@ def attach_configuration(
 class ChildListener:
     """The loopback socket children report to, guarded by a random token."""
 
-    def __init__(self, on_child: OnChild, console: Console, wait: float) -> None:
+    def __init__(
+        self, on_child: OnChild, console: Console, wait: float, output: Output | None = None
+    ) -> None:
         self._on_child = on_child
         self._console = console
+        self._output = output or (lambda category, text: None)
+        #: child pid -> its captured output
+        self._outputs: dict[int, _ChildOutput] = {}
+        self._outputs_lock = threading.Lock()
         self.token = access_token.generate()
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.bind(("127.0.0.1", 0))
@@ -109,7 +142,13 @@ class ChildListener:
                 if hello is not None and "exitOf" in hello:
                     self._answer_exit_query(sock, hello)
                     return
+                if hello is not None and "outputOf" in hello:
+                    self._serve_output(sock, hello)
+                    return
                 if hello is None or not access_token.matches(self.token, hello.get("token")):
+                    return
+                if "output" in hello:
+                    self._read_output(lines, hello)
                     return
                 if "exited" in hello:
                     self._record_exit(hello)
@@ -119,16 +158,124 @@ class ChildListener:
                     return
                 if not _well_formed(hello):
                     return
+                self._expect_output(hello)
                 answer = self._on_child(hello)
+                if not answer.get("attach"):
+                    self._output_to_root(hello["pid"])
                 sock.sendall(json.dumps(answer).encode() + b"\n")
                 later = _read_json(lines)
                 if later is not None and "timeout" in later:
+                    self._output_to_root(hello["pid"])
                     self._console(
                         f"Dapper: {hello['name']} (pid {hello['pid']}) had no debug session after "
                         f"{later['timeout']:g} s and runs on; an attach to it still works.\n"
                     )
             except (OSError, ValueError, KeyError, TypeError):
                 log.exception("child announcement")
+
+    # ------------------------------------------------------------ output
+
+    def _channel(self, pid: int) -> _ChildOutput:
+        """(Lock held.)"""
+        channel = self._outputs.get(pid)
+        if channel is None:
+            channel = self._outputs[pid] = _ChildOutput()
+        return channel
+
+    def _read_output(self, lines: Any, hello: dict[str, Any]) -> None:
+        """One stream of one child, read to its end (the child and every
+        process that inherited the descriptor closed it)."""
+        pid, category = hello.get("pid"), hello.get("output")
+        if not isinstance(pid, int) or category not in ("stdout", "stderr"):
+            return
+        with self._outputs_lock:
+            channel = self._channel(pid)
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        try:
+            while True:
+                try:
+                    data = lines.read1(65536)
+                except OSError:
+                    data = b""
+                text = decoder.decode(data, final=not data)
+                if text:
+                    self._deliver(pid, channel, category, text)
+                if not data:
+                    break
+        finally:
+            with self._outputs_lock:
+                channel.closed += 1
+                channel.check_ended()
+                unclaimed = channel.ended.is_set() and channel.subscriber is None
+            if unclaimed:
+                # A session that never comes (its child died before it attached,
+                # or a client connected to the engine directly) leaves it to the root.
+                timer = threading.Timer(self.link.wait, self._output_to_root, args=(pid,))
+                timer.daemon = True
+                timer.start()
+
+    def _deliver(self, pid: int, channel: _ChildOutput, category: str, text: str) -> None:
+        with self._outputs_lock:
+            if channel.subscriber is not None:
+                try:
+                    _send_json(channel.subscriber, {"category": category, "output": text})
+                    return
+                except OSError:
+                    channel.subscriber = None
+                    channel.to_root = True
+            if not channel.to_root:
+                channel.pending.append((category, text))
+                channel.size += len(text)
+                if channel.size <= MAX_PENDING:
+                    return
+                channel.to_root = True
+            self._flush_to_root(channel)
+            self._output(category, text)
+
+    def _flush_to_root(self, channel: _ChildOutput) -> None:
+        """(Lock held.)"""
+        pending, channel.pending, channel.size = channel.pending, [], 0
+        for category, text in pending:
+            self._output(category, text)
+
+    def _expect_output(self, hello: dict[str, Any]) -> None:
+        streams = hello.get("outputStreams")
+        with self._outputs_lock:
+            channel = self._channel(hello["pid"])
+            channel.expected = len(streams) if isinstance(streams, list) else 0
+            channel.check_ended()
+
+    def _output_to_root(self, pid: int) -> None:
+        """This child's output goes to the root session (from what is pending on)."""
+        with self._outputs_lock:
+            channel = self._outputs.get(pid)
+            if channel is None or channel.subscriber is not None:
+                return
+            channel.to_root = True
+            self._flush_to_root(channel)
+
+    def _serve_output(self, sock: socket.socket, query: dict[str, Any]) -> None:
+        """A child session's adapter takes its child's output: what is pending,
+        then the rest as it comes, then ``{"end": true}``."""
+        pid = query.get("outputOf")
+        if not isinstance(pid, int):
+            return
+        with self._exits_changed:
+            expected = self._exit_tokens.get(pid)
+        if expected is None or not access_token.matches(expected, query.get("token")):
+            return
+        with self._outputs_lock:
+            channel = self._channel(pid)
+            if not channel.to_root:
+                for category, text in channel.pending:
+                    _send_json(sock, {"category": category, "output": text})
+                channel.pending, channel.size = [], 0
+                channel.subscriber = sock
+        channel.ended.wait()
+        with self._outputs_lock:
+            channel.subscriber = None
+            self._outputs.pop(pid, None)
+        _send_json(sock, {"end": True})
 
     def _record_exit(self, report: dict[str, Any]) -> None:
         pid, code = report.get("exited"), report.get("exitCode")
@@ -161,6 +308,10 @@ class ChildListener:
         self._console(
             f"Dapper: child process {hello.get('name')} (pid {hello.get('pid')}) runs undebugged: {reason}.\n"
         )
+
+
+def _send_json(sock: socket.socket, message: dict[str, Any]) -> None:
+    sock.sendall(json.dumps(message).encode() + b"\n")
 
 
 def _read_json(lines: Any) -> dict[str, Any] | None:

@@ -84,6 +84,8 @@ class AdapterRelay:
         #: (pid, ``subProcessExit``): where to ask how that child ended if it cannot say
         self._exit_query: tuple[int, Any] = (0, None)
         self._exit_relayed = False
+        #: set once a child session has relayed all its child's output
+        self._child_output_done = threading.Event()
         self._said_no_children = False
         self._lock = threading.Lock()
         self._done = threading.Event()
@@ -169,7 +171,12 @@ class AdapterRelay:
         self.launch_config = config
         self.launch_arguments = dict(arguments)
         if config.sub_process and not config.no_debug:
-            self.children = ChildListener(self._on_child, self._console, config.sub_process_wait)
+            self.children = ChildListener(
+                self._on_child,
+                self._console,
+                config.sub_process_wait,
+                _discard if config.redirect_output is False else self._send_output,
+            )
         try:
             self._start_debuggee(config)
         except RequestError:
@@ -194,6 +201,12 @@ class AdapterRelay:
         self.child_process = isinstance(arguments.get("subProcessId"), int)
         if self.child_process:
             self._exit_query = (arguments["subProcessId"], arguments.get("subProcessExit"))
+            threading.Thread(
+                target=self._relay_child_output,
+                args=(arguments.get("redirectOutput") is not False,),
+                name="dapper.child-output",
+                daemon=True,
+            ).start()
         elif target.how != "processId" and arguments.get("subProcess") is not False:
             # A program that called dapper.listen()/connect(): its children
             # report here, as a launched program's do.
@@ -686,6 +699,9 @@ class AdapterRelay:
             elif kind == "event":
                 if message.get("event") in ("exited", "terminated") and self.process is not None:
                     continue  # the adapter reports the real process exit itself
+                if message.get("event") in ("exited", "terminated") and self.child_process:
+                    # What the child wrote comes first (it may still be in the pipe).
+                    self._child_output_done.wait(child_link.EXIT_WAIT)
                 message.pop("seq", None)
                 if message.get("event") == "terminated":
                     self._send_terminated()
@@ -703,8 +719,21 @@ class AdapterRelay:
                 )
             )
         if self.process is None and self.engine is engine:
+            if self.child_process:
+                self._child_output_done.wait(child_link.EXIT_WAIT)
             self._report_vanished_child()
             self._send_terminated()
+
+    def _relay_child_output(self, shown: bool) -> None:
+        """A child session: the child's stdout and stderr, which the root
+        adapter reads, as this session's ``output`` events."""
+        pid, query = self._exit_query
+        try:
+            for category, text in child_link.child_output(query, pid):
+                if shown and not self._done.is_set():
+                    self._send_output(category, text)
+        finally:
+            self._child_output_done.set()
 
     def _report_vanished_child(self) -> None:
         """A child killed by a signal sent no ``exited``: its parent saw the

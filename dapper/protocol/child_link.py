@@ -12,6 +12,7 @@ import json
 import os
 import socket
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,19 +32,34 @@ class ChildLink:
     port: int
     token: str
     wait: float = DEFAULT_WAIT
+    #: stream ("stdout"/"stderr") -> (st_dev, st_ino) of the file the root
+    #: adapter reads for it: a child that still writes there sends that stream
+    #: to the adapter on its own channel instead, so it reaches its own session
+    streams: dict[str, list[int]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {"host": self.host, "port": self.port, "token": self.token, "wait": self.wait}
+        return {
+            "host": self.host,
+            "port": self.port,
+            "token": self.token,
+            "wait": self.wait,
+            "streams": self.streams,
+        }
 
     @classmethod
     def from_json(cls, data: Any) -> ChildLink | None:
         if not isinstance(data, dict):
             return None
         try:
+            streams = data.get("streams") or {}
             return cls(
-                str(data["host"]), int(data["port"]), str(data["token"]), float(data["wait"])
+                str(data["host"]),
+                int(data["port"]),
+                str(data["token"]),
+                float(data["wait"]),
+                {str(k): [int(n) for n in v] for k, v in streams.items()},
             )
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, AttributeError):
             return None
 
 
@@ -168,3 +184,29 @@ def ask_exit_code(query: Any, pid: int) -> int | None:
     )
     code = answer.get("exitCode")
     return code if isinstance(code, int) and not isinstance(code, bool) else None
+
+
+def child_output(query: Any, pid: int) -> Iterator[tuple[str, str]]:
+    """(category, text) of everything child ``pid`` writes to its stdout and
+    stderr, in order within each, from the root adapter (``subProcessExit`` of
+    its attach configuration names where); ends with the child's output."""
+    if not isinstance(query, dict):
+        return
+    try:
+        host, port, token = str(query["host"]), int(query["port"]), str(query["token"])
+        sock = socket.create_connection((host, port), timeout=5.0)
+    except (KeyError, TypeError, ValueError, OSError):
+        return
+    with sock:
+        try:
+            sock.sendall(json.dumps({"outputOf": pid, "token": token}).encode() + b"\n")
+            sock.settimeout(None)
+            for line in sock.makefile("rb"):
+                message = json.loads(line)
+                if not isinstance(message, dict) or message.get("end"):
+                    return
+                category, text = message.get("category"), message.get("output")
+                if isinstance(category, str) and isinstance(text, str):
+                    yield category, text
+        except (OSError, ValueError):
+            return

@@ -64,9 +64,11 @@ def test_a_subprocess_child_stops_at_its_breakpoint_and_reports_its_exit_code(
     child.request("continue", {"threadId": thread})
     assert child.wait_exit() == 3
     assert tree.root.wait_exit() == 0
-    # The child's output reaches the client, before the parent's line about it.
-    out = tree.root.output("stdout")
-    assert "child got ['one', 'two'], link False\nparent: child exited with 3\n" in out
+    # The child's output reaches its own session, before its exit; the parent's
+    # session has the parent's lines only.
+    assert child.output("stdout") == "child got ['one', 'two'], link False\n"
+    assert _output_before_exit(child)
+    assert tree.root.output("stdout") == "parent: child exited with 3\n"
 
 
 @pytest.mark.parametrize(
@@ -104,7 +106,8 @@ def test_a_grandchild_is_debugged_too(tree_factory, frame_eval):
     assert grandchild.wait_exit() == 0
     assert child.wait_exit() == 3
     assert tree.root.wait_exit() == 0
-    assert "child: grandchild exited with 0" in tree.root.output("stdout")
+    assert "child: grandchild exited with 0" in child.output("stdout")
+    assert grandchild.output("stdout") == "grandchild is a leaf\n"
 
 
 def test_a_client_without_start_debugging_is_told_and_nothing_waits(tree_factory, frame_eval):
@@ -150,11 +153,12 @@ def test_a_child_sees_the_environment_and_sys_path_of_a_plain_run(tree_factory, 
     ).stdout
     tree = tree_factory()
     tree.launch(program=program, frameEval=frame_eval)
-    tree.wait_children(1)
+    [child] = tree.wait_children(1)
     assert tree.root.wait_exit() == 0
+    child.wait_event("terminated")
     debugged = tree.root.output("stdout")
     expected = json.loads(plain.split("CHILD ", 1)[1])
-    seen = json.loads(debugged.split("CHILD ", 1)[1])
+    seen = json.loads(child.output("stdout").split("CHILD ", 1)[1])
     assert seen["environ"] == expected["environ"]
     assert seen["path"] == expected["path"]
     assert seen["orig_argv"] == expected["orig_argv"]
@@ -177,8 +181,9 @@ def test_a_killed_child_session_reports_the_signal_exit_and_its_output_is_kept(
     kinds = [m.get("event") for m in child.messages if m.get("type") == "event"]
     assert kinds.index("exited") < kinds.index("terminated")
     assert tree.root.wait_exit() == 0
-    out = tree.root.output("stdout")
-    assert "about to be killed\nparent: child ended with -9" in out
+    assert child.output("stdout") == "about to be killed\n"
+    assert _output_before_exit(child)
+    assert tree.root.output("stdout") == "parent: child ended with -9\n"
 
 
 def test_terminating_the_parent_ends_every_child(tree_factory, frame_eval):
@@ -388,7 +393,7 @@ def test_a_reloader_child_serves_requests_and_stops_in_a_view(
     tree.launch(program=path(site), args=[str(port)], frameEval=frame_eval)
     [server] = tree.wait_children(1)
     assert tree.configurations[0]["name"].startswith(os.path.basename(site) + " (pid")
-    wait_output(tree.root, ready)
+    wait_output(server, ready)
     responses: list[str] = []
 
     def get() -> None:
@@ -412,9 +417,11 @@ def test_a_reloader_child_serves_requests_and_stops_in_a_view(
     assert process_gone(int(served_by)), "the reloader child outlived its terminated parent"
 
 
-def test_a_killed_childs_output_reaches_the_client_complete_and_in_order(tree_factory, frame_eval):
-    """Every line a child wrote to stdout and to stderr before SIGKILL arrives,
-    each stream in the order written, before the parent's line about its death."""
+def test_a_killed_childs_output_reaches_its_session_complete_and_in_order(
+    tree_factory, frame_eval
+):
+    """Every line a child wrote to stdout and to stderr before SIGKILL arrives
+    in the child's session, each stream in the order written, before its exit."""
     lines = 3000
     tree = tree_factory()
     tree.launch(
@@ -423,11 +430,40 @@ def test_a_killed_childs_output_reaches_the_client_complete_and_in_order(tree_fa
     [child] = tree.wait_children(1)
     assert child.wait_exit() == -9
     assert tree.root.wait_exit() == 0
-    out = tree.root.output("stdout")
-    expected = "".join(f"out {i}\n" for i in range(lines))
-    assert out == expected + "parent: child ended with -9\n"
-    err = tree.root.output("stderr")
-    assert "".join(f"err {i}\n" for i in range(lines)) in err
+    assert child.output("stdout") == "".join(f"out {i}\n" for i in range(lines))
+    assert child.output("stderr") == "".join(f"err {i}\n" for i in range(lines))
+    assert _output_before_exit(child)
+    assert tree.root.output("stdout") == "parent: child ended with -9\n"
+    assert "err " not in tree.root.output("stderr")
+
+
+def test_each_pool_workers_output_reaches_its_own_session(tree_factory, frame_eval):
+    """Spawn-pool workers print as they work: each worker's lines arrive in its
+    own session, complete and in order; none in the parent's."""
+    tree = tree_factory()
+    tree.launch(program=path("children/printing_pool.py"), frameEval=frame_eval)
+    workers = tree.wait_children(2)
+    assert tree.root.wait_exit() == 0
+    for worker in workers:
+        worker.wait_event("terminated")
+    numbers = []
+    for worker, configuration in zip(workers, tree.configurations):
+        pid = configuration["subProcessId"]
+        printed = worker.output("stdout").splitlines()
+        assert printed, f"worker {pid} printed nothing in its session"
+        assert all(entry.startswith(f"worker {pid} task ") for entry in printed), printed[:3]
+        mine = [int(entry.rsplit(" ", 1)[1]) for entry in printed]
+        assert mine == sorted(mine)  # in the order the worker ran them
+        numbers += mine
+    assert sorted(numbers) == list(range(200))
+    assert tree.root.output("stdout") == "pool done: 200 tasks\n"
+
+
+def _output_before_exit(client: DapClient) -> bool:
+    """The session's last output event comes before its ``exited``."""
+    kinds = [m.get("event") for m in client.messages if m.get("type") == "event"]
+    outputs = [i for i, kind in enumerate(kinds) if kind == "output"]
+    return bool(outputs) and outputs[-1] < kinds.index("exited")
 
 
 def test_a_process_pool_executor_worker_stops_at_a_conditional_breakpoint(tree_factory, frame_eval):
