@@ -257,12 +257,8 @@ class ChildListener:
     def _serve_output(self, sock: socket.socket, query: dict[str, Any]) -> None:
         """A child session's adapter takes its child's output: what is pending,
         then the rest as it comes, then ``{"end": true}``."""
-        pid = query.get("outputOf")
-        if not isinstance(pid, int):
-            return
-        with self._exits_changed:
-            expected = self._exit_tokens.get(pid)
-        if expected is None or not access_token.matches(expected, query.get("token")):
+        pid = self._session_query(query, "outputOf")
+        if pid is None:
             return
         with self._outputs_lock:
             channel = self._channel(pid)
@@ -275,7 +271,21 @@ class ChildListener:
         with self._outputs_lock:
             channel.subscriber = None
             self._outputs.pop(pid, None)
-        _send_json(sock, {"end": True})
+        try:
+            _send_json(sock, {"end": True})
+        except OSError:
+            pass  # that session is gone
+
+    def _session_query(self, query: dict[str, Any], key: str) -> int | None:
+        """The child pid a child session asks about, if it shows that child's token."""
+        pid = query.get(key)
+        if not isinstance(pid, int):
+            return None
+        with self._exits_changed:
+            expected = self._exit_tokens.get(pid)
+        if expected is None or not access_token.matches(expected, query.get("token")):
+            return None
+        return pid
 
     def _record_exit(self, report: dict[str, Any]) -> None:
         pid, code = report.get("exited"), report.get("exitCode")
@@ -287,13 +297,10 @@ class ChildListener:
     def _answer_exit_query(self, sock: socket.socket, query: dict[str, Any]) -> None:
         """A child session whose engine vanished asks how the child ended; its
         parent may reap it a moment later, so wait for that (bounded)."""
-        pid = query.get("exitOf")
-        if not isinstance(pid, int):
+        pid = self._session_query(query, "exitOf")
+        if pid is None:
             return
         with self._exits_changed:
-            expected = self._exit_tokens.get(pid)
-            if expected is None or not access_token.matches(expected, query.get("token")):
-                return
             wait = query.get("wait")
             wait = min(float(wait), EXIT_WAIT) if isinstance(wait, (int, float)) else EXIT_WAIT
             self._exits_changed.wait_for(lambda: pid in self._exits, timeout=max(0.0, wait))

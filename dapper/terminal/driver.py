@@ -57,6 +57,11 @@ class TerminalDriver:
         self.pid: int | None = None
         #: "process N" once a run has more than one process
         self.label: str | None = None
+        #: put before each line the program prints (a child process's number)
+        self.output_label: str | None = None
+        #: stream -> the start of a line not ended yet (labelled output is
+        #: written a whole line at a time, so processes' lines never mix)
+        self._partial: dict[str, str] = {}
         #: the other sessions of the run, which get the same breakpoints
         self.peers: Callable[[], list[TerminalDriver]] = list
         self._serves_children = on_start_debugging is not None
@@ -114,10 +119,31 @@ class TerminalDriver:
                 if _OUTPUT_STREAMS.get(category, "stdout") == "stderr"
                 else self.console.stdout
             )
-            self.console.write(body.get("output", ""), stream=stream)
+            text = body.get("output", "")
+            if self.output_label and category in ("stdout", "stderr"):
+                text = self._labelled(category, text)
+            self.console.write(text, stream=stream)
             return
+        if self._partial:
+            self._flush_partial_lines()
         self.events.put(message)
         self.wake.set()
+
+    def _labelled(self, category: str, text: str) -> str:
+        """The whole lines of ``text`` (with what came before them), each
+        after this process's label; the rest waits for its line's end (or for
+        the process's next event)."""
+        text = self._partial.pop(category, "") + text
+        lines = text.splitlines(keepends=True)
+        if lines and not lines[-1].endswith(("\n", "\r")):
+            self._partial[category] = lines.pop()
+        return "".join(f"{self.output_label}{piece}" for piece in lines)
+
+    def _flush_partial_lines(self) -> None:
+        for category, text in sorted(self._partial.items()):
+            stream = self.console.stderr if category == "stderr" else self.console.stdout
+            self.console.write(f"{self.output_label}{text}\n", stream=stream)
+        self._partial.clear()
 
     # ------------------------------------------------------------ start-up
 

@@ -40,6 +40,9 @@ class Processes:
         self.root.peers = self.sessions
         self._numbers: dict[int, TerminalDriver] = {1: self.root}
         self._names: dict[int, str] = {1: _program_name(launch)}
+        #: the last process number given (a child's is taken before it attaches,
+        #: so the output its session relays first is labelled too)
+        self._last_number = 1
 
     def sessions(self) -> list[TerminalDriver]:
         with self._lock:
@@ -84,6 +87,10 @@ class Processes:
         name = str(configuration.get("name", "child")).rpartition(" (pid ")[0]
         pid = configuration.get("subProcessId")
         child.pid = pid if isinstance(pid, int) else None
+        with self._lock:
+            self._last_number += 1
+            number = self._last_number
+        child.output_label = f"[process {number}] "
         try:
             child.start()
         except TerminalRequestError as exc:
@@ -91,7 +98,6 @@ class Processes:
             return
         # Listed once attached, so every listed process can be paused and inspected.
         with self._lock:
-            number = max(self._numbers) + 1
             self._numbers[number] = child
             self._names[number] = name or "child"
         child.label = f"process {number}"
@@ -170,6 +176,7 @@ class Processes:
         with self._lock:
             self.root = root
             self._numbers = {1: root}
+            self._last_number = 1
             self._names = {1: self._names.get(1, "program")}
         root.start()
         return root

@@ -12,6 +12,7 @@ from tests.e2e.terminal_runner import TIMEOUT
 
 POOL = str(FIXTURES / "children" / "spawn_pool.py")
 SLEEPING = str(FIXTURES / "children" / "sleeping_children.py")
+PRINTING_POOL = str(FIXTURES / "children" / "printing_pool.py")
 
 
 def test_a_spawn_pool_worker_stops_with_its_process_label(run):
@@ -35,6 +36,29 @@ def test_a_spawn_pool_worker_stops_with_its_process_label(run):
     assert terminal.wait() == 0
     assert "sum of squares: 2470" in terminal.output
     assert "The program exited with code 0." in terminal.output
+
+
+def test_what_each_pool_worker_prints_is_labelled_with_its_process(run):
+    """Every line a spawn-pool worker prints shows which process printed it
+    (the number ``processes`` lists), complete and in the worker's order."""
+    terminal = run(PRINTING_POOL)
+    terminal.prompt()
+    terminal.send("c")
+    assert terminal.wait() == 0
+    numbers = dict(
+        (pid, number)
+        for number, pid in re.findall(
+            r"\[process (\d+): multiprocessing worker, pid (\d+)\]", terminal.output
+        )
+    )
+    assert len(numbers) == 2
+    printed = re.findall(r"^(.*)worker (\d+) task (\d+)$", terminal.output, re.M)
+    assert all(label == f"[process {numbers[pid]}] " for label, pid, _ in printed), printed[:4]
+    for pid in numbers:
+        tasks = [int(task) for _, who, task in printed if who == pid]
+        assert tasks and tasks == sorted(tasks)
+    assert sorted(int(task) for _, _, task in printed) == list(range(200))
+    assert "\npool done: 200 tasks" in terminal.output  # the program's own line, unlabelled
 
 
 def test_ignore_counts_apply_to_the_breakpoint_a_child_hit(run):
