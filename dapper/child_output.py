@@ -8,7 +8,9 @@ with a loopback socket to the adapter, before its program runs. Whatever the
 child wrote is then in the adapter's hands even if the child is killed a moment
 later, as with the pipe; the adapter passes it to the child's session, in the
 order written. Streams the program redirected (to a file, a pipe it reads, a
-terminal) are left alone.
+terminal) are left alone, and so is a terminal the launched program runs on,
+unless the front end that made it asked (``dapper debug``, which labels each
+child's lines; the child then sees no terminal on those streams).
 """
 
 from __future__ import annotations
@@ -33,15 +35,15 @@ def _identity(fd: int) -> list[int] | None:
     return [status.st_dev, status.st_ino]
 
 
-def note_adapter_pipes(link: ChildLink) -> None:
+def note_adapter_pipes(link: ChildLink, terminal_too: bool = False) -> None:
     """In the launched program: the pipes the adapter reads for its output
-    (none when the program runs on a terminal)."""
+    (and its terminal, when the front end asked: ``TERMINAL_OUTPUT_ENV``)."""
     for name, fd in STREAMS:
         try:
             status = os.fstat(fd)
         except OSError:
             continue
-        if stat.S_ISFIFO(status.st_mode):
+        if stat.S_ISFIFO(status.st_mode) or (terminal_too and os.isatty(fd)):
             link.streams[name] = [status.st_dev, status.st_ino]
 
 

@@ -276,6 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     env_token = access_token.take_env(access_token.TOKEN_ENV)
     connect_secret = access_token.take_env(access_token.CONNECT_ENV)
     inherited = child_link.take_environment()
+    children_output_from_terminal = os.environ.pop(child_link.TERMINAL_OUTPUT_ENV, None) == "1"
     try:
         args = parse_args(sys.argv[1:] if argv is None else argv)
         address = parse_address(args.listen or args.connect)
@@ -355,7 +356,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.child:
             from dapper import child_output
 
-            child_output.note_adapter_pipes(inherited.children)
+            child_output.note_adapter_pipes(inherited.children, children_output_from_terminal)
         subprocess_patch.install(inherited.children)
         child_exits.install(inherited.children)
         fork_session.install(engine, inherited.children, name)

@@ -20,6 +20,10 @@ ENV_NAME = "DAPPER_LINK"
 #: Variables a Python child gets from Dapper besides the link (output must not
 #: sit in a buffer when the child is killed); restored before its program runs.
 CHILD_ENV = {"PYTHONUNBUFFERED": "1"}
+#: Set by a front end that runs the launched program on a terminal of its own
+#: and wants the children's output as their sessions' events, not on that
+#: terminal (``dapper debug``); the launcher removes it.
+TERMINAL_OUTPUT_ENV = "DAPPER_CHILD_OUTPUT_FROM_TERMINAL"
 #: Seconds a child waits for its debug session before running on (``subProcessWait``).
 DEFAULT_WAIT = 10.0
 

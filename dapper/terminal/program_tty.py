@@ -25,6 +25,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from dapper.protocol import child_link
+
 CTRL_C = b"\x03"
 CTRL_Z = b"\x1a"
 
@@ -69,6 +71,8 @@ class ProgramTerminal:
         self.master = master
         self._copy_size()
         merged = dict(os.environ)
+        # The program's children print into their sessions, labelled, not here.
+        merged[child_link.TERMINAL_OUTPUT_ENV] = "1"
         for key, value in env.items():
             if value is None:
                 merged.pop(key, None)

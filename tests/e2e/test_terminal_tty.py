@@ -241,3 +241,26 @@ def test_exceptions_lists_the_chain_and_shows_each_ones_traceback(tty, backend):
     assert "*** no exception 5" in terminal.command("exceptions 5")
     terminal.send("q")
     terminal.wait()
+
+
+def test_a_spawn_pool_workers_lines_are_labelled_on_the_terminal(tty):
+    """On a terminal too, every line a pool worker prints shows its process
+    number (the workers print into their sessions, not on the program's terminal)."""
+    terminal = tty(str(FIXTURES / "children" / "printing_pool.py"))
+    terminal.prompt()
+    terminal.send("c")
+    terminal.expect(r"pool done: 200 tasks\n")
+    terminal.expect(r"The program exited with code 0\.\n")
+    numbers = {
+        pid: number
+        for number, pid in re.findall(
+            r"\[process (\d+): multiprocessing worker, pid (\d+)\]", terminal.output
+        )
+    }
+    assert len(numbers) == 2
+    printed = re.findall(r"^(.*)worker (\d+) task (\d+)$", terminal.output, re.M)
+    assert all(label == f"[process {numbers[pid]}] " for label, pid, _ in printed), printed[:4]
+    assert sorted(int(task) for _, _, task in printed) == list(range(200))
+    terminal.prompt()  # the program is started again at its end
+    terminal.send("q")
+    assert terminal.wait() == 0
