@@ -69,6 +69,7 @@ class ChildSessions:
         #: sessions whose child ended before they were configured
         self.ended_early = 0
         self._lock = threading.Lock()
+        self._threads: list[threading.Thread] = []
 
     def hook(self, client_of: Callable[[], DapClient]) -> Callable[[dict[str, Any]], bool]:
         """An ``on_request`` hook answering ``startDebugging`` on ``client_of()``."""
@@ -76,7 +77,10 @@ class ChildSessions:
         def on_request(message: dict[str, Any]) -> bool:
             if message.get("command") != "startDebugging":
                 return False
-            threading.Thread(target=self._start, args=(client_of(), message), daemon=True).start()
+            thread = threading.Thread(target=self._start, args=(client_of(), message), daemon=True)
+            with self._lock:
+                self._threads.append(thread)
+            thread.start()
             return True
 
         return on_request
@@ -120,20 +124,34 @@ class ChildSessions:
             client.request("setExceptionBreakpoints", self.debugger.exception_arguments(False))
             client.request("configurationDone")
             body_of(client.response(seq))
-        except DapError:
+        except (DapError, ConnectionError):
             # The child ended (a pool that finished its work) before its
-            # session was configured; a run that really failed ends without
-            # ``terminated`` and fails there.
+            # session was configured (or, connecting directly, before it was
+            # reached); a run that really failed ends without ``terminated``
+            # and fails there.
             with self._lock:
                 self.ended_early += 1
         except Exception as exc:  # noqa: BLE001 - reported with the results
             self.errors.append(f"{type(exc).__name__}: {exc}")
 
     def close(self) -> None:
-        for client, process in self.started:
-            client.close()
-            if process is not None:
-                close_adapter(process)
+        """End every session, then wait for the threads serving them: a pool
+        worker the pool ended while its session was being set up is counted
+        (``ended_early``) only once its thread has seen that, and a session
+        whose adapter was started a moment ago is ended too."""
+        closed: set[int] = set()
+        for _ in range(2):
+            with self._lock:
+                started, threads = list(self.started), list(self._threads)
+            for client, process in started:
+                if id(client) in closed:
+                    continue
+                closed.add(id(client))
+                client.close()
+                if process is not None:
+                    close_adapter(process)
+            for thread in threads:
+                thread.join(timeout=30)
 
 
 class Variant:

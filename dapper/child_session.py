@@ -31,9 +31,6 @@ def child_name(kind: str, target: str) -> str:
 def wait_for_session(engine: Any, link: ChildLink, name: str, port: int) -> bool:
     """Announce this process and wait until its session is configured (bounded);
     whether it was. Its output goes to that session from now on."""
-    from dapper import child_output
-
-    output = child_output.capture(link, os.getpid())
     deadline = time.monotonic() + link.wait
     announcement = Announcement(link)
     answer = announcement.send_hello(
@@ -43,12 +40,14 @@ def wait_for_session(engine: Any, link: ChildLink, name: str, port: int) -> bool
             "name": name,
             "port": port,
             "accessToken": engine.access_token,
-            "outputStreams": output,
         }
     )
     try:
         if not answer.get("attach"):
-            return False
+            return False  # its output stays where it was, in order with its parent's
+        from dapper import child_output
+
+        announcement.send({"outputStreams": child_output.capture(link, os.getpid())})
         if not engine.configured.wait(max(0.0, deadline - time.monotonic())):
             announcement.send({"timeout": link.wait})
             return False

@@ -53,6 +53,7 @@ class _ChildOutput:
         self.to_root = False
         #: streams the child said it sends (None until its hello), and ended ones
         self.expected: int | None = None
+        self.opened = 0
         self.closed = 0
         self.ended = threading.Event()
 
@@ -93,7 +94,7 @@ class ChildListener:
         self._output = output or (lambda category, text: None)
         #: child pid -> its captured output
         self._outputs: dict[int, _ChildOutput] = {}
-        self._outputs_lock = threading.Lock()
+        self._outputs_lock = threading.Condition()
         self.token = access_token.generate()
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.bind(("127.0.0.1", 0))
@@ -158,22 +159,29 @@ class ChildListener:
                     return
                 if not _well_formed(hello):
                     return
-                self._expect_output(hello)
                 answer = self._on_child(hello)
-                if not answer.get("attach"):
-                    self._output_to_root(hello["pid"])
                 sock.sendall(json.dumps(answer).encode() + b"\n")
-                later = _read_json(lines)
-                if later is not None and "timeout" in later:
-                    self._output_to_root(hello["pid"])
-                    self._console(
-                        f"Dapper: {hello['name']} (pid {hello['pid']}) had no debug session after "
-                        f"{later['timeout']:g} s and runs on; an attach to it still works.\n"
-                    )
+                if answer.get("attach"):
+                    self._follow_announcement(lines, hello)
             except (OSError, ValueError, KeyError, TypeError):
                 log.exception("child announcement")
 
     # ------------------------------------------------------------ output
+
+    def drain(self, timeout: float) -> None:
+        """Wait (bounded) until the output channels of children no session
+        took are read to their end: the launched program ended, and what its
+        children wrote comes before its exit."""
+
+        def drained() -> bool:
+            return all(
+                channel.closed >= channel.opened
+                for channel in self._outputs.values()
+                if channel.subscriber is None
+            )
+
+        with self._outputs_lock:
+            self._outputs_lock.wait_for(drained, timeout)
 
     def _channel(self, pid: int) -> _ChildOutput:
         """(Lock held.)"""
@@ -190,6 +198,7 @@ class ChildListener:
             return
         with self._outputs_lock:
             channel = self._channel(pid)
+            channel.opened += 1
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         try:
             while True:
@@ -207,6 +216,7 @@ class ChildListener:
                 channel.closed += 1
                 channel.check_ended()
                 unclaimed = channel.ended.is_set() and channel.subscriber is None
+                self._outputs_lock.notify_all()
             if unclaimed:
                 # A session that never comes (its child died before it attached,
                 # or a client connected to the engine directly) leaves it to the root.
@@ -238,11 +248,28 @@ class ChildListener:
         for category, text in pending:
             self._output(category, text)
 
-    def _expect_output(self, hello: dict[str, Any]) -> None:
-        streams = hello.get("outputStreams")
+    def _follow_announcement(self, lines: Any, hello: dict[str, Any]) -> None:
+        """After a child was told its session comes: which streams it sends on
+        channels of its own, and maybe that the session did not come in time."""
+        pid = hello["pid"]
+        streams = None
+        while (later := _read_json(lines)) is not None:
+            if "outputStreams" in later:
+                streams = later["outputStreams"]
+                self._expect_output(pid, len(streams) if isinstance(streams, list) else 0)
+            if "timeout" in later:
+                self._output_to_root(pid)
+                self._console(
+                    f"Dapper: {hello['name']} (pid {hello['pid']}) had no debug session after "
+                    f"{later['timeout']:g} s and runs on; an attach to it still works.\n"
+                )
+        if streams is None:
+            self._expect_output(pid, None)  # it ended before saying
+
+    def _expect_output(self, pid: int, streams: int | None) -> None:
         with self._outputs_lock:
-            channel = self._channel(hello["pid"])
-            channel.expected = len(streams) if isinstance(streams, list) else 0
+            channel = self._channel(pid)
+            channel.expected = channel.opened if streams is None else streams
             channel.check_ended()
 
     def _output_to_root(self, pid: int) -> None:

@@ -572,6 +572,8 @@ class AdapterRelay:
             # Events the engine sent just before the end (thread exits, log
             # points) are relayed before `exited`; its socket closed with it.
             relay.join(timeout=2.0)
+        if self.children is not None:
+            self.children.drain(timeout=2.0)
         if not self._restarting:
             self.client.send(messages.event("exited", {"exitCode": code}))
             self._send_terminated()
