@@ -20,7 +20,7 @@ bitmaps from ``set_line_map``), returns, and calls unless function breakpoints
 exist.
 """
 
-from cpython.exc cimport PyErr_Fetch, PyErr_Restore
+from cpython.exc cimport PyErr_Fetch, PyErr_Restore, PyErr_SetObject
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_XDECREF
 
@@ -127,6 +127,7 @@ cdef object g_decide_code = None
 cdef object g_decide_frame = None
 cdef object g_dispatch = None
 cdef object g_twin_entry = None
+cdef object g_passed_on = None  # exception type the dispatcher may raise into the frame
 
 # Counters: plain C integers, bumped without locks (the GIL serialises them).
 cdef unsigned long long c_slow_path_attempts = 0
@@ -346,10 +347,22 @@ cdef int _trace_function(PyObject* obj, PyFrameObject* pyframe, int what, PyObje
     ts.in_dispatch = 1
     try:
         g_dispatch(<object><PyObject*>pyframe, event, None if arg == NULL else <object>arg, mode, live)
-    except BaseException:
+    except BaseException as exc:
+        if g_passed_on is not None and isinstance(exc, g_passed_on):
+            # Meant for the program's frame (leaving a nested debug): raise it there.
+            ts.in_dispatch = 0
+            PyErr_SetObject(type(exc), exc)
+            return -1
         c_dispatch_errors += 1
     ts.in_dispatch = 0
     return 0
+
+
+def pass_on_exceptions(exc_type) -> None:
+    """Exceptions of ``exc_type`` raised by the dispatcher are raised in the
+    traced frame instead of being counted and dropped (None: none are)."""
+    global g_passed_on
+    g_passed_on = exc_type
 
 
 def install(decide_code, decide_frame, dispatch=None, twin_entry=None) -> None:
@@ -490,6 +503,38 @@ def set_live_frames(entries) -> None:
         g_live_modes[n] = mode
         n += 1
     g_live = n
+
+
+def call_with_events(call_tracing, fn, args):
+    """``call_tracing(fn, args)`` with this thread's hook events on, also
+    inside a dispatch of the C trace function (a nested debug runs code that
+    must stop); the thread's guards are restored afterwards."""
+    cdef dapper_thread_state* ts = dapper_thread()
+    cdef int in_dispatch = ts.in_dispatch
+    cdef int in_hook = ts.in_hook
+    ts.in_dispatch = 0
+    ts.in_hook = 0
+    try:
+        return call_tracing(_with_trace_renewed, (fn, args))
+    finally:
+        ts = dapper_thread()
+        ts.in_dispatch = in_dispatch
+        ts.in_hook = in_hook
+
+
+def _with_trace_renewed(fn, args):
+    """Inside ``sys.call_tracing``: set this thread's trace function again if
+    it is the hook's (3.11 reads whether to trace from the calling frame's
+    state, which the call does not renew), then call ``fn``."""
+    cdef PyThreadState* tstate = PyThreadState_Get()
+    cdef PyObject* etype = NULL
+    cdef PyObject* evalue = NULL
+    cdef PyObject* etb = NULL
+    if g_uses_trace and dapper_get_trace(tstate) == <Py_tracefunc>_trace_function:
+        PyErr_Fetch(&etype, &evalue, &etb)
+        dapper_set_trace(tstate, <Py_tracefunc>_trace_function)
+        PyErr_Restore(etype, evalue, etb)
+    return fn(*args)
 
 
 def disable_tracing_all_threads() -> None:

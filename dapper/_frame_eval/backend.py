@@ -14,6 +14,12 @@ from typing import Any, Protocol, runtime_checkable
 from dapper._frame_eval.debug_state import DebugState, StepRequest
 
 
+class LeaveNestedRun(BaseException):
+    """Raised by a callback to end the code a thread runs under the backend's
+    ``with_events`` (a nested debug the user quits): every backend lets it
+    reach the program's frame, which it unwinds up to that call."""
+
+
 @runtime_checkable
 class DebuggerCallbacks(Protocol):
     """What core offers a backend. The backend filters; core decides to stop.

@@ -250,6 +250,30 @@ class BackendBase(ABC):
         finally:
             busy.discard(tid)
 
+    def with_events(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Call ``fn`` with this thread's debugger events on, also when the
+        thread is inside a callback (stopped, running a job): the code it runs
+        can stop at breakpoints and steps as the program's own code does (a
+        nested debug). The interpreter holds events off inside a trace or
+        monitoring callback; ``sys.call_tracing`` lifts that for the call."""
+        tid = os_threads.get_ident()
+        busy = self._busy
+        was_busy = tid in busy
+        busy.discard(tid)
+        trace = sys.gettrace()
+        try:
+            return self._call_with_events(fn, args)
+        finally:
+            if sys.gettrace() is not trace:
+                # An exception that left a trace function (quitting a nested
+                # debug) removed this thread's: put it back.
+                sys.settrace(trace)
+            if was_busy:
+                busy.add(tid)
+
+    def _call_with_events(self, fn: Callable[..., Any], args: tuple) -> Any:
+        return sys.call_tracing(_with_trace_renewed, (fn, args))
+
     def deliver_line(self, tid: int, frame: FrameType) -> None:
         """``deliver(callbacks.on_line, frame)`` for thread ``tid``, which the
         caller found outside any callback (the hot path: no second check)."""
@@ -363,3 +387,17 @@ class BackendBase(ABC):
         self._last_info = (None, -1, None)
         self._busy.clear()
         self.callbacks = None
+
+
+def _with_trace_renewed(fn: Callable[..., Any], args: tuple) -> Any:
+    """Inside ``sys.call_tracing``: on 3.11 whether a call is traced follows
+    the calling frame's state, which the call does not renew; setting the
+    thread's trace function again does."""
+    if _TRACE_STATE_PER_FRAME:
+        trace = sys.gettrace()
+        if trace is not None:
+            sys.settrace(trace)
+    return fn(*args)
+
+
+_TRACE_STATE_PER_FRAME = sys.version_info < (3, 12)

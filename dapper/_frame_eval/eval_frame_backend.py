@@ -25,11 +25,13 @@ from __future__ import annotations
 
 import sys
 from abc import abstractmethod
+from collections.abc import Callable
 from types import CodeType, FrameType
 from typing import Any
 
 from dapper import os_threads
 from dapper._frame_eval import _frame_evaluator as _hook
+from dapper._frame_eval.backend import LeaveNestedRun
 from dapper._frame_eval.backend_base import BackendBase
 from dapper._frame_eval.decision import FrameDecision, decide_frame
 from dapper.paths import is_debugger_file
@@ -289,6 +291,15 @@ class TraceFunctionEvalFrameBackend(EvalFrameBackend):
 
     def _trace_dispatch(self) -> Any:
         return self._dispatch
+
+    def _install(self) -> None:
+        _hook.pass_on_exceptions(LeaveNestedRun)
+        super()._install()
+
+    def _call_with_events(self, fn: Callable[..., Any], args: tuple) -> Any:
+        # The hook's C trace function holds this thread's events off while it
+        # dispatches one: lift that too.
+        return _hook.call_with_events(sys.call_tracing, fn, args)
 
     def renew_locks_after_fork(self) -> None:
         self._live_lock = os_threads.RLock()

@@ -37,11 +37,13 @@ def error_message(exc: BaseException) -> str:
         return type(exc).__name__
 
 
-def compile_user_code(source: str | ast.Module | ast.Expression, mode: str) -> CodeType:
+def compile_user_code(
+    source: str | ast.Module | ast.Expression, mode: str, filename: str = USER_CODE_FILENAME
+) -> CodeType:
     """Compile ``source`` ("eval"/"exec"), turning a syntax error into ``EvaluationError``."""
     try:
         # dont_inherit: the debugger's own __future__ flags must not leak into user code.
-        return compile(source, USER_CODE_FILENAME, mode, dont_inherit=True)
+        return compile(source, filename, mode, dont_inherit=True)
     except (SyntaxError, ValueError, OverflowError) as exc:
         raise EvaluationError(error_message(exc)) from None
 

@@ -20,18 +20,22 @@ from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from dapper import os_threads
-from dapper._frame_eval.backend import FrameEvalBackend
+from dapper._frame_eval.backend import FrameEvalBackend, LeaveNestedRun
 from dapper._frame_eval.debug_state import DebugState
 from dapper.core.async_tasks import running_loop, with_awaiting_chain
 from dapper.core.breakpoint_sync import BreakpointSync
+from dapper.core.code_runner import EvaluationError, error_message, run_in_frame
 from dapper.core.errors import DebuggerError, NotStoppedError
 from dapper.core.events import (
     FUNCTION_ENTRY,
     FUNCTION_RETURN,
+    NESTED_DEBUG_ENDED,
     BreakpointChanged,
     ConditionError,
     LogMessage,
+    NestedDebugEnded,
     Report,
+    Stopped,
 )
 from dapper.core.exception_breakpoints import ExceptionFilters
 from dapper.core.exception_info import exception_text
@@ -39,6 +43,8 @@ from dapper.core.frame_kinds import is_debugger_frame, is_suspending
 from dapper.core.frame_label import FrameFormat, frame_label
 from dapper.core.load_watcher import ModuleLoadWatcher
 from dapper.core.logical_threads import LogicalThread, collect
+from dapper.core.nested_debug import NestedRun, compile_debug_code
+from dapper.core.safe_repr import safe_repr
 from dapper.core.shown_frame import Presenter, ShownFrame
 from dapper.core.sources import SourceRegistry
 from dapper.core.stack import (
@@ -101,6 +107,8 @@ class Debugger:
         self.gevent: bool | None = None
         #: greenlets and tasks listed at this stop, by DAP id (None: not looked yet)
         self._logical: dict[int, LogicalThread] | None = None
+        #: thread -> its nested debugs (``debug_code``), innermost last
+        self._nested: dict[int, list[NestedRun]] = {}
 
     @property
     def breakpoints(self) -> BreakpointRegistry:
@@ -427,6 +435,11 @@ class Debugger:
         """Block this thread until resumed; ``reason`` None stops silently
         (a thread caught up in another thread's stop). A stop held back behind
         another thread's is reported after the resume, if still due."""
+        run = self._nested_run(ident) if self._nested else None
+        if run is not None and (run.quitting or not run.holds(frame)):
+            # Quitting, or a step that left the nested code for the frames it
+            # was started from (which are parked): nothing stops.
+            return
         labels: dict[int, str] = {}
         if frames is None:
             frames = self.present_frames(visible_frames(frame))
@@ -438,11 +451,106 @@ class Debugger:
             suspension.labels = labels
             suspension.at_line = at_line
             deferred = self.stops.park(suspension, reason, hit_ids, text)
+            if run is not None and run.quitting:
+                raise LeaveNestedRun  # unwinds the nested code to ``_run_nested``
             if not deferred:
                 self._exceptions.pop(ident, None)
                 return
             if reason is None or not self._still_due(ident, frame, reason, at_line=at_line):
                 return
+
+    # ------------------------------------------------------------ nested debug
+
+    def prepare_debug_code(self, frame_id: int, source: str) -> NestedRun:
+        """Check that ``source`` can run under a nested debug in the frame
+        ``frame_id`` (pdb's ``debug CODE``); ``start_debug_code`` starts it."""
+        suspension, frame = self.frame(frame_id)
+        entry = self.frames.get(frame_id)
+        if entry is None or entry[0] != suspension.ident or suspension.frame is None:
+            raise DebuggerError("debug needs a frame of the thread that stopped")
+        if getattr(self.backend, "with_events", None) is None:
+            raise DebuggerError("this backend cannot run a nested debug")
+        try:
+            code, is_expression = compile_debug_code(source)
+        except EvaluationError as exc:
+            raise DebuggerError(str(exc)) from None
+        # Its frames are shown with their source (a pseudo file, as exec'd code).
+        self.sources.remember_compiled(code.co_filename, source)
+        return NestedRun(suspension, frame, code, is_expression)
+
+    def start_debug_code(self, run: NestedRun) -> None:
+        """Run the code of ``run`` on its stopped thread with events on: it
+        stops at its first line, reported as a step; the other threads stay
+        stopped. When it ends (``NestedDebugEnded``), the thread is stopped
+        where it was again, reported with ``NESTED_DEBUG_ENDED``."""
+        ident = run.ident
+        with self.stops.lock:
+            self.stops.enter_nested(run.outer)
+            self._nested.setdefault(ident, []).append(run)
+            for name, table in (("exception", self._exceptions), ("return", self._return_values)):
+                if ident in table:
+                    run.saved[name] = table.pop(ident)
+            self.steps.start(ident, Step("in", None, self.state.just_my_code))
+            self._forget_stop()
+        run.outer.post(lambda: self._run_nested(run))
+
+    def _nested_run(self, ident: int) -> NestedRun | None:
+        runs = self._nested.get(ident)
+        return runs[-1] if runs else None
+
+    def _run_nested(self, run: NestedRun) -> None:
+        """On the stopped thread: the nested debug itself."""
+        run.base = sys._getframe()
+        outcome, text = "finished", ""
+        try:
+            value = self.backend.with_events(run_in_frame, run.frame, run.code)  # type: ignore[union-attr]
+            if run.is_expression:
+                outcome, text = "returned", safe_repr(value)
+        except LeaveNestedRun:
+            outcome = "quit"
+        except EvaluationError as exc:
+            outcome, text = "raised", str(exc)
+        except BaseException as exc:  # noqa: BLE001 - SystemExit, KeyboardInterrupt in the code
+            outcome, text = "raised", error_message(exc)
+        finally:
+            run.base = None
+        self._leave_nested(run, outcome, text)
+
+    def _leave_nested(self, run: NestedRun, outcome: str, text: str) -> None:
+        ident = run.ident
+        with self.stops.lock:
+            runs = self._nested.get(ident, [])
+            if run in runs:
+                runs.remove(run)
+            if not runs:
+                self._nested.pop(ident, None)
+            self._forget_stop()
+            self._exceptions.pop(ident, None)
+            if "exception" in run.saved:
+                self._exceptions[ident] = run.saved["exception"]
+            if "return" in run.saved:
+                self._return_values[ident] = run.saved["return"]
+            self.stops.leave_nested(run.outer, release=run.released)
+        if run.released:
+            return
+        dap_id = self.threads.dap_id(ident)
+        self.report(NestedDebugEnded(dap_id, outcome, text))
+        self.report(Stopped(dap_id, "step", (), NESTED_DEBUG_ENDED))
+
+    def quit_debug_code(self, dap_thread_id: int) -> None:
+        """End the innermost nested debug of a stopped thread (pdb's ``q``
+        inside ``debug``): its code is unwound, nothing in it stops; the
+        thread is back at the stop the nested debug left."""
+        self.nested_debug_of(dap_thread_id).quitting = True
+        self.resume_all()
+
+    def nested_debug_of(self, dap_thread_id: int) -> NestedRun:
+        """The innermost nested debug of a stopped thread."""
+        suspension = self.suspension_for(dap_thread_id)
+        run = self._nested_run(suspension.ident)
+        if run is None:
+            raise DebuggerError(f"thread {dap_thread_id} is not in a nested debug")
+        return run
 
     # ------------------------------------------------------------ resume
 
@@ -499,7 +607,11 @@ class Debugger:
         with self.stops.lock:
             self.sync.clear()
             self.steps.forget_all()
-        self.resume_all()
+            for runs in self._nested.values():
+                for run in runs:
+                    run.released = True
+                    run.quitting = True
+        self.stops.resume_all(on_resume=self._forget_stop, everything=True)
 
     def forget_after_fork(self) -> None:
         """In a forked child: only the forking thread exists and no client can
@@ -513,6 +625,7 @@ class Debugger:
         self.state.lock = os_threads.RLock()
         self.steps.forget_all()
         self._exceptions.clear()
+        self._nested.clear()
         self.backend = None
         self.steps.backend = None
         self.sync.backend = None

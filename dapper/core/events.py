@@ -34,6 +34,22 @@ FUNCTION_ENTRY = "function entry"
 FUNCTION_RETURN = "function return"
 
 
+#: ``Stopped.text`` of the stop a thread is back at when its nested debug
+#: (``Debugger.debug_code``) ended
+NESTED_DEBUG_ENDED = "nested debug ended"
+
+
+class NestedDebugEnded(NamedTuple):
+    """The code run under a nested debug finished: ``outcome`` says how
+    (``returned`` with ``text`` its value's repr, ``finished`` for statements,
+    ``raised`` with ``text`` the exception, ``quit``). A ``Stopped`` at the
+    thread's earlier stop follows."""
+
+    thread_id: int
+    outcome: str
+    text: str = ""
+
+
 class ThreadChanged(NamedTuple):
     """A user thread ``started`` or ``exited``."""
 
@@ -61,6 +77,8 @@ class ConditionError(NamedTuple):
     text: str
 
 
-CoreEvent = Stopped | ThreadChanged | BreakpointChanged | LogMessage | ConditionError
+CoreEvent = (
+    Stopped | ThreadChanged | BreakpointChanged | LogMessage | ConditionError | NestedDebugEnded
+)
 #: Where core sends its events; called on whichever thread the event happened.
 Report = Callable[[CoreEvent], None]

@@ -38,6 +38,9 @@ class StopCoordinator:
         self.suspending = False
         self._pause_requested = False
         self._stop_reported = False  # a stopped event is out and not yet resumed
+        #: thread -> the stops it left to run code under a nested debug
+        #: (innermost last); while any is on, a resume lets only those threads go
+        self._nested: dict[int, list[Suspension]] = {}
 
     @property
     def lock(self) -> os_threads.RLock:
@@ -108,6 +111,46 @@ class StopCoordinator:
             for ident in self.threads.live_idents():
                 self.steps.request(ident, _PAUSE)
 
+    # ------------------------------------------------------------ nested debug
+
+    def enter_nested(self, suspension: Suspension) -> None:
+        """The stopped thread of ``suspension`` runs code under a nested debug:
+        it counts as running (its stops are reported again), the other
+        threads stay parked where they are."""
+        with self._lock:
+            ident = suspension.ident
+            if self._suspended.get(ident) is not suspension:
+                raise NotStoppedError("thread is not stopped")
+            del self._suspended[ident]
+            self._nested.setdefault(ident, []).append(suspension)
+            self._stop_reported = False
+            self.suspending = False
+            self._pause_requested = False
+            self._parked.notify_all()
+
+    def leave_nested(self, suspension: Suspension, *, release: bool = False) -> None:
+        """The nested debug of ``suspension``'s thread ended: it is stopped
+        there again (the caller reports it), or, with ``release``, runs on."""
+        with self._lock:
+            ident = suspension.ident
+            outer = self._nested.get(ident, [])
+            if suspension in outer:
+                outer.remove(suspension)
+            if not outer:
+                self._nested.pop(ident, None)
+            if release:
+                suspension.resume()
+                return
+            self.steps.clear(ident)
+            self._suspended[ident] = suspension
+            self._stop_reported = True
+            self._pause_requested = False
+            self.suspending = True
+            self._parked.notify_all()
+
+    def nested_threads(self) -> list[int]:
+        return list(self._nested)
+
     # ------------------------------------------------------------ resume
 
     def resume_all(
@@ -115,10 +158,13 @@ class StopCoordinator:
         step_ident: int | None = None,
         make_step: Callable[[FrameType | None], Step] | None = None,
         on_resume: Callable[[], None] | None = None,
+        *,
+        everything: bool = False,
     ) -> None:
         """Resume every stopped thread; with ``make_step``, thread ``step_ident``
         steps from its stopped frame. ``on_resume`` runs under the lock, before
-        any thread runs (stop-scoped state is dropped there)."""
+        any thread runs (stop-scoped state is dropped there). While a nested
+        debug runs, only its threads resume, unless ``everything``."""
         with self._lock:
             frame: FrameType | None = None
             if step_ident is not None and make_step is not None:
@@ -138,6 +184,10 @@ class StopCoordinator:
             if on_resume is not None:
                 on_resume()
             suspended = list(self._suspended.values())
+            if self._nested and not everything:
+                # A nested debug runs its thread alone: the others stay where
+                # they stopped until it ends.
+                suspended = [s for s in suspended if s.ident in self._nested]
         for suspension in suspended:
             suspension.resume()
 
@@ -174,4 +224,5 @@ class StopCoordinator:
         self._lock = os_threads.RLock()
         self._parked = os_threads.Condition(self._lock)
         self._suspended.clear()
+        self._nested.clear()
         self.suspending = self._stop_reported = self._pause_requested = False

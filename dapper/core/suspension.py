@@ -82,6 +82,13 @@ class Suspension:
         self.resumed = True
         self._queue.put(_RESUME)
 
+    def post(self, fn: Callable[[], Any]) -> None:
+        """Run ``fn`` on the stopped thread without waiting for it (a nested
+        debug: it ends by reporting, not by answering); what it raises is dropped."""
+        if self.resumed:
+            raise DebuggerError("thread is not stopped")
+        self._queue.put(_Job(fn))
+
     def run(self, fn: Callable[[], T], timeout: float) -> T:
         """Run ``fn`` on the stopped thread; raise ``EvaluationTimeoutError`` past ``timeout``."""
         if self.resumed:

@@ -9,6 +9,7 @@ from dapper.core.events import (
     ConditionError,
     CoreEvent,
     LogMessage,
+    NestedDebugEnded,
     Stopped,
     ThreadChanged,
 )
@@ -44,4 +45,11 @@ def dap_event(event: CoreEvent) -> tuple[str, dict[str, Any]]:
             "category": "stderr",
             "output": f"Breakpoint condition error: {event.text}\n",
         }
+    if isinstance(event, NestedDebugEnded):
+        said = {
+            "returned": f"Nested debug returned {event.text}",
+            "raised": f"Nested debug raised {event.text}",
+            "quit": "Nested debug quit",
+        }.get(event.outcome, "Nested debug finished")
+        return "output", {"category": "console", "output": said + "\n"}
     raise TypeError(f"not a core event: {event!r}")

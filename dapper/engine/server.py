@@ -59,6 +59,8 @@ class EngineServer:
             before=self._check_admitted,
         )
         self.ends_process = False
+        #: nested debugs checked by their request, started once it is answered
+        self._debug_runs: dict[int, Any] = {}
 
     def send_event(self, name: str, body: dict[str, Any] | None = None) -> None:
         self.dispatcher.send_event(name, body)
@@ -166,6 +168,34 @@ class EngineServer:
         suspension = self.debugger.suspension_for(thread_id)
         texts = self.debugger.run_on(suspension, lambda: [exception_repr(e) for e in chain])
         return {"exceptions": texts}
+
+    @handles("dapper/debugCode")
+    def on_dapper_debug_code(self, request: dict) -> None:
+        """Dapper's own (for ``dapper debug``'s ``debug CODE``): with ``frameId``
+        and ``expression``, run the code in that frame under a nested debug
+        (it stops at its first line; when it ends, an output event says how
+        and a ``stopped`` event, description "nested debug ended", is back at
+        the thread's stop); with ``threadId`` and ``quit``, end the thread's
+        innermost nested debug. Answered at once; the rest follows as events."""
+        arguments = arguments_of(request)
+        if arguments.get("quit") is True:
+            self.debugger.nested_debug_of(int_arg(arguments, "threadId"))
+            return
+        expression = arguments.get("expression")
+        if not isinstance(expression, str):
+            raise RequestError("dapper/debugCode needs 'expression' (the code to run)")
+        run = self.debugger.prepare_debug_code(int_arg(arguments, "frameId"), expression)
+        self._debug_runs[request["seq"]] = run
+
+    @after("dapper/debugCode")
+    def after_dapper_debug_code(self, request: dict) -> None:
+        arguments = arguments_of(request)
+        if arguments.get("quit") is True:
+            self.debugger.quit_debug_code(arguments["threadId"])
+            return
+        run = self._debug_runs.pop(request["seq"], None)
+        if run is not None:
+            self.debugger.start_debug_code(run)
 
     @handles("dapper/status")
     def on_dapper_status(self, request: dict) -> dict:

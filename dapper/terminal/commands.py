@@ -676,13 +676,18 @@ class Commands:
             self.console.say(f"{'>' if number == current else ' '} {number:>3} {text}")
 
     def do_debug(self, arg: str) -> None:
-        """pdb's recursive debugger is not offered (docs/terminal.md says why)."""
-        raise CommandError(
-            "debug is not available: Dapper evaluates on the stopped thread with its "
-            "own events off, and cannot stop a second time inside that evaluation. "
-            "Instead: 'b FUNCTION' (or tbreak) on what the code calls, then let the "
-            "program reach it; or 'interact' to try the code in this frame"
-        )
+        """pdb's recursive debugger: run CODE in the current frame under a
+        nested debug that stops at its first line; when CODE ends, its value
+        (or exception) is shown and the prompt is back at this stop."""
+        frame = self._require_stopped()
+        if not arg.strip():
+            raise CommandError("debug needs code to run, e.g. debug f(3)")
+        session = self.session
+        session.client.request("dapper/debugCode", {"frameId": frame["id"], "expression": arg})
+        self.console.say("ENTERING RECURSIVE DEBUGGER")
+        session.nested_debugs += 1
+        session.stopped = False
+        session.pending_commands.clear()
 
     # ------------------------------------------------------------ other
 
@@ -716,6 +721,15 @@ class Commands:
         self.console.say("Anything else (or !statement) runs as Python in the current frame.")
 
     def do_quit(self, arg: str) -> None:
+        session = self.session
+        if session.nested_debugs and session.stopped:
+            # As in pdb: inside ``debug``, quit ends only the nested debug.
+            session.client.request(
+                "dapper/debugCode", {"threadId": session.thread_id or 1, "quit": True}
+            )
+            session.stopped = False
+            session.pending_commands.clear()
+            return
         raise QuitRequested
 
     def do_run(self, arg: str) -> None:
@@ -737,7 +751,18 @@ def _spellings(name: str) -> list[str]:
 
 
 #: Commands that let the program run; after one, the rest of a breakpoint's command list is dropped.
-RESUMING = {"continue", "next", "step", "return", "until", "jump", "quit", "restart", "run"}
+RESUMING = {
+    "continue",
+    "next",
+    "step",
+    "return",
+    "until",
+    "jump",
+    "quit",
+    "restart",
+    "run",
+    "debug",
+}
 
 HELP: dict[str, str] = {
     "break": "[FILE:]LINE | FUNCTION [, CONDITION]   set a breakpoint; with no argument, list them",
@@ -771,9 +796,9 @@ HELP: dict[str, str] = {
     "process": "N   switch the prompt to process N (a stopped one)",
     "catch": "raised|uncaught|userUnhandled [TYPE ...] | off [FILTER]   stop on exceptions",
     "exceptions": "[N]   at an exception stop: its chained exceptions; N shows that one's traceback",
-    "debug": "CODE   (pdb's recursive debugger: not available, says why)",
+    "debug": "CODE   step through CODE, run in the current frame; back here when it ends",
     "help": "[COMMAND]   this help",
-    "quit": "end the program and the debugger",
+    "quit": "end the program and the debugger (inside debug: end only that)",
     "whatis": "EXPRESSION   print its type",
     "source": "EXPRESSION   print the source of a function, class or module",
     "interact": "a Python prompt in the current frame until Ctrl-D",

@@ -99,6 +99,8 @@ class TerminalDriver:
         self.exception_index: int | None = None
         #: the return value shown on a ``--Return--`` stop's location line
         self._return_shown: str | None = None
+        #: how many ``debug CODE`` runs are nested at this stop (pdb's recursive debugger)
+        self.nested_debugs = 0
         #: attached to a running program: quitting detaches instead of ending it
         self.attached = False
         self.paused_by_user = False
@@ -293,6 +295,9 @@ class TerminalDriver:
         self.stopped = True
         self.silent_stop = False
         self.last_reason = body.get("reason")
+        if body.get("description") == NESTED_DEBUG_ENDED and self.nested_debugs:
+            self.nested_debugs -= 1
+            self.console.say("LEAVING RECURSIVE DEBUGGER")
         self.call_event = _CALL_EVENTS.get(body.get("description") or "")
         self.exception_index = None
         self.refresh_stack()
@@ -605,6 +610,9 @@ class TerminalDriver:
                 pass
         self.client.close()
 
+
+#: the description of the stop a thread is back at when ``debug CODE`` ended
+NESTED_DEBUG_ENDED = "nested debug ended"
 
 #: a step stop's description -> what pdb would print before its location
 _CALL_EVENTS = {"function entry": "call", "function return": "return"}

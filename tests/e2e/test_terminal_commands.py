@@ -46,8 +46,6 @@ def test_whatis_source_alias_and_double_semicolon(steps):
     assert terminal.command("p x ;; p x + 1 ;;p x + 2") == "1\n2\n3\n(dapper) "
     out = terminal.command("n;;n")  # both steps run
     assert re.search(r"\(9\)main\(\)\n.*\n> .*\(10\)main\(\)\n", out), out
-    out = terminal.command("debug add(1, 2)")  # not offered: says so, runs nothing
-    assert out.startswith("*** debug is not available") and "b FUNCTION" in out, out
     terminal.command("unalias twice")
     assert "*** " in terminal.command("twice 2")
 
