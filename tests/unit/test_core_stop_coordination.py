@@ -222,3 +222,32 @@ def test_a_pause_while_stopped_changes_nothing(harness: Harness) -> None:
     a.parked()
     harness.stops.pause()
     assert harness.stops.claim_pause() is False  # no second "pause" stop to report
+
+
+def test_a_nested_run_resumes_alone_and_parks_again_where_it_was(harness: Harness) -> None:
+    """``debug CODE``: the stopped thread runs code that stops again; a resume
+    then lets only that thread go, and at the end it is stopped where it was."""
+    a, b = harness.worker(), harness.worker()
+    a.stop("breakpoint")
+    harness.stopped()
+    b.stop(None)
+    outer, parked_b = a.parked(), b.parked()
+    harness.stops.enter_nested(outer)
+    assert harness.stops.get(a.ident) is None  # running its code
+    done = threading.Event()
+
+    def nested_code() -> None:  # on a's thread, as the debugger runs it
+        harness.stops.park(Suspension(threading.get_ident(), a.frame, [a.frame]), "step")
+        harness.stops.leave_nested(outer)
+        done.set()
+
+    outer.post(nested_code)
+    assert harness.stopped() == Stopped(a.dap_id, "step")  # reported, not held back
+    harness.stops.resume_all()
+    assert done.wait(TIMEOUT)
+    assert harness.stops.get(a.ident) is outer  # stopped where it was again
+    assert harness.stops.get(b.ident) is parked_b  # b never ran
+    assert b.deferred.empty()
+    harness.stops.resume_all()
+    assert a.was_deferred() is False and b.was_deferred() is False
+    assert not harness.stops.is_stopped
