@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from types import FrameType
 from typing import Any, Protocol, runtime_checkable
 
-from dapper._frame_eval.debug_state import DebugState, StepRequest
+from dapper._frame_eval.debug_state import CountedHit, DebugState, StepRequest
 
 
 class LeaveNestedRun(BaseException):
@@ -28,7 +28,9 @@ class DebuggerCallbacks(Protocol):
     - ``on_line``: a selected frame reached a line that holds a breakpoint, or
       any line while its thread is stepping or pausing. Instrumented code that
       already evaluated the breakpoint's condition in the frame passes its
-      result as ``condition`` (True, or the exception it raised).
+      result as ``condition`` (True, or the exception it raised); one that
+      also counted the hit itself, and it matched the hit condition, passes a
+      ``CountedHit``.
     - ``on_return``: a selected frame returns (or yields) while its thread steps.
     - ``on_exception``: an exception was raised in, or propagated into, a frame
       (only while an exception filter needs it).
@@ -37,7 +39,9 @@ class DebuggerCallbacks(Protocol):
 
     def on_call(self, frame: FrameType) -> None: ...
 
-    def on_line(self, frame: FrameType, condition: bool | BaseException | None = None) -> None: ...
+    def on_line(
+        self, frame: FrameType, condition: bool | BaseException | CountedHit | None = None
+    ) -> None: ...
 
     def on_return(self, frame: FrameType, value: Any) -> None: ...
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from dapper import os_threads
 from dapper._frame_eval.backend import DebuggerCallbacks
-from dapper._frame_eval.debug_state import EXC_NONE, DebugState, StepRequest
+from dapper._frame_eval.debug_state import EXC_NONE, CountedHit, DebugState, StepRequest
 from dapper._frame_eval.decision import FrameDecision, code_lines, decide_code
 from dapper.paths import canonical_path, is_debugger_file
 
@@ -279,8 +279,14 @@ class BackendBase(ABC):
         caller found outside any callback (the hot path: no second check)."""
         self.stats["line_events"] += 1
         seen_lines = self._seen_lines
-        if seen_lines and seen_lines.pop(tid, None) == (id(frame), frame.f_lineno, True):
-            return  # the twin's check reported this run of the line already
+        if seen_lines:
+            seen = seen_lines.pop(tid, None)
+            if seen is not None and seen[:2] == (id(frame), frame.f_lineno):
+                # The twin's check reported this run of the line already (True),
+                # or core saw it through the event just before (False): a twin's
+                # check with a condition ends in a jump the compiler gives no
+                # line, so 3.11 reports the line a second time after it.
+                return
         busy = self._busy
         busy.add(tid)
         try:
@@ -320,17 +326,28 @@ class BackendBase(ABC):
         a line event can be delivered, or not, on every run of a line, depending
         on whether the thread steps just then.
         """
-        return self._seen_lines.pop(tid, None) == (id(frame), frame.f_lineno, False)
+        if self._seen_lines.pop(tid, None) != (id(frame), frame.f_lineno, False):
+            return False
+        if tid in self.state.stepping:
+            # The check goes on and ends in a jump with no line: the line
+            # event 3.11 then sends for the same line is this run again.
+            self._seen_lines[tid] = (id(frame), frame.f_lineno, True)
+        return True
+
+    def has_seen_lines(self) -> bool:
+        """Whether any thread has a line ``take_seen_line`` may match (cheap)."""
+        return bool(self._seen_lines)
 
     def forget_seen_line(self, tid: int) -> None:
         """A line event of ``tid`` went past core: no check may match the last one."""
         self._seen_lines.pop(tid, None)
 
     def deliver_instrumented(
-        self, tid: int, frame: FrameType, condition: bool | BaseException | None
+        self, tid: int, frame: FrameType, condition: bool | BaseException | CountedHit | None
     ) -> None:
         """A twin reached a breakpoint line of ``frame`` (``condition``: its
-        result when the twin evaluated it, None when core must)."""
+        result when the twin evaluated it, None when core must; a ``CountedHit``
+        when the twin also counted the hit and it matched)."""
         self.stats["instrumented_hits"] += 1
         busy = self._busy
         busy.add(tid)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import FrameType
-from typing import Any
+from typing import Any, Protocol
 
 from dapper import os_threads
 
@@ -36,6 +36,23 @@ class StepRequest:
         return self.kind in ("in", "pause")
 
 
+class LineHitCounter(Protocol):
+    """The hit count of a breakpoint, which instrumented code counts in the frame."""
+
+    def hit(self) -> bool:
+        """Count one hit; whether it matches the breakpoint's hit condition."""
+        ...
+
+
+@dataclass(frozen=True, eq=False)
+class CountedHit:
+    """What instrumented code passes to ``on_line`` for a hit it counted itself
+    (with ``counter``) and that matched the hit condition: core logs or stops
+    without counting it again."""
+
+    counter: LineHitCounter
+
+
 @dataclass
 class DebugState:
     """Breakpoints, filters and stepping, keyed the way backends look them up."""
@@ -54,6 +71,9 @@ class DebugState:
     #: canonical filename -> breakpoint line -> the condition an instrumented
     #: twin may test in the frame itself (None: call core every time)
     line_conditions: dict[str, dict[int, str | None]] = field(default_factory=dict)
+    #: canonical filename -> breakpoint line -> the hit counter a twin may count
+    #: in the frame (lines absent: core counts)
+    line_hit_counters: dict[str, dict[int, LineHitCounter]] = field(default_factory=dict)
     #: id(original code) / id(twin code) -> its ``instrumentation.Twin`` record
     #: (written by the backend's instrumenter; read by ``decide_code``)
     instrumented_originals: dict[int, Any] = field(default_factory=dict)

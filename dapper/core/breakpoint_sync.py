@@ -67,6 +67,7 @@ class BreakpointSync:
         lines = frozenset(self.registry.lines_for(canonical))
         with self.state.lock:
             self.state.line_conditions[canonical] = self.registry.inline_conditions(canonical)
+            self.state.line_hit_counters[canonical] = self.registry.inline_hit_counters(canonical)
             if self.backend is not None:
                 self.backend.set_line_breakpoints(canonical, lines)
             elif lines:

@@ -21,7 +21,13 @@ from types import CodeType, FrameType
 from typing import Any, NamedTuple
 
 from dapper import os_threads
-from dapper.core.hit_condition import HitCondition, InvalidHitConditionError, parse_hit_condition
+from dapper._frame_eval.debug_state import CountedHit, LineHitCounter
+from dapper.core.hit_condition import (
+    HitCondition,
+    HitCounter,
+    InvalidHitConditionError,
+    parse_hit_condition,
+)
 from dapper.core.loaded_files import LoadedFiles
 from dapper.core.log_message import InvalidLogMessageError, LogMessage, parse_log_message
 from dapper.core.shown_frame import ShownFrame
@@ -146,7 +152,8 @@ class _Breakpoint:
         self.id = bp_id
         self.options = options
         self.options_key = options_key
-        self.hits = 0
+        #: hits counted so far (by core, or in the frame by instrumented code)
+        self.counter = HitCounter(options.hit_condition)
         self.verified = False
         self.message: str | None = None
         self.requested_line: int | None = None
@@ -191,8 +198,10 @@ class _Breakpoint:
         decision: HitDecision,
         lock: threading.Lock,
         condition: bool | Exception,
+        counted: bool = False,
     ) -> None:
-        """What ``evaluate`` does once the condition's result is known."""
+        """What ``evaluate`` does once the condition's result is known
+        (``counted``: instrumented code already counted this hit, and it matched)."""
         options = self.options
         if isinstance(condition, Exception):
             # The first error stops and is reported with the breakpoint's
@@ -214,10 +223,7 @@ class _Breakpoint:
             return
         if not condition:
             return
-        with lock:
-            self.hits += 1
-            count = self.hits
-        if options.hit_condition is not None and not options.hit_condition.matches(count):
+        if not counted and not self.counter.hit():
             return
         if options.log_message is not None:
             decision.log_messages.append(
@@ -450,17 +456,32 @@ class BreakpointRegistry:
             result[line] = only.condition_text if only is not None else None
         return result
 
+    def inline_hit_counters(self, canonical: str) -> dict[int, LineHitCounter]:
+        """Line -> the hit counter instrumented code may count in the frame (the
+        line's one breakpoint has a hit condition), calling core only when a hit
+        matches it. None while the file waits for its module: its first hit
+        must reach core, which verifies the breakpoints then."""
+        if canonical in self._pending:
+            return {}
+        return {
+            line: bps[0].counter
+            for line, bps in self._armed.get(canonical, _NO_LINES).items()
+            if len(bps) == 1 and bps[0].options.hit_condition is not None
+        }
+
     def check_line_at(
         self,
         frame: ShownFrame,
         canonical: str,
         line: int,
-        known: bool | BaseException | None = None,
+        known: bool | BaseException | CountedHit | None = None,
     ) -> HitDecision:
         """``check_line`` for a caller that already has the canonical file and line.
 
         ``known``: the condition's result (True, or the error it raised) when
         instrumented code already evaluated it in the frame; not evaluated again.
+        A ``CountedHit``: the condition held and the hit, counted in the frame
+        by the breakpoint's own counter, matched its hit condition.
         """
         file_lines = self._armed.get(canonical)
         if not file_lines:
@@ -472,6 +493,11 @@ class BreakpointRegistry:
             bp = breakpoints[0]
             condition = bp.options.condition
             result: bool | Exception = True
+            if isinstance(known, CountedHit):
+                decision = HitDecision()
+                # Counted by another breakpoint's counter (replaced since): count here.
+                bp.finish(frame, decision, self._hit_lock, True, known.counter is bp.counter)
+                return decision
             if known is not None and condition is not None:
                 result = known if isinstance(known, Exception) else True
             elif condition is not None:

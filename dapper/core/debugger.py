@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from dapper import os_threads
 from dapper._frame_eval.backend import FrameEvalBackend, LeaveNestedRun
-from dapper._frame_eval.debug_state import DebugState
+from dapper._frame_eval.debug_state import CountedHit, DebugState
 from dapper.core.async_tasks import running_loop, with_awaiting_chain
 from dapper.core.breakpoint_sync import BreakpointSync
 from dapper.core.code_runner import EvaluationError, error_message, run_in_frame
@@ -212,9 +212,12 @@ class Debugger:
                     decision.breakpoint_ids,
                 )
 
-    def on_line(self, frame: FrameType, condition: bool | BaseException | None = None) -> None:
+    def on_line(
+        self, frame: FrameType, condition: bool | BaseException | CountedHit | None = None
+    ) -> None:
         """A line event; ``condition`` is the breakpoint condition's result when
-        instrumented code already evaluated it in the frame (True or the error)."""
+        instrumented code already evaluated it in the frame (True or the error),
+        or a ``CountedHit`` when it also counted a hit that matched."""
         ident = _get_ident()
         if ident in self.threads.ignored:
             return

@@ -201,3 +201,123 @@ def test_a_conditional_breakpoint_in_a_twin_stops_later_after_a_step_stopped_on_
     cont(dap, stop)
     wait_output(dap, "result 30")
     assert dap.wait_exit() == 0
+
+
+HITS = "hit_counts.py"
+#: (marker, breakpoint options): every 1000th hit; every 500th hit of a
+#: condition; exactly the 1234th hit; every hit from the 3498th on
+HIT_BREAKPOINTS = [
+    ("every", {"hitCondition": "%1000"}),
+    ("even", {"condition": "i % 2 == 0", "hitCondition": "%500"}),
+    ("exact", {"hitCondition": "== 1234"}),
+    ("from", {"hitCondition": ">=3498"}),
+]
+#: (marker, i) of every stop those breakpoints make over tick(0) .. tick(3499)
+HIT_STOPS = [
+    ("even", 998),
+    ("every", 999),
+    ("exact", 1233),
+    ("even", 1998),
+    ("every", 1999),
+    ("even", 2998),
+    ("every", 2999),
+    ("from", 3497),
+    ("from", 3498),
+    ("from", 3499),
+]
+
+
+def _launch_hit_counts(dap, frame_eval) -> None:
+    dap.launch(
+        program=path(HITS),
+        frameEval=frame_eval,
+        exception_filters=[],
+        breakpoints={
+            path(HITS): [{"line": line(HITS, marker), **opts} for marker, opts in HIT_BREAKPOINTS]
+        },
+    )
+
+
+def _hit_stop(dap, stop) -> tuple[str, int]:
+    names = {line(HITS, marker): marker for marker, _ in HIT_BREAKPOINTS}
+    tid = stop["body"]["threadId"]
+    return names[stop_line(dap, stop)], int(evaluate(dap, tid, "i"))
+
+
+def test_hit_conditions_stop_exactly_on_the_matching_hits(dap, frame_eval):
+    _launch_hit_counts(dap, frame_eval)
+    seen = []
+    for _ in HIT_STOPS:
+        stop = dap.wait_stopped("breakpoint")
+        seen.append(_hit_stop(dap, stop))
+        if len(seen) == len(HIT_STOPS):
+            stats = _stats(dap)
+        cont(dap, stop)
+    assert seen == HIT_STOPS
+    # Counted in the frame: only the matching hits (and the first call's,
+    # where it is traced) reached the debugger, not one per evaluation.
+    assert stats["instrumented_functions"] == 1
+    assert stats["instrumented_hits"] + stats["line_events"] < 100
+    wait_output(dap, "total 18369750")
+    assert dap.wait_exit() == 0
+    assert len(dap.events("stopped")) == len(HIT_STOPS)
+
+
+def test_lines_stepped_onto_count_once(dap, frame_eval):
+    # Stepping from the 1000th hit of @every over @even and onto @exact: the
+    # line events count those hits (core), the checks of the frame that run
+    # right after must not count them again, or @exact stops one round early.
+    _launch_hit_counts(dap, frame_eval)
+    stop = dap.wait_stopped("breakpoint")
+    assert _hit_stop(dap, stop) == ("even", 998)
+    cont(dap, stop)
+    stop = dap.wait_stopped("breakpoint")
+    assert _hit_stop(dap, stop) == ("every", 999)
+    tid = stop["body"]["threadId"]
+    for marker in ("even", "exact", "from"):
+        dap.request("next", {"threadId": tid})
+        stop = dap.wait_stopped("step")
+        assert _hit_stop(dap, stop) == (marker, 999)
+    cont(dap, stop)
+    seen = []
+    for _ in HIT_STOPS[2:]:
+        stop = dap.wait_stopped("breakpoint")
+        seen.append(_hit_stop(dap, stop))
+        cont(dap, stop)
+    assert seen == HIT_STOPS[2:]
+    wait_output(dap, "total 18369750")
+    assert dap.wait_exit() == 0
+
+
+def test_next_from_a_twin_stop_reports_each_line_once(dap, frame_eval):
+    # Stepping through a twin: a line whose check has a condition (true here)
+    # ends that check in a jump with no line, after which 3.11 reports the
+    # line again; the step must still stop there once.
+    dap.launch(
+        program=path(HITS),
+        frameEval=frame_eval,
+        exception_filters=[],
+        breakpoints={
+            path(HITS): [
+                {"line": line(HITS, "every"), "condition": "i == 999"},
+                {"line": line(HITS, "even"), "condition": "i % 2 == 1 and i >= 999"},
+            ]
+        },
+    )
+    stop = dap.wait_stopped("breakpoint")
+    tid = stop["body"]["threadId"]
+    seen = [(stop["body"]["reason"], stop_line(dap, stop))]
+    for _ in range(3):
+        dap.request("next", {"threadId": tid})
+        stop = dap.wait_stopped()
+        seen.append((stop["body"]["reason"], stop_line(dap, stop)))
+    assert seen == [
+        ("breakpoint", line(HITS, "every")),
+        ("breakpoint", line(HITS, "even")),
+        ("step", line(HITS, "exact")),
+        ("step", line(HITS, "from")),
+    ]
+    dap.request("setBreakpoints", {"source": {"path": path(HITS)}, "breakpoints": []})
+    cont(dap, stop)
+    wait_output(dap, "total 18369750")
+    assert dap.wait_exit() == 0

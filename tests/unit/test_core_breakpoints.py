@@ -12,6 +12,7 @@ import textwrap
 import pytest
 
 import dapper.core.breakpoints as breakpoints_module
+from dapper._frame_eval.debug_state import CountedHit
 from dapper.core.breakpoints import BreakpointRegistry, BreakpointStatus
 from dapper.engine.breakpoints import breakpoint_spec
 from dapper.paths import canonical_path
@@ -561,3 +562,47 @@ def test_function_breakpoint_in_main_script(tmp_path):
     (decision,) = decisions
     assert decision.stop is True
     assert len(decision.breakpoint_ids) == 2
+
+
+def test_hits_counted_in_the_frame_and_by_core_share_one_count(fixture):
+    # Instrumented code counts with the breakpoint's own counter and reports
+    # only a matching hit (a CountedHit), which core does not count again.
+    fixture.load()
+    registry = Registry()
+    line = fixture.line("@loop-hit")
+    registry.set_breakpoints(source(fixture.path), [{"line": line, "hitCondition": "%3"}])
+    canonical = canonical_path(fixture.path)
+    counter = registry.inline_hit_counters(canonical)[line]
+    assert [counter.hit(), counter.hit(), counter.hit()] == [False, False, True]
+    decisions = []
+
+    def counted(frame):
+        hit = CountedHit(counter)
+        decisions.append(registry.check_line_at(frame, canonical, frame.f_lineno, hit))
+
+    fixture.module.hook = counted
+    fixture.module.loop(1)
+    assert decisions[0].stop is True
+    # core goes on from the 3rd hit: hits 4 to 9 stop at the 6th and the 9th
+    assert [n for n, d in enumerate(run_hits(registry, fixture, 6), 1) if d.stop] == [3, 6]
+
+
+def test_hit_counters_are_offered_per_line_and_kept_while_the_options_are(fixture):
+    registry = Registry()
+    line = fixture.line("@loop-hit")
+    canonical = canonical_path(fixture.path)
+    spec = {"line": line, "hitCondition": "%3"}
+    registry.set_breakpoints(source(fixture.path), [spec])
+    # The module is not loaded: its first hit must reach core, which verifies it.
+    assert registry.inline_hit_counters(canonical) == {}
+    fixture.load()
+    registry.mark_loaded(canonical)
+    counter = registry.inline_hit_counters(canonical)[line]
+    registry.set_breakpoints(source(fixture.path), [spec])
+    assert registry.inline_hit_counters(canonical)[line] is counter  # same options
+    registry.set_breakpoints(source(fixture.path), [{**spec, "hitCondition": "%4"}])
+    assert registry.inline_hit_counters(canonical)[line] is not counter
+    registry.set_breakpoints(source(fixture.path), [{"line": line}])
+    assert registry.inline_hit_counters(canonical) == {}  # no hit condition: nothing to count
+    registry.set_breakpoints(source(fixture.path), [spec, {"line": line, "condition": "i > 1"}])
+    assert registry.inline_hit_counters(canonical) == {}  # two on the line: core decides

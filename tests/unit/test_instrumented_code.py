@@ -81,6 +81,46 @@ def test_a_condition_is_evaluated_in_the_frame_once_and_its_errors_reach_the_hoo
     assert checks == [(line, True), (line, True), (line, False)]
 
 
+def test_a_hit_counted_line_calls_its_counting_hook_only_where_the_condition_holds():
+    line = _line_of(corpus.loops, "total += i")
+    original = corpus.loops.__code__
+    hooked, counted = [], []
+
+    def count():
+        counted.append(sys._getframe(1).f_locals["i"])
+
+    twin, done = build_twin(
+        original, {line: "i % 2 == 0 or 1 // (i - 5) > 0"}, hooked.append, {line: count}
+    )
+    assert done == {line}
+    corpus.loops.__code__ = twin
+    try:
+        result = outcome(lambda: corpus.loops(10))
+    finally:
+        corpus.loops.__code__ = original
+    assert result == outcome(lambda: corpus.loops(10))
+    # i runs 1, 2, 4, 5, 7, 8 there: holds at 2, 4 and 8, raises at 5
+    assert counted == [2, 4, 8]
+    assert hooked == [False]
+
+
+def test_a_hit_counted_line_whose_condition_core_evaluates_leaves_the_count_to_core():
+    line = _line_of(corpus.loops, "total += i")
+    hooked, counted = [], []
+    twin, _ = build_twin(
+        corpus.loops.__code__,
+        {line: "(lambda: i > 3)()"},  # a lambda cannot run in the frame
+        hooked.append,
+        {line: lambda: counted.append(1)},
+    )
+    corpus.loops.__code__, original = twin, corpus.loops.__code__
+    try:
+        corpus.loops(10)
+    finally:
+        corpus.loops.__code__ = original
+    assert counted == [] and hooked == [None] * 6
+
+
 def test_a_condition_reading_an_enclosing_variable_is_left_to_core():
     # ``k`` is a local of ``outer``, not of ``inner``: compiling it into
     # ``inner`` would add a free variable, so the twin is refused.

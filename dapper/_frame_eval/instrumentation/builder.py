@@ -8,8 +8,12 @@ statement and with that statement's position::
     except EXC:
         HOOK(False)                      # the condition raised: core reports it
 
-``HOOK`` and ``EXC`` are compiled as unique string constants and swapped for
-the hook object and ``Exception`` in ``co_consts`` afterwards, so the twin
+A line whose breakpoint has a hit condition (and a condition that can run in
+the frame, or none) calls its own ``COUNT()`` instead of ``HOOK(True)`` /
+``HOOK(None)``: a hook that counts the hit and reports it only when it matches.
+
+``HOOK``, ``COUNT`` and ``EXC`` are compiled as unique string constants and
+swapped for the hook objects and ``Exception`` in ``co_consts`` afterwards, so the twin
 reads no global or builtin name the original did not. The top-level statement
 holding the function is compiled, the twin is picked out by qualified name and first line, and it must
 keep the original's signature, flags and variable layout, or it is refused.
@@ -92,8 +96,12 @@ def _positioned(node: ast.AST, stmt: ast.stmt) -> ast.AST:
     return node
 
 
-def _check_statement(stmt: ast.stmt, condition: ast.expr | None, hook: str, exc: str) -> ast.stmt:
+def _check_statement(
+    stmt: ast.stmt, condition: ast.expr | None, hook: str, exc: str, count: str | None = None
+) -> ast.stmt:
     def call(arg: Any) -> ast.stmt:
+        if count is not None and arg is not False:
+            return ast.Expr(ast.Call(ast.Constant(count), [], []))
         return ast.Expr(ast.Call(ast.Constant(hook), [ast.Constant(arg)], []))
 
     if condition is None:
@@ -111,11 +119,14 @@ def build_twin(
     code: CodeType,
     conditions: Mapping[int, str | None],
     hook: Callable[[bool | None], None],
+    counters: Mapping[int, Callable[[], None]] | None = None,
 ) -> tuple[CodeType, frozenset[int]]:
     """(twin of ``code`` with a check on each line it could take, those lines).
 
     ``conditions`` maps each breakpoint line of ``code`` to the condition to
-    test inside the frame (None: call the hook every time). Raises
+    test inside the frame (None: call the hook every time). ``counters``:
+    lines whose check calls this hook (no argument) instead, where the
+    condition holds (or there is none) and runs in the frame. Raises
     ``CannotInstrumentError`` when no line could be instrumented or the source or
     the compiled twin do not match the original.
     """
@@ -126,8 +137,11 @@ def build_twin(
         raise CannotInstrumentError(str(exc)) from None
     tag = next(_counter)
     hook_name, exc_name = f"\0dapper-hook-{tag}", f"\0dapper-exc-{tag}"
+    count_names = {line: f"\0dapper-count-{tag}-{line}" for line in counters or ()}
     with source.lock:  # the cached tree is edited in place, then put back
-        compiled = _compile_with_checks(source, code, original, conditions, hook_name, exc_name)
+        compiled = _compile_with_checks(
+            source, code, original, conditions, hook_name, exc_name, count_names
+        )
     if compiled is None:
         raise CannotInstrumentError(f"no breakpoint line of {code.co_qualname} can take a check")
     module, done = compiled
@@ -137,7 +151,10 @@ def build_twin(
     for name in _LAYOUT:
         if getattr(twin, name) != getattr(code, name):
             raise CannotInstrumentError(f"the condition changes {name} of {code.co_qualname}")
-    return twin.replace(co_consts=_swap_consts(twin, code, hook_name, hook, exc_name)), done
+    replacements: dict[str, object] = {hook_name: hook, exc_name: Exception}
+    for line, name in count_names.items():
+        replacements[name] = counters[line]  # type: ignore[index]
+    return twin.replace(co_consts=_swap_consts(twin, code, replacements)), done
 
 
 def _compile_with_checks(
@@ -147,6 +164,7 @@ def _compile_with_checks(
     conditions: Mapping[int, str | None],
     hook_name: str,
     exc_name: str,
+    count_names: Mapping[int, str],
 ) -> tuple[CodeType, frozenset[int]] | None:
     """Compile the top-level statement holding ``code`` with the checks
     inserted; the tree is restored before returning (None: no line taken)."""
@@ -165,9 +183,11 @@ def _compile_with_checks(
     try:
         # From the last so earlier indices stay valid within a shared body.
         for plan, line in sorted(plans, key=lambda p: (id(p[0].body), -p[0].index)):
-            check = _check_statement(
-                plan.statement, prefilter_expression(conditions[line]), hook_name, exc_name
-            )
+            condition = prefilter_expression(conditions[line])
+            # A condition core must evaluate: core counts the hit too.
+            inline = condition is not None or not conditions[line]
+            count = count_names.get(line) if inline else None
+            check = _check_statement(plan.statement, condition, hook_name, exc_name, count)
             plan.body.insert(plan.index, check)
             inserted.append((plan.body, check))
         try:
@@ -185,9 +205,9 @@ def _compile_with_checks(
 
 
 def _swap_consts(
-    twin: CodeType, code: CodeType, hook_name: str, hook: object, exc_name: str
+    twin: CodeType, code: CodeType, replacements: Mapping[str, object]
 ) -> tuple[Any, ...]:
-    """The twin's constants with the sentinels swapped for the hook and
+    """The twin's constants with the sentinels swapped for the hooks and
     ``Exception``, and nested code objects swapped for the original ones (so
     functions the twin defines run the very code objects the program knows)."""
     nested = {
@@ -195,10 +215,8 @@ def _swap_consts(
     }
     consts = []
     for const in twin.co_consts:
-        if type(const) is str and const == hook_name:
-            const = hook
-        elif type(const) is str and const == exc_name:
-            const = Exception
+        if type(const) is str and const in replacements:
+            const = replacements[const]
         elif isinstance(const, CodeType):
             mine = nested.get((const.co_qualname, const.co_firstlineno))
             if mine is None or mine != const:
@@ -206,7 +224,7 @@ def _swap_consts(
             const = mine
         consts.append(const)
     for inner in iter_codes(twin):
-        if inner is not twin and _mentions(inner, hook_name, exc_name):
+        if inner is not twin and _mentions(inner, *replacements):
             raise CannotInstrumentError("a check landed in a nested code object")
     return tuple(consts)
 

@@ -19,6 +19,7 @@ from types import CodeType, FrameType, FunctionType
 from typing import Any
 
 from dapper import interpreters, os_threads
+from dapper._frame_eval.debug_state import CountedHit, LineHitCounter
 from dapper._frame_eval.decision import code_lines, instrumentable
 from dapper._frame_eval.instrumentation.builder import CannotInstrumentError, build_twin
 from dapper._frame_eval.instrumentation.owners import functions_owning, restore_code, swap_code
@@ -34,19 +35,27 @@ SUPPORTED = interpreters.FIRST_SUPPORTED <= sys.version_info[:2] <= interpreters
 #: is not tried again on every decision)
 _FAILED_LIMIT = 4096
 
-_Key = tuple[CodeType, tuple[tuple[int, "str | None"], ...]]
+_Key = tuple[CodeType, tuple[tuple[int, "str | None"], ...], tuple[tuple[int, LineHitCounter], ...]]
 
 
 class Twin:
     """One original code object, its instrumented twin and the functions swapped to it."""
 
-    def __init__(self, original: CodeType, conditions: dict[int, str | None], host: Any) -> None:
+    def __init__(
+        self,
+        original: CodeType,
+        conditions: dict[int, str | None],
+        host: Any,
+        counters: dict[int, LineHitCounter] | None = None,
+    ) -> None:
         #: the backend while the twin is active; None once retired (the twin's
         #: code holds the hook, which holds this record: code objects are not
         #: collected in cycles, so retiring cuts every reference out of it)
         self.host: Any = host
         self.original = original
         self.conditions = conditions
+        #: line -> the breakpoint's hit counter the twin's check counts with
+        self.counters: dict[int, LineHitCounter] = counters or {}
         #: line -> compiled inline condition (built on first use, off the hot path)
         self.compiled_conditions: dict[int, CodeType] = {}
         self.code: CodeType | None = None
@@ -80,6 +89,11 @@ class Instrumenter:
         conditions = state.line_conditions.get(canonical, {})
         return {line: conditions.get(line) for line in sorted(mine)}
 
+    def wanted_counters(self, code: CodeType, lines: Any) -> dict[int, LineHitCounter]:
+        """Hit counters of those breakpoint ``lines`` of ``code`` that count in the frame."""
+        counters = self.host.state.line_hit_counters.get(canonical_path(code.co_filename), {})
+        return {line: counters[line] for line in lines if line in counters}
+
     def on_traced(self, code: CodeType) -> None:
         """``code`` was decided TRACE for its breakpoint lines: give it a twin
         if it can have one, and swap the functions that own it."""
@@ -90,12 +104,17 @@ class Instrumenter:
             wanted = self.wanted(code)
             if not wanted:
                 return
-            key: _Key = (code, tuple(wanted.items()))
+            counters = self.wanted_counters(code, wanted)
+            key: _Key = (code, tuple(wanted.items()), tuple(counters.items()))
             if key in self._failed or id(code) in state.instrumented_originals:
                 return
-            twin = Twin(code, wanted, self.host)
+            twin = Twin(code, wanted, self.host, counters)
             try:
-                built, lines = build_twin(code, wanted, self._make_hook(twin))
+                count_hooks = {
+                    line: self._make_counting_hook(twin, counter)
+                    for line, counter in counters.items()
+                }
+                built, lines = build_twin(code, wanted, self._make_hook(twin), count_hooks)
                 if lines != frozenset(wanted):
                     missing = ", ".join(str(n) for n in sorted(frozenset(wanted) - lines))
                     raise CannotInstrumentError(f"line {missing} cannot take a check")
@@ -132,7 +151,10 @@ class Instrumenter:
             for twin in list(state.instrumented_originals.values()):
                 if canonical is not None and twin.canonical != canonical:
                     continue
-                if self.wanted(twin.original) != twin.conditions:
+                wanted = self.wanted(twin.original)
+                if wanted != twin.conditions or (
+                    self.wanted_counters(twin.original, wanted) != twin.counters
+                ):
                     self._retire(twin)
 
     def retire_all(self) -> None:
@@ -170,7 +192,7 @@ class Instrumenter:
 
     def failures(self) -> dict[str, str]:
         """Qualified name -> why it keeps scoped tracing."""
-        return {code.co_qualname: reason for (code, _), reason in self._failed.items()}
+        return {code.co_qualname: reason for (code, _, _), reason in self._failed.items()}
 
     # -- the hook the twin calls ----------------------------------------------------
     @staticmethod
@@ -220,3 +242,28 @@ class Instrumenter:
 
         hook.dapper_twin_hook = True  # type: ignore[attr-defined]
         return hook
+
+    @staticmethod
+    def _make_counting_hook(twin: Twin, counter: LineHitCounter) -> Callable[[], None]:
+        getframe = sys._getframe
+        get_ident = os_threads.get_ident
+        hit = counter.hit
+        counted = CountedHit(counter)
+
+        def count() -> None:
+            """Called by the twin at a breakpoint line with a hit condition, where
+            its condition held (or it has none): count the hit in the breakpoint's
+            own counter, and report it only when it matches."""
+            host = twin.host
+            if host is None:
+                return  # retired while a frame was running it: tracing has it
+            tid = get_ident()
+            if tid in host.state.ignored_threads or host.in_callback(tid):
+                return  # core would not have seen this line either: no hit
+            if host.has_seen_lines() and host.take_seen_line(tid, getframe(1)):
+                return  # this line's event reached core, which counted it
+            if hit():
+                host.deliver_instrumented(tid, getframe(1), counted)
+
+        count.dapper_twin_hook = True  # type: ignore[attr-defined]
+        return count
