@@ -22,12 +22,17 @@ HOT = [
 
 
 def _stats(dap) -> dict:
-    return dap.request("dapper/status")["body"]["stats"]
+    return _status_body(dap)["stats"]
+
+
+def _status_body(dap) -> dict:
+    return dap.request("dapper/status")["body"]
 
 
 def _run_hot_function(dap, frame_eval) -> dict:
     """Plain breakpoint for three calls, then conditional, hit count and logpoint;
-    returns the stats seen at the conditional stop."""
+    returns the ``dapper/status`` body (status and stats) seen at the conditional
+    stop (the program may have exited by the time the function returns)."""
     dap.launch(
         program=path(TARGET),
         frameEval=frame_eval,
@@ -42,13 +47,13 @@ def _run_hot_function(dap, frame_eval) -> dict:
             dap.request("setBreakpoints", {"source": {"path": path(TARGET)}, "breakpoints": HOT})
         cont(dap, stop)
     seen = []
-    stats: dict = {}
+    body: dict = {}
     for _ in range(3):
         stop = dap.wait_stopped("breakpoint")
         tid = stop["body"]["threadId"]
         seen.append((stop_line(dap, stop), evaluate(dap, tid, "i"), evaluate(dap, tid, "value")))
         if len(seen) == 3:
-            stats = _stats(dap)
+            body = _status_body(dap)
         cont(dap, stop)
     wait_output(dap, "total 3998000")
     assert "annotations True" in dap.output("stdout")
@@ -62,11 +67,11 @@ def _run_hot_function(dap, frame_eval) -> dict:
     wait_output(dap, "log i=1500", category="console")
     logs = [ln for ln in dap.output("console").splitlines() if ln.startswith("log i=")]
     assert logs == ["log i=0", "log i=500", "log i=1000", "log i=1500"]
-    return stats
+    return body
 
 
 def test_hot_function_breakpoints_run_as_instrumented_code(dap, frame_eval):
-    stats = _run_hot_function(dap, frame_eval)
+    stats = _run_hot_function(dap, frame_eval)["stats"]
     # Only the first call after each breakpoint change is traced: the rest
     # reached the breakpoint lines through the twin's own checks.
     assert stats["instrumented_code_objects"] == 1 and stats["instrumented_functions"] == 1
@@ -76,8 +81,8 @@ def test_hot_function_breakpoints_run_as_instrumented_code(dap, frame_eval):
 
 
 def test_instrumented_code_can_be_switched_off(dap, frame_eval):
-    stats = _run_hot_function(dap, {**frame_eval, "instrumentedCode": False})
-    status = dap.request("dapper/status")["body"]["status"]
+    body = _run_hot_function(dap, {**frame_eval, "instrumentedCode": False})
+    status, stats = body["status"], body["stats"]
     assert status["requested"]["instrumentedCode"] is False
     assert "switched off" in status["instrumented_code"]
     assert stats["instrumented_code_objects"] == 0 and stats["instrumented_hits"] == 0
