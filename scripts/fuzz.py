@@ -1,25 +1,41 @@
-"""Long fuzz run (issue 15): ``python scripts/fuzz.py [--messages N] [--backend NAME]``.
+"""Long fuzz run (issue 15): ``python scripts/fuzz.py [--messages N] [--backend NAME] [--seed S]``.
 
-Sends about N hostile messages (default 10**5) in batches to a stopped program
-through a real adapter, checking after each batch that a valid request is
-answered and at the end that the program prints all its output and exits with
-its own code. Prints one result line per backend (for docs/reliability.md).
-Needs the test extra (hypothesis, jsonschema).
+Sends N hostile messages (default 10**5) in batches of 1-8 to a stopped
+program through one real adapter session per backend, checking after each
+batch that a ``threads`` request is answered and at the end that the program
+prints all its output and exits with its own code. The messages are the CI
+property test's shapes (tests/e2e/fuzz_messages.py) drawn from a seeded
+``random.Random`` rather than Hypothesis, whose drawing alone would limit the
+run to ~150 messages/s; the same seed sends the same messages. Prints one
+result line per backend (for docs/reliability.md). Needs the test extra.
 """
 
 from __future__ import annotations
 
 import argparse
+import random
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.e2e.conftest import _backend_id, available_backends
-from tests.e2e.test_fuzz import run_fuzz_session
+from tests.e2e.fuzz_messages import random_batches
+from tests.e2e.test_fuzz import batches_driver, run_fuzz_session
 
-AVERAGE_BATCH = 4.5  # BATCHES draws 1-8 frames
+
+def first_messages(seed: int, messages: int, counted: list[int]) -> Iterator[list[bytes]]:
+    """Batches from ``seed`` until ``messages`` frames (the last batch cut
+    short); ``counted[0]`` counts the batches handed out."""
+    left = messages
+    for batch in random_batches(seed):
+        if left <= 0:
+            return
+        counted[0] += 1
+        yield batch[:left]
+        left -= len(batch)
 
 
 def main() -> int:
@@ -28,21 +44,30 @@ def main() -> int:
     parser.add_argument(
         "--backend", help="only this backend (settrace, sys.monitoring, eval_frame)"
     )
+    parser.add_argument("--seed", type=int, help="default: a random one, printed")
     args = parser.parse_args()
+    seed = args.seed if args.seed is not None else random.randrange(2**32)
     status = 0
     for config in available_backends():
         name = _backend_id(config)
         if args.backend and name != args.backend:
             continue
         start = time.monotonic()
+        batches = [0]
         try:
-            sent = run_fuzz_session(config, max(1, int(args.messages / AVERAGE_BATCH)))
+            sent = run_fuzz_session(
+                config,
+                batches_driver(first_messages(seed, args.messages, batches)),
+                long_run=True,
+            )
             outcome = "ok"
         except Exception as exc:  # noqa: BLE001 - reported, and the exit status says so
             sent, outcome, status = -1, f"FAILED: {type(exc).__name__}: {exc}"[:500], 1
+        elapsed = time.monotonic() - start
         print(
-            f"python {sys.version.split()[0]} {name}: {sent} messages, "
-            f"{time.monotonic() - start:.0f} s, {outcome}",
+            f"python {sys.version.split()[0]} {name} seed {seed}: {sent} messages "
+            f"in {batches[0]} batches, {elapsed:.0f} s "
+            f"({max(sent, 0) / elapsed:.0f}/s), {outcome}",
             flush=True,
         )
     return status
