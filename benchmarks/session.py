@@ -83,8 +83,12 @@ class DebugSession:
         *,
         auto_continue: bool = False,
         on_request: Callable[[dict[str, Any]], bool] | None = None,
+        keep_stdout: bool = False,
     ) -> None:
+        """``keep_stdout``: collect the program's stdout in ``stdout``."""
         self.debugger = debugger
+        self.keep_stdout = keep_stdout
+        self.stdout: list[str] = []
         self.plan = plan
         self.stops = 0
         self.started = time.perf_counter()
@@ -131,6 +135,8 @@ class DebugSession:
             self.reported.set()
         if body.get("category") == "stderr":
             self._stderr_tail = (self._stderr_tail + text)[-800:]
+        elif self.keep_stdout and body.get("category") == "stdout":
+            self.stdout.append(text)
         return True  # nobody reads program output; do not queue it
 
     def _watch_end(self, event: dict[str, Any]) -> bool:
