@@ -48,7 +48,7 @@ class EngineServer:
         #: leaving release a program waiting for a client
         self.attached = False
         #: client paths <-> debuggee paths, from the launch/attach 'pathMappings'
-        self.paths = MessageTranslator(PathMapper(), self.debugger.sources.reference_for_file)
+        self.paths = MessageTranslator(PathMapper(), self._reference_for_loaded_file)
         connection.rewrite_in = lambda message: self.paths.inbound(message)
         connection.rewrite_out = lambda message: self.paths.outbound(message)
         self.dispatcher = RequestDispatcher(
@@ -118,8 +118,18 @@ class EngineServer:
         if sock is not None:
             sock.settimeout(None)  # attached: idle is normal from now on
         self.paths = MessageTranslator(
-            PathMapper(self.engine.path_mappings), self.debugger.sources.reference_for_file
+            PathMapper(self.engine.path_mappings), self._reference_for_loaded_file
         )
+
+    def _reference_for_loaded_file(self, path: str) -> int | None:
+        """A ``sourceReference`` for a file no path mapping covers, only if the
+        program loaded it (as ``source`` by path): a path the client named,
+        echoed in an answer (``setBreakpoints``), must not make any file readable."""
+        from dapper.core.sources import program_has_file
+
+        if not program_has_file(path, self.debugger.breakpoints.is_loaded):
+            return None
+        return self.debugger.sources.reference_for_file(path)
 
     @handles("launch")
     def on_launch(self, request: dict) -> dict:

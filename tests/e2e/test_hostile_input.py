@@ -267,3 +267,39 @@ def test_a_repr_blocked_in_c_is_reported_and_the_program_then_runs_on(dap, frame
     assert dap.wait_exit() == 0
     wait_output(dap, "before\nafter\n")
     assert "EvaluationTimeout" not in dap.output("stderr")
+
+
+def test_path_mappings_serve_no_file_the_program_did_not_load(dap, frame_eval, tmp_path):
+    """With pathMappings, a path no mapping covers is served by reference so
+    the client can show a remote file; a client-named file the program never
+    loaded (here through setBreakpoints' answer) must not get one."""
+    secret = tmp_path / "elsewhere" / "not_loaded.py"
+    secret.parent.mkdir()
+    secret.write_text("PASSWORD = 'hunter2'\n", encoding="utf-8")
+    program = path(SURROGATES)
+    mappings = [{"localRoot": str(tmp_path / "local"), "remoteRoot": str(tmp_path / "remote")}]
+    dap.launch(
+        program=program,
+        frameEval=frame_eval,
+        pathMappings=mappings,
+        breakpoints={program: [{"line": line(SURROGATES, "stop")}]},
+        exception_filters=[],  # it ends with SystemExit(4), uncaught as in debugpy
+    )
+    stopped = dap.wait_stopped("breakpoint")
+    answer = dap.request(
+        "setBreakpoints", {"source": {"path": str(secret)}, "breakpoints": [{"line": 1}]}
+    )
+    references = {
+        b.get("source", {}).get("sourceReference", 0) for b in answer["body"]["breakpoints"]
+    }
+    for ref in references | {1, 2, 3, 4, 5}:
+        if ref:
+            served = dap.request("source", {"sourceReference": ref}, ok=False)
+            assert "hunter2" not in json.dumps(served)
+    # The program's own file, which no mapping covers either, is still served.
+    frame = dap.top_frame(stopped["body"]["threadId"])
+    assert frame["source"].get("sourceReference")
+    served = dap.request("source", {"sourceReference": frame["source"]["sourceReference"]})
+    assert "name = " in served["body"]["content"]
+    dap.request("continue", {"threadId": stopped["body"]["threadId"]})
+    assert dap.wait_exit() == 4
