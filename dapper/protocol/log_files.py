@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import re
+import stat
 import threading
 import time
 from typing import IO, Any
@@ -41,12 +42,27 @@ def redact(value: Any, key: str = "") -> Any:
 
 
 def open_log_file(path: str) -> IO[str]:
-    """Open ``path`` for appending, created (or narrowed to) mode 0600."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    """Open ``path`` for appending, created (or narrowed to) mode 0600.
+
+    Only a regular file of this user is written: in a shared folder (the
+    temporary one, where ``logToFile`` writes by default) another user can
+    plant a link to one of our files, a file they own and read, or a fifo.
+    Raises ``OSError`` for those."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND
+    flags |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(path, flags, 0o600)
     try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(f"{path} is not a regular file")
+        if hasattr(os, "geteuid") and info.st_uid != os.geteuid():
+            raise OSError(f"{path} belongs to another user")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
         os.fchmod(fd, 0o600)
     except OSError:
-        pass  # not ours to change (a shared file the user chose): leave it
+        os.close(fd)
+        raise
     return os.fdopen(fd, "a", encoding="utf-8", errors="backslashreplace")
 
 

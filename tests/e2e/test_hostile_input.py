@@ -303,3 +303,51 @@ def test_path_mappings_serve_no_file_the_program_did_not_load(dap, frame_eval, t
     assert "name = " in served["body"]["content"]
     dap.request("continue", {"threadId": stopped["body"]["threadId"]})
     assert dap.wait_exit() == 4
+
+
+def _adapter_with_log(log_file) -> subprocess.CompletedProcess:
+    """An adapter started with ``--log-file``, its client gone at once."""
+    return subprocess.run(
+        [sys.executable, "-m", "dapper.adapter", "--log-file", str(log_file)],
+        input=b"",
+        capture_output=True,
+        env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)),
+        timeout=TIMEOUT,
+    )
+
+
+def test_a_log_file_planted_by_someone_else_is_never_written(tmp_path):
+    """A log in a shared folder (logToFile's default is the temporary folder,
+    named by the adapter's pid) can be planted: a link to one of the user's
+    files, or a file another user owns and reads. Neither is written."""
+    victim = tmp_path / "victim.txt"
+    victim.write_text("the user's own file\n", encoding="utf-8")
+    victim.chmod(0o644)
+    link = tmp_path / "dapper.adapter-link.log"
+    link.symlink_to(victim)
+    done = _adapter_with_log(link)
+    assert done.returncode == 2
+    assert b"cannot write the log" in done.stderr
+    assert victim.read_text(encoding="utf-8") == "the user's own file\n"
+    assert stat.S_IMODE(victim.stat().st_mode) == 0o644
+
+    fifo = tmp_path / "dapper.adapter-fifo.log"
+    os.mkfifo(fifo)
+    assert _adapter_with_log(fifo).returncode == 2  # refused, not blocked on the fifo
+
+
+def test_a_log_file_owned_by_another_user_is_refused(tmp_path, monkeypatch):
+    from dapper.protocol import log_files
+
+    planted = tmp_path / "dapper.adapter-1234.log"
+    planted.write_text("", encoding="utf-8")
+    planted.chmod(0o666)
+    real = os.geteuid()
+    monkeypatch.setattr(log_files.os, "geteuid", lambda: real + 1)  # as if another user's
+    try:
+        log_files.open_log_file(str(planted))
+    except OSError as exc:
+        assert "another user" in str(exc)
+    else:
+        raise AssertionError("a file of another user was opened for the log")
+    assert planted.read_text(encoding="utf-8") == ""
