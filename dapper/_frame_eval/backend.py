@@ -7,7 +7,7 @@ that produced the event and may block it (a stop) until the client resumes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from types import FrameType
 from typing import Any, Protocol, runtime_checkable
 
@@ -74,6 +74,9 @@ class FrameEvalBackend(Protocol):
 
     def set_stepping(self, thread_id: int, step: StepRequest | None) -> None:
         """Start (or clear, with None) a step or pause for one thread."""
+
+    def set_stepping_all(self, requests: Mapping[int, StepRequest | None]) -> None:
+        """``set_stepping`` for several threads, applied at once."""
 
     def ignore_thread(self, thread_id: int) -> None:
         """Never trace or stop this (debugger-internal) thread."""

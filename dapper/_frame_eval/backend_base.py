@@ -13,7 +13,7 @@ import itertools
 import logging
 import sys
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import CodeType, FrameType
 from typing import Any
 
@@ -54,6 +54,9 @@ class BackendBase(ABC):
     """Shared part of ``FrameEvalBackend`` implementations written in Python."""
 
     name = "base"
+    #: whether ending steps needs ``_refresh`` (False where refreshing only ever
+    #: adds events to running frames, and a thread with no step needs none more)
+    refresh_on_step_end = True
 
     def __init__(self) -> None:
         self.state: DebugState = DebugState()
@@ -156,14 +159,21 @@ class BackendBase(ABC):
         self._refresh()
 
     def set_stepping(self, thread_id: int, step: StepRequest | None) -> None:
+        self.set_stepping_all({thread_id: step})
+
+    def set_stepping_all(self, requests: Mapping[int, StepRequest | None]) -> None:
+        started = False
         with self.state.lock:
-            if step is None:
-                self.state.stepping.pop(thread_id, None)
-                self._seen_lines.pop(thread_id, None)
-            else:
-                self.state.stepping[thread_id] = step
+            for thread_id, step in requests.items():
+                if step is None:
+                    self.state.stepping.pop(thread_id, None)
+                    self._seen_lines.pop(thread_id, None)
+                else:
+                    self.state.stepping[thread_id] = step
+                    started = True
             self.state.bump()
-        self._refresh()
+        if started or self.refresh_on_step_end:
+            self._refresh()  # once: it walks every thread's frames
 
     def ignore_thread(self, thread_id: int) -> None:
         with self.state.lock:

@@ -39,6 +39,9 @@ class SettraceBackend(BackendBase):
     """Scoped tracing through ``sys.settrace`` / ``threading.settrace``."""
 
     name = "settrace"
+    # _refresh only gives running frames a trace function or line events; a
+    # step's end needs neither (the trace function reads the state it runs in).
+    refresh_on_step_end = False
 
     def __init__(self) -> None:
         super().__init__()

@@ -84,9 +84,13 @@ class StopCoordinator:
             self._parked.notify_all()
             if not self.suspending or reason_now is not None:
                 self.suspending = True
-                for other in self.threads.live_idents():
-                    if other != ident and other not in self._suspended:
-                        self.steps.request(other, _PAUSE)
+                self.steps.request_all(
+                    {
+                        other: _PAUSE
+                        for other in self.threads.live_idents()
+                        if other != ident and other not in self._suspended
+                    }
+                )
         if reason_now is not None:
             self.report(
                 Stopped(self.threads.dap_id(ident), reason_now, tuple(hit_ids or ()), text or None)
@@ -108,8 +112,7 @@ class StopCoordinator:
             # still stop them at their next line, not be dropped.
             self.suspending = True
             self._pause_requested = True
-            for ident in self.threads.live_idents():
-                self.steps.request(ident, _PAUSE)
+            self.steps.request_all(dict.fromkeys(self.threads.live_idents(), _PAUSE))
 
     # ------------------------------------------------------------ nested debug
 
@@ -176,9 +179,13 @@ class StopCoordinator:
             self.suspending = False
             self._parked.notify_all()
             self._pause_requested = False
-            for ident in list(self._suspended) + self.threads.live_idents():
-                if ident not in self.steps:
-                    self.steps.request(ident, None)
+            self.steps.request_all(
+                {
+                    ident: None
+                    for ident in list(self._suspended) + self.threads.live_idents()
+                    if ident not in self.steps
+                }
+            )
             if step_ident is not None and make_step is not None:
                 self.steps.start(step_ident, make_step(frame))
             if on_resume is not None:

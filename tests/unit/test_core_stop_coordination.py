@@ -11,7 +11,7 @@ from __future__ import annotations
 import queue
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from types import FrameType
 
 import pytest
@@ -34,9 +34,9 @@ class FakeBackend:
         self.lock = threading.Lock()
         self.stepping: dict[int, StepRequest | None] = {}
 
-    def set_stepping(self, thread_id: int, step: StepRequest | None) -> None:
+    def set_stepping_all(self, requests: Mapping[int, StepRequest | None]) -> None:
         with self.lock:
-            self.stepping[thread_id] = step
+            self.stepping.update(requests)
 
     def kind(self, thread_id: int) -> str | None:
         with self.lock:
