@@ -21,6 +21,14 @@ from dapper.terminal.processes import Processes
 from dapper.terminal.program_tty import ProgramTerminal
 
 PROMPT = "(dapper) "
+
+
+def nested_prompt(depth: int) -> str:
+    """pdb's way of showing a recursive debugger: one more pair of brackets
+    for each ``debug`` inside which the prompt runs (``((dapper)) ``)."""
+    return "(" * depth + PROMPT.rstrip() + ")" * depth + " "
+
+
 USAGE = (
     "usage: dapper debug [--backend NAME] [--pm] [-c COMMAND]... "
     "(FILE | -m MODULE | --pid PID | --connect HOST:PORT) [ARGS...]"
@@ -226,6 +234,8 @@ class PromptLoop:
         self._open_prompt = 0
         self._prompts_opened = 0
         self._ctrl_c: CtrlC | None = None
+        #: the program stopped since it was last (re)started
+        self._stopped_this_run = False
 
     def _read_more(self, prompt: str) -> str | None:
         """Lines for ``commands``: from the -c queue first, then the terminal."""
@@ -250,6 +260,7 @@ class PromptLoop:
                     if self._restart_at_end():
                         continue
                     break
+                self._stopped_this_run = True
                 self.commands.session = session
                 session.paused_by_user = False
                 try:
@@ -259,7 +270,9 @@ class PromptLoop:
                     self.console.write("\n")
                     continue
                 if line is None:
-                    break
+                    if not session.nested_debugs:
+                        break
+                    line = "q"  # as in pdb: end of input leaves only the nested debug
                 if not line.strip():
                     if not self.last_line:
                         continue
@@ -304,6 +317,10 @@ class PromptLoop:
             return False
         if root.exit_code is None:
             return False  # the adapter went away: nothing to restart
+        if not self._stopped_this_run:
+            # To its end without one stop (a program with a syntax error, say):
+            # the same again would only loop.
+            return False
         self._report_exit(root)
         self.console.say("The program finished and will be restarted")
         return self._restart(None)
@@ -315,6 +332,7 @@ class PromptLoop:
         except TerminalRequestError as exc:
             self.console.error(f"cannot restart the program: {exc}")
             return False
+        self._stopped_this_run = False
         self.last_line = ""
         return True
 
@@ -369,7 +387,7 @@ class PromptLoop:
             line = self.startup.pop(0)
             self.console.echo_command(PROMPT, line)
             return line
-        return self._prompt(PROMPT)
+        return self._prompt(nested_prompt(self.session.nested_debugs))
 
     @property
     def session(self) -> TerminalDriver:

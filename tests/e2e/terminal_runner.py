@@ -107,7 +107,7 @@ class TerminalRun:
     def prompt(self, timeout: float = TIMEOUT) -> str:
         """Wait for the next prompt; returns the output since the previous expect."""
         start = self._cursor
-        self.expect(re.escape(PROMPT) + r"$", timeout)
+        self.expect(r"\(*" + re.escape(PROMPT[:-1]) + r"\)* $", timeout)  # ((dapper)) when nested
         with self._changed:
             return self._text[start : self._cursor]
 

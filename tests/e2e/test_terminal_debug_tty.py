@@ -40,7 +40,7 @@ def test_debug_code_steps_through_code_and_returns_to_the_stop(tty, backend):
     assert re.search(r"--Call--\n> .*nested_debug\.py\(\d+\)compute\(\)\n", out), out
     out = terminal.command("n")
     assert re.search(rf"\({at('compute_first')}\)compute\(\)\n", out), out
-    assert terminal.command("p n") == "5\n(dapper) "
+    assert terminal.command("p n") == "5\n((dapper)) "  # pdb's nested prompt
     out = terminal.command("c")  # the breakpoint in a function the code calls
     assert re.search(rf"> .*nested_debug\.py\({at('helper_first')}\)helper\(\)\n", out), out
     out = terminal.command("w")  # the code's frames on top of the stack it started from
@@ -68,6 +68,15 @@ def test_debug_code_steps_through_code_and_returns_to_the_stop(tty, backend):
         rf"Nested debug quit\n.*LEAVING RECURSIVE DEBUGGER\n> .*\({at('stop_here')}\)main\(\)\n",
         out,
         re.DOTALL,
+    ), out
+    assert terminal.command("p x") == "5\n(dapper) "
+
+    # Ctrl-D inside a nested debug also ends only that one, as in pdb.
+    terminal.command("debug x = compute(2)")
+    terminal.type("\x04")
+    out = terminal.prompt()
+    assert re.search(
+        rf"LEAVING RECURSIVE DEBUGGER\n> .*\({at('stop_here')}\)main\(\)\n.*\n\(dapper\) $", out
     ), out
     assert terminal.command("p x") == "5\n(dapper) "
 

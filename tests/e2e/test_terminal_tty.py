@@ -264,3 +264,15 @@ def test_a_spawn_pool_workers_lines_are_labelled_on_the_terminal(tty):
     terminal.prompt()  # the program is started again at its end
     terminal.send("q")
     assert terminal.wait() == 0
+
+
+def test_a_program_that_never_starts_is_not_restarted_over_and_over(tty, tmp_path):
+    """pdb restarts a program at its end; one with a syntax error never
+    reaches a first line, so restarting it would only loop."""
+    broken = tmp_path / "broken.py"
+    broken.write_text("def f(:\n")
+    terminal = tty(str(broken))
+    assert terminal.wait() == 1
+    assert terminal.output.count("SyntaxError") == 1, terminal.output
+    assert "The program exited with code 1.\n" in terminal.output
+    assert "restarted" not in terminal.output
