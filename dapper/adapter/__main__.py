@@ -31,8 +31,7 @@ import threading
 import time
 
 from dapper import __version__, access_token
-from dapper._frame_eval.config import FRAME_EVAL_KEYS
-from dapper.adapter.launch_config import ATTACH_KEYS, LAUNCH_KEYS
+from dapper.adapter.launch_keys import ATTACH_KEYS, LAUNCH_KEYS
 from dapper.adapter.relay import AdapterRelay
 from dapper.protocol import log_files
 from dapper.protocol.connection import Connection, socket_connection
@@ -162,6 +161,8 @@ def main(argv: list[str] | None = None) -> int:
         except ValueError as exc:
             parser.error(str(exc))
     if args.print_launch_keys:
+        from dapper._frame_eval.config import FRAME_EVAL_KEYS
+
         tables = {"launch": LAUNCH_KEYS, "attach": ATTACH_KEYS, "frameEval": FRAME_EVAL_KEYS}
         print(json.dumps({name: list(keys) for name, keys in tables.items()}))
         return 0

@@ -17,17 +17,18 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from dapper import access_token
-from dapper.adapter.launch_config import parse_attach
+from dapper.adapter.launch_keys import ATTACH_KEYS, check_types
 from dapper.protocol import messages
 from dapper.protocol.messages import RequestError
 
 
-@dataclass(frozen=True)
-class AttachTarget:
+class AttachTarget(NamedTuple):
+    """(A NamedTuple, not a dataclass: ``dataclasses`` costs the adapter of
+    every child session ``inspect`` and more at start.)"""
+
     how: str  # "connect" | "listen" | "processId"
     host: str = "127.0.0.1"
     port: int = 0
@@ -147,3 +148,31 @@ def _accept_plain(listener: socket.socket) -> socket.socket | None:
         return listener.accept()[0]
     except TimeoutError:
         return None
+
+
+def parse_attach(arguments: dict[str, Any]) -> tuple[str, int]:
+    """``connect: {host, port}`` or debugpy's top-level ``host``/``port``."""
+    if not isinstance(arguments, dict):
+        raise RequestError("attach arguments must be an object")
+    check_types(arguments, ATTACH_KEYS)
+    connect = arguments.get("connect")
+    if connect is not None and not isinstance(connect, dict):
+        raise RequestError("attach argument 'connect' must be an object with 'host' and 'port'")
+    source = connect if connect is not None else arguments
+    host = source.get("host", "127.0.0.1")
+    port = source.get("port")
+    if not isinstance(host, str):
+        raise RequestError("attach argument 'host' must be a string")
+    if isinstance(port, str) and port.isdigit():
+        port = int(port)
+    if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
+        raise RequestError("attach needs 'connect.port' (or 'port'): an integer from 1 to 65535")
+    child = arguments.get("subProcessId")
+    if child is not None and (not isinstance(child, int) or isinstance(child, bool)):
+        raise RequestError("attach argument 'subProcessId' must be a process id")
+    exits = arguments.get("subProcessExit")
+    if exits is not None and not isinstance(exits, dict):
+        raise RequestError(
+            "attach argument 'subProcessExit' must be an object (from startDebugging)"
+        )
+    return host, port

@@ -12,7 +12,6 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-from dapper._frame_eval.config import FrameEvalConfig
 from dapper.adapter.env_file import EnvFileError, read_env_file
 from dapper.adapter.launch_keys import ATTACH_KEYS, LAUNCH_KEYS, check_types
 from dapper.adapter.program_args import EXPANSIONS, shell_text, split_args
@@ -25,7 +24,7 @@ CONSOLES = ("internalConsole", "integratedTerminal", "externalTerminal")
 #: the engine reads, with its type. Editor integrations (editors/vscode's
 #: configuration schema) are checked against them, and
 #: tests/unit/test_launch_keys.py fails when code reads a key missing there.
-__all__ = ["ATTACH_KEYS", "LAUNCH_KEYS", "LaunchConfig", "parse_attach", "parse_launch"]
+__all__ = ["ATTACH_KEYS", "LAUNCH_KEYS", "LaunchConfig", "parse_launch"]
 
 
 @dataclass
@@ -114,6 +113,8 @@ def parse_launch(arguments: dict[str, Any]) -> LaunchConfig:
     frame_eval = arguments.get("frameEval")
     if frame_eval is not None:
         try:
+            from dapper._frame_eval.config import FrameEvalConfig
+
             FrameEvalConfig.from_dict(frame_eval)
         except ValueError as exc:
             raise RequestError(f"invalid launch argument 'frameEval': {exc}") from None
@@ -165,31 +166,3 @@ def _environment(arguments: dict[str, Any]) -> dict[str, str | None]:
             raise RequestError(f"cannot read 'envFile' {env_file}: {exc}") from None
     merged.update(env)
     return merged
-
-
-def parse_attach(arguments: dict[str, Any]) -> tuple[str, int]:
-    """``connect: {host, port}`` or debugpy's top-level ``host``/``port``."""
-    if not isinstance(arguments, dict):
-        raise RequestError("attach arguments must be an object")
-    check_types(arguments, ATTACH_KEYS)
-    connect = arguments.get("connect")
-    if connect is not None and not isinstance(connect, dict):
-        raise RequestError("attach argument 'connect' must be an object with 'host' and 'port'")
-    source = connect if connect is not None else arguments
-    host = source.get("host", "127.0.0.1")
-    port = source.get("port")
-    if not isinstance(host, str):
-        raise RequestError("attach argument 'host' must be a string")
-    if isinstance(port, str) and port.isdigit():
-        port = int(port)
-    if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
-        raise RequestError("attach needs 'connect.port' (or 'port'): an integer from 1 to 65535")
-    child = arguments.get("subProcessId")
-    if child is not None and (not isinstance(child, int) or isinstance(child, bool)):
-        raise RequestError("attach argument 'subProcessId' must be a process id")
-    exits = arguments.get("subProcessExit")
-    if exits is not None and not isinstance(exits, dict):
-        raise RequestError(
-            "attach argument 'subProcessExit' must be an object (from startDebugging)"
-        )
-    return host, port

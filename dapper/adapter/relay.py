@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 from dapper import access_token
 from dapper.adapter import attach, legacy_keys
 from dapper.adapter.child_sessions import ChildListener, attach_configuration
-from dapper.adapter.launch_config import LaunchConfig, parse_launch
 from dapper.adapter.launch_keys import (
     ATTACH_KEYS,
     LAUNCH_KEYS,
@@ -37,6 +36,7 @@ from dapper.protocol.messages import RELEASE_OUTPUT, RequestError
 
 if TYPE_CHECKING:
     from dapper.adapter.debuggee_process import DebuggeeProcess
+    from dapper.adapter.launch_config import LaunchConfig
 
 log = logging.getLogger("dapper.adapter")
 
@@ -163,7 +163,7 @@ class AdapterRelay:
         if self.mode is not None:
             raise RequestError(f"this session already did '{self.mode}'")
         arguments = legacy_keys.modernise(request.get("arguments") or {})
-        config = parse_launch(arguments)
+        config = _parse_launch(arguments)
         self._greeted()
         self._name_unknown_keys("launch", arguments, LAUNCH_KEYS)
         self._log_to_file(arguments)
@@ -335,7 +335,7 @@ class AdapterRelay:
         arguments = (request.get("arguments") or {}).get("arguments")
         if isinstance(arguments, dict):
             arguments = legacy_keys.modernise(arguments)
-            self.launch_config = parse_launch(arguments)
+            self.launch_config = _parse_launch(arguments)
             self.launch_arguments = dict(arguments)
         self._restarting = True
         self._kill_debuggee()
@@ -792,6 +792,14 @@ class AdapterRelay:
             import shutil
 
             shutil.rmtree(self._shim_dir, ignore_errors=True)
+
+
+def _parse_launch(arguments: dict) -> LaunchConfig:
+    """``launch_config.parse_launch``, imported when a launch needs it (the
+    adapter of a child session, which attaches, starts without it)."""
+    from dapper.adapter.launch_config import parse_launch
+
+    return parse_launch(arguments)
 
 
 def _discard(category: str, text: str) -> None:

@@ -7,44 +7,12 @@ import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from types import FrameType
-from typing import NamedTuple
 
 from dapper._frame_eval.debug_state import EXC_NONE, EXC_RAISED, EXC_USER_UNHANDLED
 from dapper.core.errors import DebuggerError
+from dapper.core.exception_filters import FILTER_NAMES
 from dapper.core.frame_kinds import is_debugger_frame, is_user_frame
 
-
-class ExceptionFilter(NamedTuple):
-    """One exception filter a client can turn on (each takes a condition
-    naming exception types, see ``CONDITION_HELP``)."""
-
-    name: str
-    label: str
-    description: str
-    default: bool
-
-
-_TYPE_CONDITION = "Exception types to stop on, e.g. ValueError, KeyError"
-
-FILTERS = (
-    ExceptionFilter("raised", "Raised Exceptions", "Stop wherever an exception is raised.", False),
-    ExceptionFilter(
-        "uncaught",
-        "Uncaught Exceptions",
-        "Stop when an exception is not handled and would end the program or thread.",
-        True,
-    ),
-    ExceptionFilter(
-        "userUnhandled",
-        "User Uncaught Exceptions",
-        "Stop when an exception raised in your code is not handled by your code.",
-        False,
-    ),
-)
-#: what a filter's condition means (every filter takes one)
-CONDITION_HELP = _TYPE_CONDITION
-#: the names of ``FILTERS``
-FILTER_NAMES = frozenset(f.name for f in FILTERS)
 _NAMES = FILTER_NAMES
 #: Control-flow exceptions that never stop on "raised".
 _QUIET = (StopIteration, StopAsyncIteration, GeneratorExit)

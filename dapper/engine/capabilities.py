@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dapper.core.exception_breakpoints import CONDITION_HELP, FILTERS
+from dapper.core.exception_filters import CONDITION_HELP, FILTERS
 
 
 def exception_breakpoint_filters() -> list[dict[str, Any]]:
