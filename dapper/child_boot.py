@@ -14,10 +14,28 @@ FIRST_SUPPORTED = (3, 11)
 
 def main():
     if sys.version_info[:2] >= FIRST_SUPPORTED and sys.implementation.name == "cpython":
+        announce_early()
         from dapper.launcher import main as launch
 
         sys.exit(launch(["--listen", "127.0.0.1:0", "--child", *sys.argv[1:]]))
     run_unsupported()
+
+
+def announce_early():
+    """Tell the adapter about this child now, before the engine is imported,
+    so that the client starts its session meanwhile."""
+    from dapper import child_session
+    from dapper.protocol import child_link
+
+    link = child_link.peek_link()
+    argv = sys.argv[1:]
+    kind, target = child_session.program_of(argv)
+    if link is None or (kind == "file" and not os.path.isfile(target)):
+        return  # the launcher says what is wrong
+    try:
+        child_session.early = child_session.EarlyAnnouncement(link, argv)
+    except OSError:
+        child_session.early = None
 
 
 def run_unsupported():

@@ -313,11 +313,13 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"dapper: {exc}", file=sys.stderr)
         return 2
-    engine = Engine(
-        config,
-        launched_by_adapter=args.adapter,
-        access_token=access_token.generate() if args.child else (token if args.listen else None),
-    )
+    # A child announced before the engine was imported serves on that listener.
+    early = child_session.early if args.child else None
+    if args.child:
+        engine_token: str | None = early.token if early is not None else access_token.generate()
+    else:
+        engine_token = token if args.listen else None
+    engine = Engine(config, launched_by_adapter=args.adapter, access_token=engine_token)
     engine.defaults = dict(args.configure)
     if args.log_to or args.log_to_stderr:
         from dapper.protocol.log_files import adapter_log_path, open_trace, stream_trace
@@ -341,6 +343,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.connect:
             engine.connect(*address, proof=connect_secret or token)
+        elif early is not None:
+            host, port = engine.serve_listener(early.listener)
         else:
             host, port = engine.listen(*address)
             if not args.child:
@@ -360,7 +364,9 @@ def main(argv: list[str] | None = None) -> int:
         subprocess_patch.install(inherited.children)
         child_exits.install(inherited.children)
         fork_session.install(engine, inherited.children, name)
-    if args.child and inherited.children is not None:
+    if early is not None and inherited.children is not None:
+        early.wait(engine, inherited.children)
+    elif args.child and inherited.children is not None:
         child_session.wait_for_session(engine, inherited.children, name, port)
     elif args.connect or args.wait_for_client:
         engine.configured.wait()

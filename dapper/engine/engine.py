@@ -115,6 +115,11 @@ class Engine:
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind((host, port))
         listener.listen(1)
+        return self.serve_listener(listener)
+
+    def serve_listener(self, listener: socket.socket) -> tuple[str, int]:
+        """Accept clients, one at a time, on a socket already bound and listening
+        (a child announced before its engine was imported)."""
         self._listener = listener
         self._start_thread(self._accept_loop, listener)
         return listener.getsockname()[:2]

@@ -13,7 +13,6 @@ import os
 import socket
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 ENV_NAME = "DAPPER_LINK"
@@ -28,18 +27,35 @@ TERMINAL_OUTPUT_ENV = "DAPPER_CHILD_OUTPUT_FROM_TERMINAL"
 DEFAULT_WAIT = 10.0
 
 
-@dataclass
 class ChildLink:
-    """How to reach the adapter's child listener, as the adapter wrote it."""
+    """How to reach the adapter's child listener, as the adapter wrote it.
 
-    host: str
-    port: int
-    token: str
-    wait: float = DEFAULT_WAIT
-    #: stream ("stdout"/"stderr") -> (st_dev, st_ino) of the file the root
-    #: adapter reads for it: a child that still writes there sends that stream
-    #: to the adapter on its own channel instead, so it reaches its own session
-    streams: dict[str, list[int]] = field(default_factory=dict)
+    (A plain class, not a dataclass: every child imports this module before
+    its announcement, and ``dataclasses`` costs it ``inspect`` and more.)"""
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        token: str,
+        wait: float = DEFAULT_WAIT,
+        streams: dict[str, list[int]] | None = None,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.token = token
+        self.wait = wait
+        #: stream ("stdout"/"stderr") -> (st_dev, st_ino) of the file the root
+        #: adapter reads for it: a child that still writes there sends that
+        #: stream to the adapter on its own channel instead, so it reaches its
+        #: own session
+        self.streams: dict[str, list[int]] = streams if streams is not None else {}
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ChildLink) and self.to_json() == other.to_json()
+
+    def __repr__(self) -> str:
+        return f"ChildLink({self.host}:{self.port}, wait={self.wait:g})"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -67,13 +83,15 @@ class ChildLink:
             return None
 
 
-@dataclass
 class Inherited:
     """What the launcher took from its environment."""
 
-    children: ChildLink | None = None
-    #: the command the parent asked for, before Dapper rewrote it
-    original: list[Any] = field(default_factory=list)
+    def __init__(
+        self, children: ChildLink | None = None, original: list[Any] | None = None
+    ) -> None:
+        self.children = children
+        #: the command the parent asked for, before Dapper rewrote it
+        self.original: list[Any] = original if original is not None else []
 
 
 def payload(
@@ -88,6 +106,15 @@ def payload(
             "original": original or [],
         }
     )
+
+
+def peek_link() -> ChildLink | None:
+    """The link in the environment, left there (``take_environment`` removes it)."""
+    raw = os.environ.get(ENV_NAME)
+    try:
+        return ChildLink.from_json(json.loads(raw)["children"]) if raw else None
+    except (ValueError, TypeError, KeyError):
+        return None
 
 
 def take_environment() -> Inherited:
