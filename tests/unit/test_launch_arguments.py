@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from dapper.adapter.attach import parse_attach_target
-from dapper.adapter.launch_config import parse_attach, parse_launch
+from dapper.adapter.attach import parse_attach, parse_attach_target
+from dapper.adapter.launch_config import parse_launch
 from dapper.launcher import UsageError, connect_token, parse_address, parse_args
 from dapper.protocol.messages import RequestError
 
