@@ -85,9 +85,11 @@ def test_ctrl_c_pauses_every_process(run):
     terminal = run(SLEEPING)
     terminal.prompt()
     terminal.send("c")
-    pids = [
-        int(terminal.expect(rf"\[process {n}: python -c, pid (\d+)\]").group(1)) for n in (2, 3)
-    ]
+    # A child's number is given when its session starts; the two announce
+    # themselves once attached, in either order.
+    announced = [terminal.expect(r"\[process ([23]): python -c, pid (\d+)\]") for _ in (2, 3)]
+    assert sorted(match.group(1) for match in announced) == ["2", "3"]
+    pids = [int(match.group(2)) for match in announced]
     while terminal.output.count("looping") < 2:  # both in their loop, past start-up
         terminal.expect("looping")
     terminal.interrupt()
