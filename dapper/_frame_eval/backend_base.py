@@ -74,6 +74,8 @@ class BackendBase(ABC):
         #: while the thread goes on stepping, so the line event 3.11 sends for that
         #: same line once the frame is traced must not either (``deliver_line``)
         self._seen_lines: dict[int, tuple[int, int, bool]] = {}
+        #: thread -> (id(frame), line) of its last line event (``_rerun_after_a_check``)
+        self._last_lines: dict[int, tuple[int, int]] = {}
         self.stats: dict[str, int] = dict.fromkeys(STAT_NAMES, 0)
         #: builds and swaps breakpoint-instrumented twins (None: switched off)
         self.instrumenter: Any = None
@@ -288,6 +290,10 @@ class BackendBase(ABC):
         """``deliver(callbacks.on_line, frame)`` for thread ``tid``, which the
         caller found outside any callback (the hot path: no second check)."""
         self.stats["line_events"] += 1
+        here = (id(frame), frame.f_lineno)
+        if self._last_lines.get(tid) == here and _rerun_after_a_check(frame):
+            return
+        self._last_lines[tid] = here
         seen_lines = self._seen_lines
         if seen_lines:
             seen = seen_lines.pop(tid, None)
@@ -428,3 +434,18 @@ def _with_trace_renewed(fn: Callable[..., Any], args: tuple) -> Any:
 
 
 _TRACE_STATE_PER_FRAME = sys.version_info < (3, 12)
+
+
+def _rerun_after_a_check(frame: FrameType) -> bool:
+    """Whether a line event that repeats the thread's last one (same frame,
+    same line) is 3.11 reporting a twin's line again after the line's check:
+    the check ends in a jump the compiler gives no line, so the original
+    statement that follows looks like a new line. A real run of a line starts
+    at its first instruction; this one starts in the middle. (A twin retired
+    while its frame runs is traced, and its checks still run.)"""
+    code = frame.f_code
+    if not any(getattr(const, "dapper_twin_hook", False) for const in code.co_consts):
+        return False
+    line = frame.f_lineno
+    starts = [start for start, _end, number in code.co_lines() if number == line]
+    return bool(starts) and frame.f_lasti > min(starts)

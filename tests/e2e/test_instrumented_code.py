@@ -326,3 +326,41 @@ def test_next_from_a_twin_stop_reports_each_line_once(dap, frame_eval):
     cont(dap, stop)
     wait_output(dap, "total 18369750")
     assert dap.wait_exit() == 0
+
+
+CHANGE = "condition_change.py"
+
+
+def test_a_condition_changed_while_its_function_runs_stops_once_on_that_line(dap, frame_eval):
+    # The call already runs the twin whose check has the old, false condition:
+    # the frame is traced from then on, and its line must stop once, not once
+    # for the line event and again for the old check that follows it (3.11).
+    first = {"line": line(CHANGE, "first")}
+    dap.launch(
+        program=path(CHANGE),
+        frameEval=frame_eval,
+        exception_filters=[],
+        breakpoints={
+            path(CHANGE): [first, {"line": line(CHANGE, "second"), "condition": "x > 100"}]
+        },
+    )
+    stop = dap.wait_stopped("breakpoint")
+    assert stop_line(dap, stop) == line(CHANGE, "first")
+    dap.request(
+        "setBreakpoints",
+        {
+            "source": {"path": path(CHANGE)},
+            "breakpoints": [first, {"line": line(CHANGE, "second")}],
+        },
+    )
+    seen = []
+    for _ in range(3):
+        cont(dap, stop)
+        stop = dap.wait_stopped("breakpoint")
+        seen.append(stop_line(dap, stop))
+    assert seen == [line(CHANGE, "second"), line(CHANGE, "first"), line(CHANGE, "second")]
+    assert evaluate(dap, stop["body"]["threadId"], "x") == "1"
+    dap.request("setBreakpoints", {"source": {"path": path(CHANGE)}, "breakpoints": []})
+    cont(dap, stop)
+    wait_output(dap, "done")
+    assert dap.wait_exit() == 0
