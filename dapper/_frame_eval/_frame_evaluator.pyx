@@ -311,16 +311,22 @@ cdef int _trace_function(PyObject* obj, PyFrameObject* pyframe, int what, PyObje
     global c_dispatch_errors
     if ts.in_dispatch or ts.in_hook or what > PyTrace_RETURN:
         return 0
+    cdef int live_mode
     live = False
     mode = dapper_selected_mode(ts, dapper_pyframe_iframe(pyframe))
-    if mode == 0:
-        if not g_live:
-            _maybe_stop_tracing(PyThreadState_Get(), ts)
+    if mode == 0 and not g_live:
+        _maybe_stop_tracing(PyThreadState_Get(), ts)
+        return 0
+    if (mode == 0 or mode == TRACE_EXCEPTIONS) and g_live:
+        # A frame entered for its exceptions only (a twin, say) that a step
+        # now needs (it returned into it, or it runs below the stepped frame):
+        # the live entry's mode wins, or its lines would never reach the step.
+        live_mode = _live_mode(<PyObject*>pyframe)
+        if live_mode != 0:
+            mode = live_mode
+            live = True
+        elif mode == 0:
             return 0
-        mode = _live_mode(<PyObject*>pyframe)
-        if mode == 0:
-            return 0
-        live = True
     if mode == TRACE_EXCEPTIONS:
         # Exception events only; a live frame's return still clears its entry.
         if what == PyTrace_LINE or what == PyTrace_CALL:
