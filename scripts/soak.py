@@ -41,6 +41,9 @@ def inspect_and_continue(run: DebugSession, thread_id: int) -> None:
         if var.get("variablesReference"):
             client.request("variables", {"variablesReference": var["variablesReference"]})
     client.request("continue", {"threadId": thread_id})
+    # Events nobody waits for (debugpy sends 'continued' after each continue):
+    # kept, every later wait would scan them all.
+    client.discard_older(lambda m: m.get("event") in ("continued", "thread", "output"))
 
 
 def soak(debugger: Debugger, stops: int, cycles: int, threads: int) -> dict[str, Any]:
