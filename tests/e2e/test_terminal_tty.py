@@ -69,6 +69,13 @@ def test_program_gets_the_users_terminal_and_keyboard(tty, backend):
     assert "Traceback" not in terminal.output
 
 
+@pytest.mark.xfail(
+    strict=False,
+    reason="known intermittent bug (open in issue 17): once in the final CI of 2026-12-02 "
+    "(3.11, eval_frame, quiet machine), after the harness fix that cured the other pty flakes, "
+    "keys typed at the first prompt after a Ctrl-C pause were neither echoed nor read and the "
+    "Ctrl-C that followed brought no prompt; 25 runs of the same steps alone did not repeat it",
+)
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_ctrl_c_pauses_a_running_program_and_clears_the_line_at_the_prompt(tty, backend):
     terminal = tty("--backend", backend, SPIN)
