@@ -201,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         if program_terminal is not None:
             program_terminal.close()
         console.save_history()
+        console.restore_terminal()
 
 
 def _program_terminal(console: Console) -> ProgramTerminal | None:

@@ -33,8 +33,41 @@ class Console:
         #: the prompt on screen while a line is read (None otherwise)
         self._prompt_on_screen: str | None = None
         self._readline = None
+        #: NOFLSH was set here (and is taken off again by ``restore_terminal``)
+        self._set_noflsh = False
         if self.interactive and self.stdin is sys.stdin:
             self._readline = _setup_readline()
+            self._keep_typeahead_on_ctrl_c()
+
+    def _keep_typeahead_on_ctrl_c(self) -> None:
+        """Ctrl-C at the prompt must not make the terminal throw away pending
+        input and output (NOFLSH). Keys that readline's ``select()`` has seen
+        but not read yet would vanish under its blocking ``read()``, which
+        retries on the signal, so the prompt would hang with the keys neither
+        echoed nor read; and output not shown yet would be lost."""
+        try:
+            fd = self.stdin.fileno()
+            attributes = termios.tcgetattr(fd)
+            if attributes[3] & termios.NOFLSH:
+                return
+            attributes[3] |= termios.NOFLSH
+            termios.tcsetattr(fd, termios.TCSANOW, attributes)
+            self._set_noflsh = True
+        except (termios.error, OSError, ValueError):
+            pass
+
+    def restore_terminal(self) -> None:
+        """Take off what ``_keep_typeahead_on_ctrl_c`` set (the session ends)."""
+        if not self._set_noflsh:
+            return
+        self._set_noflsh = False
+        try:
+            fd = self.stdin.fileno()
+            attributes = termios.tcgetattr(fd)
+            attributes[3] &= ~termios.NOFLSH
+            termios.tcsetattr(fd, termios.TCSANOW, attributes)
+        except (termios.error, OSError, ValueError):
+            pass
 
     def write(self, text: str, *, stream: TextIO | None = None) -> None:
         """Write ``text``. While the prompt waits for a line (a child process
